@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# OneTimeShare set-up: installs what is missing, builds, and runs the product or the tests.
+#
+#   installer/setup.sh run [PATH...]   build, then run the product
+#   installer/setup.sh test            build, then run the whole test suite (what CI runs)
+#   installer/setup.sh deps            only install the Debian packages the build and tests need
+#   installer/setup.sh build           deps + configure + build (default preset)
+#
+# Idempotent: packages already installed are left alone and builds are incremental.
+# Environment: OTS_FUZZ_SECONDS (default 60) — how long each libFuzzer target runs in `test`.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+
+# One list, grouped by what needs it. Debian 12 (bookworm) package names.
+packages=(
+    # toolchain
+    build-essential cmake ninja-build pkg-config git
+    # shared/: cryptography
+    libsodium-dev libargon2-dev
+    # desktop/ and every test program (Qt Test)
+    qt6-base-dev
+    # fuzzers: clang 14 with libFuzzer and the sanitizer runtimes; llvm for symbolised traces
+    clang-14 libclang-rt-14-dev llvm-14
+)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+install_deps() {
+    local missing=()
+    for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        say "All ${#packages[@]} required packages are installed"
+        return
+    fi
+    say "Installing ${#missing[@]} missing packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 ||
+            die "these packages are missing and installing them needs root: ${missing[*]}
+       Run this script as root, or install them with: apt-get install ${missing[*]}"
+        sudo=(sudo)
+    fi
+    command -v apt-get >/dev/null 2>&1 || die "apt-get not found: this script supports Debian 12; install: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build_preset() {
+    local preset=$1
+    say "Configuring and building preset '$preset'"
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" -j "$jobs"
+}
+
+run_fuzzers() {
+    local seconds=${OTS_FUZZ_SECONDS:-60}
+    local dir=build-fuzz/tests/fuzz
+    for target in fuzz_link fuzz_stream fuzz_container; do
+        [ -x "$dir/$target" ] || die "$target was not built"
+        say "Fuzzing $target for ${seconds}s"
+        local corpus="build-fuzz/corpus/$target"
+        mkdir -p "$corpus"
+        (cd build-fuzz && ASAN_OPTIONS=detect_leaks=1 "tests/fuzz/$target" -max_total_time="$seconds" \
+            -print_final_stats=1 -max_len=300000 "corpus/$target" 2>&1 | tail -n 12) ||
+            die "$target found a crash (artifact in build-fuzz/)"
+    done
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+deps)
+    install_deps
+    ;;
+build)
+    install_deps
+    build_preset default
+    ;;
+run)
+    install_deps
+    build_preset default
+    say "Running: ots selftest $*"
+    exec build/desktop/cli/ots selftest "$@"
+    ;;
+test)
+    install_deps
+    build_preset default
+    say "Test suite (release build)"
+    ctest --preset default
+    build_preset debug
+    say "Test suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset debug
+    say "Relay-only configuration (must configure and build with no Qt at all)"
+    build_preset relay-only
+    build_preset fuzz
+    run_fuzzers
+    say "All tests passed"
+    ;;
+*)
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    [ -z "$cmd" ] || exit 2
+    ;;
+esac

@@ -1,0 +1,182 @@
+#include "ots/PathRules.h"
+
+#include "ots/Format.h"
+
+#include <array>
+#include <cstdint>
+
+namespace ots {
+
+namespace {
+
+bool appliesWindowsRules(PathRules rules) noexcept {
+#ifdef _WIN32
+    return rules != PathRules::Posix;
+#else
+    return rules == PathRules::Windows;
+#endif
+}
+
+bool foldsCase(PathRules rules) noexcept {
+#if defined(_WIN32) || defined(__APPLE__)
+    return rules != PathRules::Posix;
+#else
+    return rules == PathRules::Windows;
+#endif
+}
+
+char asciiLower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Decodes the UTF-8 sequence at text[pos] into codePoint and returns its length, or 0 if it is not
+// the shortest encoding of a Unicode scalar value. Overlong forms and surrogates are refused because
+// they would give one name two byte spellings, and file systems disagree about what they mean.
+std::size_t decodeUtf8(std::string_view text, std::size_t pos, std::uint32_t& codePoint) noexcept {
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    std::size_t length = 0;
+    std::uint32_t smallest = 0;
+    if (lead < 0x80) {
+        codePoint = lead;
+        return 1;
+    }
+    if ((lead & 0xE0U) == 0xC0U) {
+        length = 2;
+        smallest = 0x80;
+        codePoint = lead & 0x1FU;
+    } else if ((lead & 0xF0U) == 0xE0U) {
+        length = 3;
+        smallest = 0x800;
+        codePoint = lead & 0x0FU;
+    } else if ((lead & 0xF8U) == 0xF0U) {
+        length = 4;
+        smallest = 0x10000;
+        codePoint = lead & 0x07U;
+    } else {
+        return 0;
+    }
+    if (text.size() - pos < length)
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        const auto next = static_cast<unsigned char>(text[pos + i]);
+        if ((next & 0xC0U) != 0x80U)
+            return 0;
+        codePoint = (codePoint << 6) | (next & 0x3FU);
+    }
+    if (codePoint < smallest || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
+        return 0;
+    return length;
+}
+
+bool isWindowsForbidden(std::uint32_t codePoint) noexcept {
+    // ':' also rules out drive prefixes ("C:") and NTFS alternate data streams ("a:stream").
+    constexpr std::string_view kForbidden = "<>:\"|?*";
+    return codePoint < 0x80 && kForbidden.find(static_cast<char>(codePoint)) != std::string_view::npos;
+}
+
+// Win32 maps these names to devices in every folder, with any extension and with trailing spaces
+// before it ("nul.txt", "COM1 .log"); the set is the one Python's ntpath.isreserved checks.
+bool isWindowsReservedName(std::string_view component) {
+    std::string_view base = component.substr(0, component.find('.'));
+    while (!base.empty() && base.back() == ' ')
+        base.remove_suffix(1);
+    std::string lower(base);
+    for (char& c : lower)
+        c = asciiLower(c);
+
+    constexpr std::array<std::string_view, 6> kDevices = {"con", "prn", "aux", "nul", "conin$", "conout$"};
+    for (std::string_view device : kDevices) {
+        if (lower == device)
+            return true;
+    }
+    const std::string_view name = lower;
+    if (name.size() < 4 || (name.substr(0, 3) != "com" && name.substr(0, 3) != "lpt"))
+        return false;
+    const std::string_view number = name.substr(3);
+    // Superscript one, two and three count as digits to Win32 here.
+    return (number.size() == 1 && number[0] >= '1' && number[0] <= '9') || number == "\xC2\xB9" ||
+           number == "\xC2\xB2" || number == "\xC2\xB3";
+}
+
+Errc checkCharacters(std::string_view path, bool windows) noexcept {
+    for (std::size_t pos = 0; pos < path.size();) {
+        std::uint32_t codePoint = 0;
+        const std::size_t length = decodeUtf8(path, pos, codePoint);
+        if (length == 0)
+            return Errc::PathInvalidUtf8;
+        if (codePoint == 0)
+            return Errc::PathNul;
+        if (codePoint < 0x20 || codePoint == 0x7F)
+            return Errc::PathControlCharacter;
+        if (codePoint == '\\')
+            return Errc::PathBackslash;
+        if (windows && isWindowsForbidden(codePoint))
+            return Errc::PathInvalidCharacter;
+        pos += length;
+    }
+    return Errc::None;
+}
+
+Errc checkComponent(std::string_view component, bool windows) {
+    if (component.empty())
+        return Errc::PathEmptyComponent;
+    if (component.size() > format::kMaxComponentBytes)
+        return Errc::PathTooLong;
+    if (component == "." || component == "..")
+        return Errc::PathTraversal;
+    if (windows && isWindowsReservedName(component))
+        return Errc::PathReservedName;
+    // Win32 strips these silently, so "a." would land on "a" and bypass the duplicate check.
+    if (windows && (component.back() == '.' || component.back() == ' '))
+        return Errc::PathTrailingDotOrSpace;
+    return Errc::None;
+}
+
+Errc check(std::string_view path, bool windows) {
+    if (path.empty())
+        return Errc::PathEmpty;
+    if (path.size() > format::kMaxPathBytes)
+        return Errc::PathTooLong;
+    if (path.front() == '/')
+        return Errc::PathAbsolute;
+    if (const Errc code = checkCharacters(path, windows); code != Errc::None)
+        return code;
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = path.find('/', start);
+        const std::string_view component = path.substr(start, slash - start);
+        if (const Errc code = checkComponent(component, windows); code != Errc::None)
+            return code;
+        if (slash == std::string_view::npos)
+            return Errc::None;
+        start = slash + 1;
+    }
+}
+
+} // namespace
+
+Status validateEntryPath(std::string_view path, PathRules rules) {
+    if (const Errc code = check(path, appliesWindowsRules(rules)); code != Errc::None)
+        return Error{code, std::string(path)};
+    return {};
+}
+
+std::string duplicateKey(std::string_view path, PathRules rules) {
+    std::string key(path);
+    if (foldsCase(rules)) {
+        for (char& c : key)
+            c = asciiLower(c);
+    }
+    return key;
+}
+
+std::filesystem::path toFileSystemPath(std::string_view entryPath) {
+    return std::filesystem::path(
+        std::u8string_view(reinterpret_cast<const char8_t*>(entryPath.data()), entryPath.size()));
+}
+
+std::string toUtf8(const std::filesystem::path& path) {
+    const std::u8string text = path.u8string();
+    return std::string(reinterpret_cast<const char*>(text.data()), text.size());
+}
+
+} // namespace ots
