@@ -16,8 +16,8 @@ cd "$root"
 
 # One list, grouped by what needs it. Debian 12 (bookworm) package names.
 packages=(
-    # toolchain
-    build-essential cmake ninja-build pkg-config git
+    # toolchain, and clang-format / clang-tidy for the style and lint checks
+    build-essential cmake ninja-build pkg-config git clang-format clang-tidy
     # shared/: cryptography
     libsodium-dev libargon2-dev
     # desktop/ and every test program (Qt Test)
@@ -93,7 +93,14 @@ run)
     ;;
 test)
     install_deps
+    say "Format check (.clang-format)"
+    git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run --Werror ||
+        die "formatting differs from .clang-format; run: git ls-files '*.cpp' '*.h' | xargs clang-format -i"
     build_preset default
+    say "clang-tidy (.clang-tidy) over the product sources"
+    git ls-files 'shared/src/*.cpp' 'desktop/*.cpp' 'relay/*.cpp' |
+        xargs -P "$jobs" -n 4 clang-tidy -p build --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null ||
+        die "clang-tidy reported problems (run it on the files above to see them)"
     say "Test suite (release build)"
     ctest --preset default
     build_preset debug

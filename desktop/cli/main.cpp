@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     const QStringList args = parser.positionalArguments();
     if (args.isEmpty())
         parser.showHelp(2);
-    const QString command = args.first();
+    const QString& command = args.first();
     if (command == QLatin1String("selftest")) {
         QCommandLineParser sub;
         sub.setApplicationDescription(

@@ -19,7 +19,7 @@ namespace {
 
 // 1 MiB per read: large enough that the stream encryptor seals most chunks straight from this
 // buffer without copying them, small enough to keep memory flat.
-constexpr std::size_t kReadBlockBytes = 1024 * 1024;
+constexpr std::size_t kReadBlockBytes = std::size_t{1024} * 1024;
 
 struct FileCloser {
     void operator()(std::FILE* file) const noexcept { std::fclose(file); }

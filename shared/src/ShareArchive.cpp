@@ -2,6 +2,8 @@
 
 #include "ots/StreamEncryptor.h"
 
+#include <utility>
+
 namespace ots {
 
 Status encryptContainer(const ContainerPacker& packer, const ShareKeys& keys, const ByteSink& out,
@@ -31,7 +33,7 @@ ShareExtractor::create(const ShareKeys& keys, const std::filesystem::path& targe
 
 Status ShareExtractor::failed(Status error) {
     if (m_error.ok())
-        m_error = error;
+        m_error = std::move(error);
     abort();
     return m_error;
 }

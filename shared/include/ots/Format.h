@@ -59,7 +59,7 @@ inline constexpr std::size_t kHeaderMacBytes = 32;
 // magic 4 | version 1 | reserved 3 | padded size 8 | commitment 32 | secretstream header 24 | MAC 32
 inline constexpr std::size_t kStreamHeaderBytes =
     4 + 1 + 3 + 8 + kCommitBytes + kSecretstreamHeaderBytes + kHeaderMacBytes;
-inline constexpr std::size_t kChunkPlainBytes = 64 * 1024;
+inline constexpr std::size_t kChunkPlainBytes = std::size_t{64} * 1024;
 inline constexpr std::size_t kChunkIndexBytes = 8;
 inline constexpr std::size_t kChunkTagBytes = 17; // crypto_secretstream_xchacha20poly1305_ABYTES
 inline constexpr std::size_t kChunkFrameBytes = kChunkIndexBytes + kChunkPlainBytes + kChunkTagBytes;
@@ -75,7 +75,7 @@ inline constexpr std::string_view kMetadataLabel = "onetimeshare/v1/metadata";
 inline constexpr std::size_t kMetadataNonceBytes = 24;
 inline constexpr std::size_t kMetadataTagBytes = 16;
 inline constexpr std::size_t kMetadataBlockBytes = 256; // plaintext padded to a multiple of this
-inline constexpr std::size_t kMaxMetadataPlainBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxMetadataPlainBytes = std::size_t{1024} * 1024;
 
 // Container ------------------------------------------------------------------------------------
 inline constexpr std::uint8_t kContainerMagic[4] = {'O', 'T', 'S', 'C'};
@@ -91,6 +91,6 @@ inline constexpr std::uint32_t kModeMask = 0777;
 inline constexpr std::size_t kMaxPathBytes = 4096;
 inline constexpr std::size_t kMaxComponentBytes = 255;
 inline constexpr std::size_t kMaxEntries = 1'000'000;
-inline constexpr std::size_t kMaxTotalPathBytes = 64 * 1024 * 1024;
+inline constexpr std::size_t kMaxTotalPathBytes = std::size_t{64} * 1024 * 1024;
 
 } // namespace ots::format

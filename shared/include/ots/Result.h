@@ -46,7 +46,10 @@ public:
         assert(!ok());
         return std::get<1>(m_state);
     }
-    [[nodiscard]] Errc code() const noexcept { return ok() ? Errc::None : std::get<1>(m_state).code; }
+    [[nodiscard]] Errc code() const noexcept {
+        const Error* error = std::get_if<1>(&m_state);
+        return error == nullptr ? Errc::None : error->code;
+    }
 
 private:
     std::variant<T, Error> m_state;
