@@ -37,10 +37,11 @@ bool syncFile(std::FILE* file) noexcept {
 
 bool lastErrorIsDiskFull() noexcept {
 #ifdef EDQUOT
-    if (errno == EDQUOT)
+    if (errno == EDQUOT) // the user's quota: full, for this user
         return true;
 #endif
-    return errno == ENOSPC;
+    // EFBIG: the file-size limit (RLIMIT_FSIZE) or the file system's largest file was reached.
+    return errno == ENOSPC || errno == EFBIG;
 }
 
 std::error_code renameNoReplace(const std::filesystem::path& from, const std::filesystem::path& to) noexcept {

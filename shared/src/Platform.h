@@ -16,7 +16,7 @@ namespace ots::platform {
 /// Flushes a stdio stream and asks the OS to put its data on stable storage (fsync / _commit).
 [[nodiscard]] bool syncFile(std::FILE* file) noexcept;
 
-/// True if errno after a failed write means the disk (or the quota) is full.
+/// True if errno after a failed write means no more data fits: disk, quota or file-size limit.
 [[nodiscard]] bool lastErrorIsDiskFull() noexcept;
 
 /// Renames from → to only if `to` does not exist, atomically where the OS can (renameat2 with

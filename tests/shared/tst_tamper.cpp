@@ -13,6 +13,10 @@
 
 #include <optional>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
 using namespace ots;
 using namespace ots::test;
 
@@ -125,6 +129,24 @@ private Q_SLOTS:
     }
 
     void wrongKey() { expectRejected(m_ciphertext, keysFromFreshSecret()); }
+
+    void diskFullLeavesNothing() {
+        // The file-size limit makes every write past 64 KiB fail, as a full disk would: extraction must
+        // fail with a clear error and leave nothing behind.
+        QTemporaryDir target;
+        rlimit previous{};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &previous), 0);
+        const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limited = previous;
+        limited.rlim_cur = 64 * 1024;
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &limited), 0);
+        auto files = extract(m_ciphertext, target.path(), 4096);
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &previous), 0);
+        std::signal(SIGXFSZ, oldHandler);
+        QVERIFY(!files.ok());
+        QCOMPARE(files.code(), Errc::IoDiskFull);
+        QVERIFY(listTree(target.path()).isEmpty());
+    }
 
 private:
     Result<std::vector<std::filesystem::path>> extract(const QByteArray& ciphertext, const QString& target,
