@@ -11,11 +11,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <optional>
-
-#include <sys/resource.h>
-
 #include <csignal>
+#include <optional>
+#include <sys/resource.h>
 
 using namespace ots;
 using namespace ots::test;
