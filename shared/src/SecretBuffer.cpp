@@ -26,7 +26,7 @@ SecretBuffer::SecretBuffer(std::size_t size)
 
 SecretBuffer SecretBuffer::fromBytes(std::span<const std::uint8_t> bytes) {
     SecretBuffer buffer(bytes.size());
-    if (!bytes.empty())
+    if (buffer.m_data != nullptr) // null exactly when bytes is empty
         std::memcpy(buffer.m_data, bytes.data(), bytes.size());
     return buffer;
 }
