@@ -5,6 +5,7 @@
 //
 //   gen_vectors > tests/data/vectors_v1.json
 
+#include "TestUtil.h"
 #include "ots/Base64Url.h"
 #include "ots/Crypto.h"
 #include "ots/KeySchedule.h"
@@ -21,12 +22,12 @@
 #include <cstring>
 
 using namespace ots;
+using ots::test::encrypt;
+using ots::test::pattern;
+using ots::test::toQ;
 
 namespace {
 
-QByteArray toQ(ByteView bytes) {
-    return {reinterpret_cast<const char*>(bytes.data()), static_cast<qsizetype>(bytes.size())};
-}
 QString hex(ByteView bytes) {
     return QString::fromLatin1(toQ(bytes).toHex());
 }
@@ -53,30 +54,6 @@ QJsonObject argonJson(const Argon2Params& p) {
             {QStringLiteral("memoryKiB"), static_cast<qint64>(p.memoryKiB)},
             {QStringLiteral("parallelism"), static_cast<qint64>(p.parallelism)},
             {QStringLiteral("salt"), hex(p.salt)}};
-}
-
-// Payload of `length` bytes: byte i = i mod 251 (a prime, so chunk boundaries never line up with it).
-QByteArray pattern(qsizetype length) {
-    QByteArray out(length, Qt::Uninitialized);
-    for (qsizetype i = 0; i < length; ++i)
-        out[i] = static_cast<char>(i % 251);
-    return out;
-}
-
-QByteArray encrypt(const ShareKeys& keys, const QByteArray& payload) {
-    auto enc = StreamEncryptor::create(keys, static_cast<std::uint64_t>(payload.size()));
-    if (!enc.ok())
-        std::abort();
-    QByteArray out = toQ(enc->header());
-    const ByteSink sink = [&](ByteView frame) {
-        out.append(toQ(frame));
-        return Status{};
-    };
-    const ByteView view(reinterpret_cast<const std::uint8_t*>(payload.constData()),
-                        static_cast<std::size_t>(payload.size()));
-    if (!enc->push(view, sink).ok() || !enc->finish(sink).ok())
-        std::abort();
-    return out;
 }
 
 struct KeySpec {
