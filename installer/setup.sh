@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # OneTimeShare set-up: installs what is missing, builds, and runs the product or the tests.
 #
-#   installer/setup.sh run [PATH...]   build, then run the product
+#   installer/setup.sh run [PATH...]   build, run the self-test on PATHs, then start a local Redis
+#                                      and relay on http://127.0.0.1:8080 until Ctrl-C
 #   installer/setup.sh test            build, then run the whole test suite (what CI runs)
 #   installer/setup.sh deps            only install the Debian packages the build and tests need
 #   installer/setup.sh build           deps + configure + build (default preset)
@@ -20,6 +21,8 @@ packages=(
     build-essential cmake ninja-build pkg-config git clang-format clang-tidy
     # shared/: cryptography
     libsodium-dev libargon2-dev
+    # relay/: HTTP server, Redis client, TLS; redis-server for its tests
+    libboost1.81-dev libboost-json1.81-dev libhiredis-dev libssl-dev redis-server
     # desktop/ and every test program (Qt Test)
     qt6-base-dev
     # fuzzers: clang 14 with libFuzzer and the sanitizer runtimes; llvm for symbolised traces
@@ -61,6 +64,39 @@ build_preset() {
     cmake --build --preset "$preset" -j "$jobs"
 }
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+run_product() {
+    say "Running: ots selftest $*"
+    build/desktop/cli/ots selftest "$@"
+
+    local run=build/run port=${OTS_RELAY_PORT:-8080} redis_port=6390
+    mkdir -p "$run/redis" "$run/data"
+    while ! port_free "$redis_port"; do redis_port=$((redis_port + 1)); done
+    port_free "$port" || die "port $port is in use; choose another with OTS_RELAY_PORT=PORT"
+
+    say "Starting redis-server on 127.0.0.1:$redis_port (data in $run/redis)"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" --save "" --appendonly yes \
+        --daemonize no >"$run/redis.log" 2>&1 &
+    local redis_pid=$!
+    local relay_pid=
+    trap 'kill $relay_pid $redis_pid 2>/dev/null; wait 2>/dev/null' EXIT
+    trap 'exit 0' INT TERM
+    for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+    say "Starting ots-relay on http://127.0.0.1:$port (data in $run/data, log in $run/relay.log); Ctrl-C stops both"
+    build/relay/ots-relay --listen "127.0.0.1:$port" --redis-port "$redis_port" --data-dir "$run/data" \
+        2>"$run/relay.log" &
+    relay_pid=$!
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        kill -0 "$relay_pid" 2>/dev/null || die "ots-relay did not start: $(tail -n 5 "$run/relay.log")"
+        sleep 0.1
+    done
+    say "Relay ready: http://127.0.0.1:$port/healthz  /readyz  /metrics"
+    wait "$relay_pid"
+}
+
 run_fuzzers() {
     local seconds=${OTS_FUZZ_SECONDS:-60}
     local dir=build-fuzz/tests/fuzz
@@ -88,8 +124,7 @@ build)
 run)
     install_deps
     build_preset default
-    say "Running: ots selftest $*"
-    exec build/desktop/cli/ots selftest "$@"
+    run_product "$@"
     ;;
 test)
     install_deps

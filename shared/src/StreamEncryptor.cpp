@@ -52,6 +52,23 @@ std::uint64_t StreamEncryptor::ciphertextSize(std::uint64_t payloadSize) noexcep
            layout::chunkCount(padded) * (format::kChunkIndexBytes + format::kChunkTagBytes) + padded;
 }
 
+bool StreamEncryptor::isValidCiphertextSize(std::uint64_t ciphertextBytes) noexcept {
+    // size = 104 + 25·n + P with n = ⌈P / 65536⌉. P + 25·n grows strictly with P, so n and then P follow
+    // from the size alone; P must be one that §4.3 produces: at least the floor, a fixed point of Padmé
+    // (Padmé(8 + L) for L = P − 8), and no larger than the padding of the largest payload.
+    constexpr std::uint64_t perChunk = format::kChunkIndexBytes + format::kChunkTagBytes;
+    if (ciphertextBytes <= format::kStreamHeaderBytes)
+        return false;
+    const std::uint64_t framed = ciphertextBytes - format::kStreamHeaderBytes;
+    const std::uint64_t chunks =
+        (framed + format::kChunkPlainBytes + perChunk - 1) / (format::kChunkPlainBytes + perChunk);
+    if (framed <= chunks * perChunk)
+        return false;
+    const std::uint64_t padded = framed - chunks * perChunk;
+    return layout::chunkCount(padded) == chunks && padded >= format::kMinPaddedBytes &&
+           padding::padme(padded) == padded && padded <= padding::paddedSize(format::kMaxPayloadBytes);
+}
+
 Status StreamEncryptor::sealChunk(const std::uint8_t* plain, std::size_t size, const ByteSink& out) {
     const bool last = m_nextIndex + 1 == layout::chunkCount(m_paddedSize);
     storeLe64(m_frame.data(), m_nextIndex);

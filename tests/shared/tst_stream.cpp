@@ -8,7 +8,9 @@
 
 #include <QTest>
 
+#include <limits>
 #include <sys/resource.h>
+#include <vector>
 
 using namespace ots;
 using namespace ots::test;
@@ -53,6 +55,23 @@ private Q_SLOTS:
             QVERIFY2(back.status.ok(), describe(back.status.error()).c_str());
             QCOMPARE(back.payload, payload);
         }
+    }
+
+    void validCiphertextSizesAreExactlyTheProducedOnes() {
+        // Every size up to that of a 300,000-byte payload: valid exactly when some payload produces it.
+        constexpr std::uint64_t maxPayload = 300'000;
+        const std::uint64_t limit = StreamEncryptor::ciphertextSize(maxPayload);
+        std::vector<bool> produced(limit + 1, false);
+        for (std::uint64_t length = 0; length <= maxPayload; ++length)
+            produced[StreamEncryptor::ciphertextSize(length)] = true;
+        for (std::uint64_t size = 0; size <= limit; ++size)
+            QVERIFY2(StreamEncryptor::isValidCiphertextSize(size) == produced[size],
+                     qPrintable(QString::number(size)));
+
+        const std::uint64_t largest = StreamEncryptor::ciphertextSize(format::kMaxPayloadBytes);
+        QVERIFY(StreamEncryptor::isValidCiphertextSize(largest));
+        QVERIFY(!StreamEncryptor::isValidCiphertextSize(largest + 1));
+        QVERIFY(!StreamEncryptor::isValidCiphertextSize(std::numeric_limits<std::uint64_t>::max()));
     }
 
     void encryptorPiecesDoNotMatter() {

@@ -28,6 +28,9 @@ public:
     [[nodiscard]] std::uint64_t payloadSize() const noexcept { return m_payloadSize; }
     /// Exact size of the whole ciphertext (header included) for a payload of this size.
     [[nodiscard]] static std::uint64_t ciphertextSize(std::uint64_t payloadSize) noexcept;
+    /// True when some payload size yields exactly this ciphertext size (SPEC.md §4.2, §4.3): the relay
+    /// refuses to reserve storage for anything that cannot be a v1 stream.
+    [[nodiscard]] static bool isValidCiphertextSize(std::uint64_t ciphertextBytes) noexcept;
 
 private:
     StreamEncryptor(std::uint64_t payloadSize, std::uint64_t paddedSize);

@@ -1,0 +1,121 @@
+#pragma once
+
+// The relay's request handling as plain synchronous functions from request to response: no sockets,
+// no Asio. The HTTP layer (HttpSession) parses headers on an I/O thread, asks route() what kind of
+// request it is, and runs the rest on a worker thread that owns one Redis connection:
+//   Json     – body read whole (≤ Config::jsonBodyLimit), then handleJson() → response
+//   Upload   – beginUpload() → plan or error response; the session streams the body into
+//              plan.partPath at plan.offset; then finishUpload() with the bytes that arrived
+//   Download – beginDownload() → plan (file, range, headers) or error response; the session streams
+//   Static   – handleStatic(): landing page, /healthz, /metrics — no Redis, may run on the I/O thread
+// Every function here is thread-safe; per-thread state is the Redis connection passed in.
+
+#include "Config.h"
+
+#include <boost/beast/http.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <variant>
+
+namespace ots::relay {
+
+class RedisConnection;
+class BlobStore;
+class Metrics;
+
+namespace http = boost::beast::http;
+using RequestHeader = http::request_header<>;
+using Response = http::response<http::string_body>;
+
+struct RequestContext {
+    std::string clientAddress; ///< after the trusted-proxy rule
+    std::string requestId;     ///< random, echoed as X-Request-Id, in every log line
+};
+
+enum class RouteKind { Json, Upload, Download, Static, NotFound, MethodNotAllowed };
+
+enum class Endpoint {
+    CreateShare,    // POST   /api/v1/shares
+    ShareInfo,      // GET    /api/v1/shares/{id}
+    UploadOffset,   // HEAD   /api/v1/shares/{id}/blob
+    UploadAppend,   // PATCH  /api/v1/shares/{id}/blob
+    Complete,       // POST   /api/v1/shares/{id}/complete
+    Challenge,      // POST   /api/v1/shares/{id}/challenge
+    Metadata,       // POST   /api/v1/shares/{id}/metadata
+    Reserve,        // POST   /api/v1/shares/{id}/reservations
+    Download,       // GET    /api/v1/shares/{id}/content
+    FinishDownload, // POST   /api/v1/shares/{id}/finish
+    OwnerStatus,    // GET    /api/v1/shares/{id}/owner
+    Delete,         // DELETE /api/v1/shares/{id}
+    Unlock,         // POST   /api/v1/shares/{id}/unlock
+    Healthz,        // GET    /healthz
+    Readyz,         // GET    /readyz
+    MetricsText,    // GET    /metrics
+    LandingPage,    // GET    /s/{id}  and  GET /
+    None,
+};
+
+struct Route {
+    RouteKind kind = RouteKind::NotFound;
+    Endpoint endpoint = Endpoint::None;
+    std::string shareId; ///< validated: 22 chars of canonical base64url, or empty
+    [[nodiscard]] const char* label() const noexcept; ///< low-cardinality metrics label, e.g. "share_info"
+};
+
+struct UploadPlan {
+    std::string shareId;
+    std::string leaseToken; ///< identifies this append in Redis until finishUpload
+    std::filesystem::path partPath;
+    std::uint64_t offset = 0; ///< where the body's first byte goes
+    std::uint64_t length = 0; ///< Content-Length of the body (offset + length ≤ declared size)
+};
+
+struct DownloadPlan {
+    std::filesystem::path blobPath;
+    std::uint64_t first = 0; ///< first byte to send
+    std::uint64_t count = 0; ///< bytes to send
+    Response header;         ///< status 200/206 and headers, body empty; content_length set
+};
+
+class Api {
+public:
+    Api(const Config& config, BlobStore& blobs, Metrics& metrics);
+
+    /// Method and path only; never touches Redis. Rejects malformed ids here (400/404).
+    [[nodiscard]] Route route(const RequestHeader& header) const;
+
+    [[nodiscard]] Response handleJson(const Route& route, const RequestHeader& header,
+                                      const std::string& body, const RequestContext& context,
+                                      RedisConnection& redis);
+    [[nodiscard]] Response handleStatic(const Route& route, const RequestHeader& header,
+                                        const RequestContext& context);
+    /// Readyz needs Redis and the disk, so it runs on a worker.
+    [[nodiscard]] Response handleReadyz(const RequestHeader& header, RedisConnection& redis);
+
+    [[nodiscard]] std::variant<Response, UploadPlan> beginUpload(const Route& route,
+                                                                 const RequestHeader& header,
+                                                                 const RequestContext& context,
+                                                                 RedisConnection& redis);
+    /// received = body bytes durably written at plan.offset (the session wrote them; this syncs
+    /// the file and advances the offset). Called also when the body was cut short.
+    [[nodiscard]] Response finishUpload(const UploadPlan& plan, std::uint64_t received, bool bodyComplete,
+                                        const RequestContext& context, RedisConnection& redis);
+
+    [[nodiscard]] std::variant<Response, DownloadPlan> beginDownload(const Route& route,
+                                                                     const RequestHeader& header,
+                                                                     const RequestContext& context,
+                                                                     RedisConnection& redis);
+
+    /// An error response with body {"error": code, "message": message}.
+    [[nodiscard]] static Response error(const RequestHeader& header, http::status status,
+                                        std::string_view code, std::string_view message);
+
+private:
+    const Config& m_config;
+    BlobStore& m_blobs;
+    Metrics& m_metrics;
+};
+
+} // namespace ots::relay

@@ -1,0 +1,57 @@
+#pragma once
+
+// Relay configuration: defaults < config file < environment (OTS_RELAY_*) < command-line flags.
+// Every option has one name used in all three places: flag --max-size, env OTS_RELAY_MAX_SIZE,
+// file line "max-size = 10G".
+
+#include "ots/Result.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ots::relay {
+
+struct Config {
+    // Network
+    std::string listenAddress = "127.0.0.1";
+    std::uint16_t listenPort = 8080;
+    unsigned ioThreads = 0;     ///< 0 = one per core
+    std::string tlsCertificate; ///< PEM; TLS is on when both are set
+    std::string tlsPrivateKey;
+    std::vector<std::string> trustedProxies; ///< CIDRs whose X-Forwarded-For is believed
+    std::chrono::seconds idleTimeout{30};    ///< keep-alive idle and per-read timeout
+    std::size_t headerLimit = std::size_t{8} * 1024;
+    std::size_t jsonBodyLimit =
+        std::size_t{1536} * 1024; ///< create carries a metadata envelope of up to 1 MiB as base64
+
+    // Storage
+    std::filesystem::path dataDirectory = "./ots-data";
+    std::string redisHost = "127.0.0.1";
+    std::uint16_t redisPort = 6379;
+    std::string redisPassword;
+    unsigned redisConnections = 4; ///< worker threads, one hiredis connection each
+    std::chrono::milliseconds redisTimeout{2000};
+
+    // Limits
+    std::uint64_t maxShareSize = std::uint64_t{10} << 30;
+    std::uint64_t storageQuota = std::uint64_t{100} << 30;
+    std::chrono::seconds maxExpiry{7 * 24 * 3600};
+    std::chrono::seconds minExpiry{60};
+    std::uint32_t maxDownloads = 100;
+    std::uint32_t maxAttempts = 5;
+    std::chrono::seconds challengeLifetime{120};
+    std::chrono::seconds ticketLifetime{3600};
+    std::chrono::seconds tombstoneLifetime{7 * 24 * 3600};
+    std::chrono::seconds sweepInterval{30};
+    std::uint32_t createsPerMinutePerIp = 60;
+    std::uint32_t proofsPerMinutePerIp = 120;
+    std::vector<std::string> uploadTokens; ///< empty: anyone may create shares
+
+    // Operations
+    std::string logLevel = "info"; ///< debug, info, warn, error
+};
+
+} // namespace ots::relay

@@ -1,0 +1,730 @@
+#include "HttpSession.h"
+
+#include "ClientAddress.h"
+#include "Log.h"
+#include "Metrics.h"
+#include "WorkerPool.h"
+#include "ots/Crypto.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace ots::relay {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Upload and download pieces: big enough for full-speed loopback transfers, small enough that
+/// thousands of transfers fit in a small relay.
+constexpr std::size_t kChunkSize = std::size_t{64} << 10;
+/// After an error response with a request body still arriving, read and drop the body for a while
+/// before closing (like nginx's lingering close), so a client that first writes its whole body and
+/// then reads sees the response rather than a connection reset. Bounded in bytes, in total time
+/// and in time without data.
+constexpr std::size_t kLingerBytes = std::size_t{64} << 20;
+constexpr auto kLingerTime = 10s;
+constexpr auto kLingerIdle = 2s;
+/// Upload bytes after which their write-back to disk is started (see onUploadPiece).
+constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
+/// Passed to endUploadBody instead of an errno when the body's framing is not Content-Length.
+constexpr int kFramingError = -1;
+/// nginx's "client closed request": logged and counted when the connection ended mid-request.
+constexpr unsigned kClientClosedRequest = 499;
+
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
+
+/// Request ids only need to be unique enough to find a request in the logs; they protect nothing.
+/// A per-thread generator seeded once from the CSPRNG spares a getrandom(2) call per request.
+std::string newRequestId() {
+    thread_local std::uint64_t state = [] {
+        std::array<std::uint8_t, 8> seed{};
+        ots::randomBytes(seed);
+        std::uint64_t value = 0;
+        for (const std::uint8_t byte : seed)
+            value = (value << 8) | byte;
+        return value;
+    }();
+    // splitmix64
+    state += 0x9E3779B97F4A7C15ULL;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(16, '0');
+    for (std::size_t i = 0; i < 16; ++i)
+        id[15 - i] = kHex[(z >> (4 * i)) & 0xF];
+    return id;
+}
+
+/// What message::keep_alive() says, for a bare header: HTTP/1.1 unless "close", 1.0 only with "keep-alive".
+bool clientKeepsAlive(const RequestHeader& header) {
+    const auto connection = header.find(http::field::connection);
+    if (connection == header.end())
+        return header.version() >= 11;
+    http::token_list tokens{connection->value()}; // exists() is not const in Beast 1.81
+    return header.version() >= 11 ? !tokens.exists("close") : tokens.exists("keep-alive");
+}
+
+bool isHttpParseError(const beast::error_code& error) {
+    return error.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+/// A connection that ended the ordinary way: the peer closed, the deadline passed or we cancelled.
+bool isDisconnect(const beast::error_code& error) {
+    return error == http::error::end_of_stream || error == asio::error::eof ||
+           error == asio::error::connection_reset || error == asio::error::operation_aborted ||
+           error == beast::error::timeout || error == asio::ssl::error::stream_truncated ||
+           error == http::error::partial_message;
+}
+
+/// pwrite until all is written. Returns 0 or the errno.
+int writeAt(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return 0;
+}
+
+/// pread until size bytes arrived. Returns 0, the errno, or EIO when the file is shorter.
+int readAt(int fd, char* data, std::size_t size, std::uint64_t offset) noexcept {
+    while (size > 0) {
+        const ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (n == 0)
+            return EIO; // the blob is shorter than Redis says: never send made-up bytes
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return 0;
+}
+
+} // namespace
+
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services)
+    : m_stream(std::move(stream))
+    , m_services(services)
+    // Room for the largest header plus one read; Beast never reads more than 64 KiB at once.
+    , m_buffer(services.config.headerLimit + kChunkSize) {
+    m_services.metrics.connectionOpened();
+}
+
+template <class Stream>
+HttpSession<Stream>::~HttpSession() {
+    closeFile();
+    if (m_trackerId != 0)
+        m_services.connections.remove(m_trackerId);
+    m_services.metrics.connectionClosed();
+}
+
+template <class Stream>
+void HttpSession<Stream>::start() {
+    m_trackerId = m_services.connections.add(this->weak_from_this());
+    asio::dispatch(m_stream.get_executor(),
+                   beast::bind_front_handler(&HttpSession::onStart, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::drain() {
+    asio::post(m_stream.get_executor(), [self = this->shared_from_this()] {
+        // Between requests with nothing of the next one received: close now. Anything else
+        // finishes its request first and closes afterwards (keep-alive is off while draining).
+        if (self->m_phase == Phase::Handshake || (self->m_phase == Phase::Idle && self->m_buffer.size() == 0))
+            beast::get_lowest_layer(self->m_stream).cancel();
+    });
+}
+
+template <class Stream>
+void HttpSession<Stream>::onStart() {
+    beast::error_code error;
+    const auto endpoint = beast::get_lowest_layer(m_stream).socket().remote_endpoint(error);
+    if (error)
+        return closeNow();
+    m_peer = endpoint.address();
+    if (m_services.connections.draining())
+        return closeNow();
+    if constexpr (kIsTls<Stream>) {
+        beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+        m_stream.async_handshake(
+            asio::ssl::stream_base::server,
+            beast::bind_front_handler(&HttpSession::onHandshake, this->shared_from_this()));
+    } else {
+        readHeader();
+    }
+}
+
+template <class Stream>
+void HttpSession<Stream>::onHandshake(beast::error_code error) {
+    if (error) {
+        Log::debug("tls handshake failed", {{"error", error.message()}});
+        return closeNow();
+    }
+    readHeader();
+}
+
+template <class Stream>
+void HttpSession<Stream>::readHeader() {
+    m_phase = Phase::Idle;
+    if (m_services.connections.draining() && m_buffer.size() == 0)
+        return shutdownAndClose();
+    // An idle keep-alive connection should not sit on an upload-sized buffer.
+    if (m_buffer.size() == 0 && m_buffer.capacity() > (std::size_t{16} << 10))
+        m_buffer.shrink_to_fit();
+    m_headerParser.emplace();
+    m_headerParser->header_limit(static_cast<std::uint32_t>(m_services.config.headerLimit));
+    // Body limits depend on the route and are checked once the header is known.
+    m_headerParser->body_limit(boost::none);
+    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+    http::async_read_header(m_stream, m_buffer, *m_headerParser,
+                            beast::bind_front_handler(&HttpSession::onHeader, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onHeader(beast::error_code error, std::size_t bytes) {
+    m_services.metrics.bytesIn(bytes);
+    if (error) {
+        if (error == http::error::header_limit) {
+            m_header = RequestHeader{};
+            beginRequest(bytes);
+            return respondError(http::status::payload_too_large, "too_large",
+                                "The request header is larger than this relay accepts.", true);
+        }
+        if (isHttpParseError(error) && error != http::error::end_of_stream &&
+            error != http::error::partial_message) {
+            m_header = RequestHeader{};
+            beginRequest(bytes);
+            return respondError(http::status::bad_request, "bad_request", "The HTTP request is malformed.",
+                                true);
+        }
+        if (error == beast::error::timeout && m_buffer.size() > 0)
+            Log::debug("request header timed out", {{"client", m_peer.to_string()}});
+        return closeNow();
+    }
+    m_header = m_headerParser->get().base();
+    beginRequest(bytes);
+    dispatch();
+}
+
+template <class Stream>
+void HttpSession<Stream>::beginRequest(std::size_t headerBytes) {
+    m_phase = Phase::Busy;
+    m_requestStart = std::chrono::steady_clock::now();
+    m_bytesIn = headerBytes;
+    m_bytesOut = 0;
+    m_status = 0;
+    m_bodyPending = m_headerParser.has_value() && !m_headerParser->is_done();
+    m_context.requestId = newRequestId();
+    m_context.clientAddress = m_services.clientAddress.resolve(m_peer, m_header);
+    m_route = Route{};
+}
+
+template <class Stream>
+void HttpSession<Stream>::dispatch() {
+    try {
+        m_route = m_services.api.route(m_header);
+    } catch (const std::exception& e) {
+        Log::error("routing failed", {{"rid", m_context.requestId}, {"error", e.what()}});
+        return respondError(http::status::bad_request, "bad_request", "The request could not be routed.",
+                            true);
+    }
+    if (m_services.connections.draining())
+        return respondError(http::status::service_unavailable, "unavailable", "The relay is shutting down.",
+                            true);
+
+    switch (m_route.kind) {
+    case RouteKind::NotFound:
+        return respondError(http::status::not_found, "not_found", "There is nothing at this path.");
+    case RouteKind::MethodNotAllowed:
+        return respondError(http::status::method_not_allowed, "method_not_allowed",
+                            "This path does not accept this method.");
+    case RouteKind::Static:
+        if (m_route.endpoint == Endpoint::Readyz) {
+            return offload(
+                [self = this->shared_from_this()](RedisConnection& redis) {
+                    return self->m_services.api.handleReadyz(self->m_header, redis);
+                },
+                [](HttpSession& session, Response response) { session.writeResponse(std::move(response)); });
+        }
+        try {
+            return writeResponse(m_services.api.handleStatic(m_route, m_header, m_context));
+        } catch (const std::exception& e) {
+            Log::error("request failed", {{"rid", m_context.requestId}, {"error", e.what()}});
+            return respondError(http::status::service_unavailable, "unavailable",
+                                "The relay failed to answer.");
+        }
+    case RouteKind::Json:
+        return readJsonBody();
+    case RouteKind::Upload:
+        return offload(
+            [self = this->shared_from_this()](RedisConnection& redis) {
+                return self->m_services.api.beginUpload(self->m_route, self->m_header, self->m_context,
+                                                        redis);
+            },
+            [](HttpSession& session, std::variant<Response, UploadPlan> result) {
+                session.onUploadPlan(std::move(result));
+            });
+    case RouteKind::Download:
+        return offload(
+            [self = this->shared_from_this()](RedisConnection& redis) {
+                return self->m_services.api.beginDownload(self->m_route, self->m_header, self->m_context,
+                                                          redis);
+            },
+            [](HttpSession& session, std::variant<Response, DownloadPlan> result) {
+                session.onDownloadPlan(std::move(result));
+            });
+    }
+    respondError(http::status::not_found, "not_found", "There is nothing at this path.");
+}
+
+// JSON routes ------------------------------------------------------------------------------------
+
+template <class Stream>
+void HttpSession<Stream>::readJsonBody() {
+    const std::size_t limit = m_services.config.jsonBodyLimit;
+    if (const auto length = m_headerParser->content_length(); length && *length > limit)
+        return respondError(http::status::payload_too_large, "too_large", "The request body is too large.",
+                            true);
+    m_jsonParser.emplace(std::move(*m_headerParser));
+    m_headerParser.reset();
+    m_jsonParser->body_limit(limit);
+    if (m_jsonParser->is_done())
+        return onJsonBody({}, 0);
+    m_buffer.reserve(static_cast<std::size_t>(
+        std::min<std::uint64_t>(kChunkSize, m_jsonParser->content_length_remaining().value_or(kChunkSize))));
+    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+    http::async_read(m_stream, m_buffer, *m_jsonParser,
+                     beast::bind_front_handler(&HttpSession::onJsonBody, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onJsonBody(beast::error_code error, std::size_t bytes) {
+    m_bytesIn += bytes;
+    m_services.metrics.bytesIn(bytes);
+    if (error) {
+        m_jsonParser.reset();
+        if (error == http::error::body_limit)
+            return respondError(http::status::payload_too_large, "too_large",
+                                "The request body is too large.", true);
+        if (isHttpParseError(error) && !isDisconnect(error))
+            return respondError(http::status::bad_request, "bad_request", "The request body is malformed.",
+                                true);
+        finishRequest(kClientClosedRequest, true);
+        return closeNow();
+    }
+    m_bodyPending = false;
+    std::string body = std::move(m_jsonParser->get().body());
+    m_jsonParser.reset();
+    offload(
+        [self = this->shared_from_this(), body = std::move(body)](RedisConnection& redis) {
+            return self->m_services.api.handleJson(self->m_route, self->m_header, body, self->m_context,
+                                                   redis);
+        },
+        [](HttpSession& session, Response response) { session.writeResponse(std::move(response)); });
+}
+
+// Uploads ----------------------------------------------------------------------------------------
+
+template <class Stream>
+void HttpSession<Stream>::onUploadPlan(std::variant<Response, UploadPlan> result) {
+    if (auto* response = std::get_if<Response>(&result))
+        return writeResponse(std::move(*response));
+    m_upload = std::move(std::get<UploadPlan>(result));
+    m_received = 0;
+    if (m_headerParser->chunked() || m_headerParser->content_length() != m_upload->length)
+        return endUploadBody(false, false, kFramingError);
+    m_writebackStart = 0;
+    m_file = ::open(m_upload->partPath.c_str(), O_WRONLY | O_CLOEXEC);
+    if (m_file < 0) {
+        const int openError = errno;
+        Log::error("cannot open partial upload",
+                   {{"rid", m_context.requestId}, {"error", std::strerror(openError)}});
+        return endUploadBody(false, false, openError);
+    }
+    const auto expect = m_header.find(http::field::expect);
+    if (expect != m_header.end() && beast::iequals(expect->value(), "100-continue")) {
+        // The client waits for this before it sends the body: all checks passed, so go ahead.
+        m_continue.emplace(http::status::continue_, m_header.version());
+        beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+        return http::async_write(
+            m_stream, *m_continue,
+            [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
+                self->m_continue.reset();
+                self->m_bytesOut += bytes;
+                self->m_services.metrics.bytesOut(bytes);
+                if (error)
+                    return self->endUploadBody(false, true, 0);
+                self->startUploadBody();
+            });
+    }
+    startUploadBody();
+}
+
+template <class Stream>
+void HttpSession<Stream>::startUploadBody() {
+    // From here the session frames the body itself: exactly Content-Length bytes follow the header
+    // (beginUpload refused anything else), read straight into the piece buffer and written to the
+    // partial file without a detour through the parser.
+    m_headerParser.reset();
+    m_uploadRemaining = m_upload->length;
+    m_chunk = std::make_unique<char[]>(kChunkSize);
+    // Body bytes that arrived together with the header.
+    const std::size_t early =
+        static_cast<std::size_t>(std::min<std::uint64_t>(m_buffer.size(), m_uploadRemaining));
+    if (early > 0) {
+        if (!storeUploadBytes(static_cast<const char*>(m_buffer.data().data()), early))
+            return;
+        m_buffer.consume(early);
+    }
+    readUploadPiece();
+}
+
+template <class Stream>
+bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
+    if (const int writeError = writeAt(m_file, data, size, m_upload->offset + m_received)) {
+        Log::error("cannot write partial upload",
+                   {{"rid", m_context.requestId}, {"error", std::strerror(writeError)}});
+        endUploadBody(false, false, writeError);
+        return false;
+    }
+    m_received += size;
+    m_uploadRemaining -= size;
+    if (m_received - m_writebackStart >= kWritebackStep) {
+        // Start writing back what has arrived while the rest is still on the wire, so the fsync
+        // before the offset advances finds little left to do. Advisory: an error surfaces in that fsync.
+        (void)::sync_file_range(m_file, static_cast<off_t>(m_upload->offset + m_writebackStart),
+                                static_cast<off_t>(m_received - m_writebackStart), SYNC_FILE_RANGE_WRITE);
+        m_writebackStart = m_received;
+    }
+    return true;
+}
+
+template <class Stream>
+void HttpSession<Stream>::readUploadPiece() {
+    if (m_uploadRemaining == 0)
+        return endUploadBody(true, false, 0);
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, m_uploadRemaining));
+    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+    m_stream.async_read_some(
+        asio::buffer(m_chunk.get(), want),
+        beast::bind_front_handler(&HttpSession::onUploadPiece, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onUploadPiece(beast::error_code error, std::size_t bytes) {
+    m_bytesIn += bytes;
+    m_services.metrics.bytesIn(bytes);
+    if (bytes > 0 && !storeUploadBytes(m_chunk.get(), bytes))
+        return;
+    if (error)
+        return endUploadBody(false, true, 0);
+    readUploadPiece();
+}
+
+template <class Stream>
+void HttpSession<Stream>::endUploadBody(bool bodyComplete, bool connectionLost, int writeError) {
+    closeFile();
+    m_chunk.reset();
+    m_bodyPending = !bodyComplete;
+    m_headerParser.reset();
+    // Always reaches Redis, even when the pool is busy: it releases the append's lease and records
+    // the bytes that did arrive, so the client can resume from there.
+    auto self = this->shared_from_this();
+    const bool queued =
+        m_services.workers.post([self, bodyComplete, connectionLost, writeError](RedisConnection& redis) {
+            std::optional<Response> response;
+            try {
+                response = self->m_services.api.finishUpload(*self->m_upload, self->m_received, bodyComplete,
+                                                             self->m_context, redis);
+            } catch (const std::exception& e) {
+                Log::error("finishing an upload failed",
+                           {{"rid", self->m_context.requestId}, {"error", e.what()}});
+            }
+            asio::post(self->m_stream.get_executor(),
+                       [self, response = std::move(response), connectionLost, writeError]() mutable {
+                           self->m_upload.reset();
+                           if (connectionLost) {
+                               self->finishRequest(kClientClosedRequest, true);
+                               return self->closeNow();
+                           }
+                           if (writeError == ENOSPC || writeError == EDQUOT)
+                               return self->respondError(http::status::insufficient_storage, "storage_full",
+                                                         "The relay's disk is full.", true);
+                           if (writeError == kFramingError)
+                               return self->respondError(
+                                   http::status::bad_request, "bad_request",
+                                   "An upload body needs a Content-Length and no Transfer-Encoding.", true);
+                           if (writeError != 0 || !response)
+                               return self->respondError(http::status::service_unavailable, "unavailable",
+                                                         "The relay could not store the upload.", true);
+                           self->writeResponse(std::move(*response));
+                       });
+        });
+    if (!queued) {
+        m_upload.reset();
+        respondError(http::status::service_unavailable, "unavailable", "The relay is shutting down.", true);
+    }
+}
+
+// Downloads --------------------------------------------------------------------------------------
+
+template <class Stream>
+void HttpSession<Stream>::onDownloadPlan(std::variant<Response, DownloadPlan> result) {
+    if (auto* response = std::get_if<Response>(&result))
+        return writeResponse(std::move(*response));
+    DownloadPlan& plan = std::get<DownloadPlan>(result);
+    m_file = ::open(plan.blobPath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (m_file < 0) {
+        // Deleted between the reservation check and now (finished, deleted or swept).
+        return respondError(http::status::not_found, "not_found", "The share's content is gone.");
+    }
+    m_downloadOffset = plan.first;
+    m_downloadRemaining = plan.count;
+    m_downloadResponse.emplace(std::move(plan.header.base()));
+    decorate(*m_downloadResponse, false);
+    m_downloadResponse->content_length(plan.count);
+    m_status = m_downloadResponse->result_int();
+    m_downloadResponse->body().data = nullptr;
+    m_downloadResponse->body().more = true;
+    m_downloadSerializer.emplace(*m_downloadResponse);
+    m_chunk = std::make_unique<char[]>(kChunkSize);
+    sendDownloadPiece();
+}
+
+template <class Stream>
+void HttpSession<Stream>::sendDownloadPiece() {
+    auto& body = m_downloadResponse->body();
+    m_pieceSize = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, m_downloadRemaining));
+    if (m_pieceSize > 0) {
+        if (const int readError = readAt(m_file, m_chunk.get(), m_pieceSize, m_downloadOffset)) {
+            // Part of the response may be out already: the only honest signal left is a cut connection.
+            Log::error("cannot read blob",
+                       {{"rid", m_context.requestId}, {"error", std::strerror(readError)}});
+            finishRequest(m_status, true);
+            return closeNow();
+        }
+        body.data = m_chunk.get();
+    } else {
+        body.data = nullptr;
+    }
+    body.size = m_pieceSize;
+    body.more = m_downloadRemaining > m_pieceSize;
+    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+    http::async_write(m_stream, *m_downloadSerializer,
+                      beast::bind_front_handler(&HttpSession::onDownloadPiece, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onDownloadPiece(beast::error_code error, std::size_t bytes) {
+    if (error == http::error::need_buffer)
+        error = {}; // this piece is out: read the next one
+    m_bytesOut += bytes;
+    m_services.metrics.bytesOut(bytes);
+    if (error) {
+        closeFile();
+        finishRequest(m_status, true);
+        return closeNow();
+    }
+    m_downloadOffset += m_pieceSize;
+    m_downloadRemaining -= m_pieceSize;
+    if (!m_downloadSerializer->is_done())
+        return sendDownloadPiece();
+    closeFile();
+    m_chunk.reset();
+    m_downloadSerializer.reset();
+    m_downloadResponse.reset();
+    finishRequest(m_status);
+    if (m_keepAlive)
+        return readHeader();
+    shutdownAndClose();
+}
+
+// Responses --------------------------------------------------------------------------------------
+
+template <class Stream>
+template <class Work, class Then>
+void HttpSession<Stream>::offload(Work work, Then then) {
+    auto self = this->shared_from_this();
+    const bool queued =
+        m_services.workers.tryPost([self, work = std::move(work), then](RedisConnection& redis) mutable {
+            using Result = decltype(work(redis));
+            std::optional<Result> result;
+            try {
+                result.emplace(work(redis));
+            } catch (const std::exception& e) {
+                Log::error("request failed", {{"rid", self->m_context.requestId}, {"error", e.what()}});
+            }
+            asio::post(self->m_stream.get_executor(), [self, then, result = std::move(result)]() mutable {
+                if (!result)
+                    return self->respondError(http::status::service_unavailable, "unavailable",
+                                              "The relay failed to answer; try again.");
+                then(*self, std::move(*result));
+            });
+        });
+    if (!queued) {
+        // A slow Redis must not grow an unbounded backlog: say so now and let the client retry.
+        respondError(http::status::service_unavailable, "unavailable",
+                     "The relay is busy; try again shortly.");
+    }
+}
+
+template <class Stream>
+void HttpSession<Stream>::respondError(http::status status, std::string_view code, std::string_view message,
+                                       bool close) {
+    writeResponse(Api::error(m_header, status, code, message), close);
+}
+
+template <class Stream>
+template <class Message>
+void HttpSession<Stream>::decorate(Message& message, bool close) {
+    message.set(http::field::server, "ots-relay");
+    message.set("X-Request-Id", m_context.requestId);
+    if (message.find(http::field::cache_control) == message.end())
+        message.set(http::field::cache_control, "no-store");
+    if (message.find("Referrer-Policy") == message.end())
+        message.set("Referrer-Policy", "no-referrer");
+    if (message.result() == http::status::service_unavailable &&
+        message.find(http::field::retry_after) == message.end())
+        message.set(http::field::retry_after, "1");
+    m_keepAlive = !close && !m_bodyPending && clientKeepsAlive(m_header) && message.keep_alive() &&
+                  !m_services.connections.draining();
+    message.keep_alive(m_keepAlive);
+}
+
+template <class Stream>
+void HttpSession<Stream>::writeResponse(Response response, bool close) {
+    decorate(response, close);
+    // 1xx, 204 and 304 carry no body and, per RFC 9110, no Content-Length either.
+    const unsigned status = response.result_int();
+    const bool bodiless = status < 200 || status == 204 || status == 304;
+    if (!bodiless && !response.has_content_length() && !response.chunked())
+        response.prepare_payload();
+    m_status = response.result_int();
+    m_response.emplace(std::move(response));
+    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+    http::async_write(m_stream, *m_response,
+                      beast::bind_front_handler(&HttpSession::onWrite, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onWrite(beast::error_code error, std::size_t bytes) {
+    m_bytesOut += bytes;
+    m_services.metrics.bytesOut(bytes);
+    m_response.reset();
+    finishRequest(m_status, static_cast<bool>(error));
+    if (error)
+        return closeNow();
+    if (m_keepAlive)
+        return readHeader();
+    shutdownAndClose();
+}
+
+template <class Stream>
+void HttpSession<Stream>::finishRequest(unsigned status, bool aborted) {
+    const unsigned counted = aborted ? kClientClosedRequest : status;
+    m_services.metrics.requestFinished(m_route.endpoint, counted);
+    if (!Log::enabled(LogLevel::Info))
+        return;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_requestStart).count();
+    boost::json::object fields{
+        {"rid", m_context.requestId},
+        {"method", std::string(m_header.method_string())},
+        {"route", m_route.label()},
+        {"status", counted},
+        {"ms", ms},
+        {"bytes_in", m_bytesIn},
+        {"bytes_out", m_bytesOut},
+        {"client", m_context.clientAddress},
+    };
+    if (aborted)
+        fields["aborted"] = true;
+    Log::info("request", fields);
+}
+
+// Closing ----------------------------------------------------------------------------------------
+
+template <class Stream>
+void HttpSession<Stream>::shutdownAndClose() {
+    m_phase = Phase::Closing;
+    auto& tcp = beast::get_lowest_layer(m_stream);
+    if constexpr (kIsTls<Stream>) {
+        tcp.expires_after(kLingerIdle);
+        m_stream.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->closeNow(); });
+    } else {
+        beast::error_code ignored;
+        tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        if (!m_bodyPending)
+            return closeNow();
+        // Unread body bytes would make close() send a reset, and a reset can destroy the response
+        // in the client's receive buffer before it reads it. Drain a bounded amount first.
+        m_lingered = 0;
+        m_lingerDeadline = std::chrono::steady_clock::now() + kLingerTime;
+        linger();
+    }
+}
+
+template <class Stream>
+void HttpSession<Stream>::linger() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= m_lingerDeadline)
+        return closeNow();
+    m_buffer.clear();
+    auto& tcp = beast::get_lowest_layer(m_stream);
+    tcp.expires_after(std::min<std::chrono::steady_clock::duration>(kLingerIdle, m_lingerDeadline - now));
+    tcp.async_read_some(m_buffer.prepare(kChunkSize),
+                        [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
+                            self->m_lingered += bytes;
+                            self->m_services.metrics.bytesIn(bytes);
+                            if (error || self->m_lingered >= kLingerBytes)
+                                return self->closeNow();
+                            self->linger();
+                        });
+}
+
+template <class Stream>
+void HttpSession<Stream>::closeNow() {
+    m_phase = Phase::Closing;
+    closeFile();
+    beast::get_lowest_layer(m_stream).close();
+}
+
+template <class Stream>
+void HttpSession<Stream>::closeFile() noexcept {
+    if (m_file >= 0) {
+        ::close(m_file);
+        m_file = -1;
+    }
+}
+
+template class HttpSession<PlainStream>;
+template class HttpSession<TlsStream>;
+
+} // namespace ots::relay

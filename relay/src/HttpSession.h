@@ -1,0 +1,153 @@
+#pragma once
+
+// One HTTP/1.1 connection, plain or TLS (the same code runs over both stream types). It keeps
+// itself alive with shared_from_this and runs on its connection's io_context, which one thread
+// runs, so its state needs no locks. Discipline, as in Beast's examples:
+//   - every read and write has a deadline (Config::idleTimeout), so slowloris clients are cut;
+//   - the header has a limit (Config::headerLimit) and every body a limit of its own;
+//   - one request at a time: the next header is read only after the response is written, so no
+//     responses queue up behind a slow reader;
+//   - bodies stream: uploads go straight to the partial file with positional writes (the session
+//     frames them by Content-Length itself), downloads go out of the blob file 64 KiB at a time,
+//     so memory per connection stays small whatever the size;
+//   - everything that needs Redis runs on the WorkerPool; the result is posted back here.
+
+#include "Api.h"
+#include "ConnectionTracker.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace ots::relay {
+
+class ClientAddress;
+class Metrics;
+class WorkerPool;
+
+/// What every session of one server shares. All references outlive the sessions.
+struct SessionServices {
+    const Config& config;
+    Api& api;
+    Metrics& metrics;
+    WorkerPool& workers;
+    const ClientAddress& clientAddress;
+    ConnectionTracker& connections;
+};
+
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+template <class Stream>
+class HttpSession final : public ConnectionTracker::Connection,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
+public:
+    /// The stream's executor must be the io_context (one thread) this session runs on.
+    HttpSession(Stream stream, const SessionServices& services);
+    HttpSession(const HttpSession&) = delete;
+    HttpSession& operator=(const HttpSession&) = delete;
+    ~HttpSession() override;
+
+    /// Registers with the tracker and starts (TLS handshake, then the first request). Call once.
+    void start();
+    /// Closes the connection if it is idle between requests; a busy one closes after its response.
+    void drain() override;
+
+private:
+    enum class Phase { Handshake, Idle, Busy, Closing };
+    using HeaderParser = http::request_parser<http::empty_body>;
+    using JsonParser = http::request_parser<http::string_body>;
+    using DownloadResponse = http::response<http::buffer_body>;
+    using DownloadSerializer = http::response_serializer<http::buffer_body>;
+
+    void onStart();
+    void onHandshake(boost::beast::error_code error);
+    void readHeader();
+    void onHeader(boost::beast::error_code error, std::size_t bytes);
+    void beginRequest(std::size_t headerBytes);
+    void dispatch();
+
+    void readJsonBody();
+    void onJsonBody(boost::beast::error_code error, std::size_t bytes);
+
+    void onUploadPlan(std::variant<Response, UploadPlan> result);
+    void startUploadBody();
+    /// pwrite at the next offset; on failure ends the upload (and answers) and returns false.
+    [[nodiscard]] bool storeUploadBytes(const char* data, std::size_t size);
+    void readUploadPiece();
+    void onUploadPiece(boost::beast::error_code error, std::size_t bytes);
+    void endUploadBody(bool bodyComplete, bool connectionLost, int writeError);
+
+    void onDownloadPlan(std::variant<Response, DownloadPlan> result);
+    void sendDownloadPiece();
+    void onDownloadPiece(boost::beast::error_code error, std::size_t bytes);
+
+    /// Runs work(redis) on the worker pool and then(result) back on this session's executor; if
+    /// the pool's queue is full, answers 503 at once.
+    template <class Work, class Then>
+    void offload(Work work, Then then);
+
+    void respondError(http::status status, std::string_view code, std::string_view message,
+                      bool close = false);
+    void writeResponse(Response response, bool close = false);
+    void onWrite(boost::beast::error_code error, std::size_t bytes);
+    template <class Message>
+    void decorate(Message& message, bool close);
+    void finishRequest(unsigned status, bool aborted = false);
+
+    void shutdownAndClose();
+    void linger();
+    void closeNow();
+    void closeFile() noexcept;
+
+    Stream m_stream;
+    SessionServices m_services;
+    boost::beast::flat_buffer m_buffer;
+    std::uint64_t m_trackerId = 0;
+    boost::asio::ip::address m_peer;
+    Phase m_phase = Phase::Handshake;
+
+    // The request in progress.
+    std::optional<HeaderParser> m_headerParser;
+    std::optional<JsonParser> m_jsonParser;
+    RequestHeader m_header;
+    Route m_route;
+    RequestContext m_context;
+    std::chrono::steady_clock::time_point m_requestStart;
+    std::uint64_t m_bytesIn = 0;
+    std::uint64_t m_bytesOut = 0;
+    bool m_bodyPending = false; ///< request body bytes not read: the connection cannot be reused
+    bool m_keepAlive = false;
+    unsigned m_status = 0;
+    std::optional<Response> m_response;
+    std::optional<http::response<http::empty_body>> m_continue;
+    std::size_t m_lingered = 0;
+    std::chrono::steady_clock::time_point m_lingerDeadline;
+
+    // Streaming bodies (one of them at a time).
+    std::unique_ptr<char[]> m_chunk;
+    int m_file = -1;
+    std::optional<UploadPlan> m_upload;
+    std::uint64_t m_received = 0;
+    std::uint64_t m_uploadRemaining = 0;
+    std::uint64_t m_writebackStart = 0; ///< received bytes before this are already being written back
+    std::optional<DownloadResponse> m_downloadResponse;
+    std::optional<DownloadSerializer> m_downloadSerializer;
+    std::uint64_t m_downloadOffset = 0;
+    std::uint64_t m_downloadRemaining = 0;
+    std::size_t m_pieceSize = 0;
+};
+
+extern template class HttpSession<PlainStream>;
+extern template class HttpSession<TlsStream>;
+
+} // namespace ots::relay

@@ -1,0 +1,60 @@
+#pragma once
+
+// The Lua scripts behind every state transition that two requests can race on (SPEC §10.11). Each
+// runs atomically in Redis, so "check then change" can never interleave with another request.
+//
+// Key conventions: a share script's KEYS all carry the share's hash tag (ots:{ID}:…), a relay-wide
+// script's KEYS all carry {ots}; no script mixes the two, so each runs in one Cluster slot. A few
+// scripts derive further keys of the same share from KEYS[1] (ticket keys listed in the share's
+// ticket index), which stays inside that slot.
+//
+// Replies: an array whose first element names the outcome ("ok", "gone", "not_found",
+// "unauthorized", …) followed by values; ShareStore turns them into typed results.
+
+#include "RedisConnection.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ots::relay {
+
+struct Script {
+    std::string_view name;
+    std::string source;
+    std::string sha1; ///< hex, as EVALSHA wants it
+};
+
+namespace scripts {
+// Share scripts: KEYS[1] = ots:{ID}:share, KEYS[2] = ots:{ID}:gone, then per script.
+extern const Script create;        // share gone; size expiresAt maxDownloads maxAttempts authPk ownerHash kdf
+                                   // metadata keepAfterExpiry
+extern const Script appendBegin;   // share gone lease; ownerHash offset length leaseValue leaseMs
+extern const Script appendEnd;     // share gone lease; leaseValue offset received
+extern const Script completeBegin; // share gone lease; ownerHash leaseValue leaseMs
+extern const Script completeEnd;   // share gone lease; leaseValue
+extern const Script challenge;     // share gone nonce; challengeMs
+extern const Script attemptBegin;  // share gone nonce pending; needDownload(0|1) attemptId staleMs
+extern const Script attemptFail;   // share gone pending; attemptId
+extern const Script attemptRefund; // share gone pending; attemptId (returns the metadata)
+extern const Script reserve;       // share gone ticket tickets pending; ticketHash ticketMs attemptId
+extern const Script ticketCheck;   // share gone ticket
+extern const Script finish;        // share gone ticket tickets; ticketHash tombstoneSeconds
+extern const Script ticketLapse;   // share gone ticket tickets; ticketHash tombstoneSeconds
+extern const Script expireCheck;   // share gone tickets; tombstoneSeconds
+extern const Script remove;        // share gone; ownerHash tombstoneSeconds
+extern const Script unlock;        // share gone; ownerHash
+extern const Script status;        // share gone; ownerHash or ""
+extern const Script leaseReclaim;  // lease; prefix
+// Relay-wide scripts on {ots}:… keys.
+extern const Script quotaReserve; // usage sizes expiry; id size quota expiresIn
+extern const Script quotaRelease; // usage sizes expiry; id
+extern const Script schedule;     // a sorted set; member delayMs → score = Redis time + delay
+extern const Script rateLimit;    // window-key-prefix; limit windowSeconds
+} // namespace scripts
+
+/// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.
+[[nodiscard]] ReplyPtr runScript(RedisConnection& redis, const Script& script,
+                                 const std::vector<std::string>& keys, const std::vector<std::string>& args);
+
+} // namespace ots::relay

@@ -1,0 +1,182 @@
+#pragma once
+
+// Typed access to the relay's Redis state (SPEC §10.11): one method per Lua script, each returning
+// what the script decided. Cheap to construct (two references), so callers make one per request on
+// the worker thread that owns the connection. Every method throws RedisError when Redis fails.
+
+#include "Config.h"
+#include "RedisConnection.h"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace ots::relay {
+
+/// Redis key names. Share keys carry the id as hash tag, relay-wide keys the tag {ots}.
+namespace keys {
+[[nodiscard]] std::string share(std::string_view id);
+[[nodiscard]] std::string gone(std::string_view id);
+[[nodiscard]] std::string lease(std::string_view id);
+[[nodiscard]] std::string nonce(std::string_view id, std::string_view nonceHex);
+[[nodiscard]] std::string ticket(std::string_view id, std::string_view ticketHash);
+[[nodiscard]] std::string tickets(std::string_view id);
+[[nodiscard]] std::string pending(std::string_view id); ///< attempts being verified right now
+inline constexpr std::string_view kUsage = "{ots}:usage";
+inline constexpr std::string_view kSizes = "{ots}:sizes";
+inline constexpr std::string_view kExpiry = "{ots}:expiry";
+inline constexpr std::string_view kTicketExpiry =
+    "{ots}:tickets"; ///< "ID:HASH" → when the ticket lapses (ms)
+[[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientAddress);
+} // namespace keys
+
+/// Hex of BLAKE2b-256 (crypto_generichash) of a token's bytes: all Redis ever holds of a secret.
+[[nodiscard]] std::string tokenHash(std::span<const std::uint8_t> token);
+/// Lowercase hex.
+[[nodiscard]] std::string toHex(std::span<const std::uint8_t> bytes);
+/// Identifies this relay process's endpoint (host name, port, data folder) in upload leases, so that a
+/// restarted relay can release the leases its previous run left behind (Sweeper::startupScan).
+[[nodiscard]] std::string leaseOwnerPrefix(const Config& config);
+
+enum class Verdict {
+    Ok,
+    NotFound,         ///< no share and no tombstone
+    Gone,             ///< tombstone or expired; goneReason says which
+    Unauthorized,     ///< owner token or ticket wrong
+    OffsetMismatch,   ///< offset holds the stored offset
+    UploadInProgress, ///< another append or complete holds the lease
+    TooLarge,         ///< offset + length beyond the declared size
+    LeaseLost,        ///< the lease expired or was taken over; nothing changed
+    AlreadyComplete,
+    Incomplete,
+    NotReady,
+    Locked,
+    Busy, ///< every attempt left is being verified right now
+    ChallengeInvalid,
+    NoDownloadsLeft,
+    Exists,
+    Destroyed, ///< this call deleted the share's keys: the caller removes the blob and releases the quota
+    Absent,    ///< sweeper: the share key is gone
+    Nothing,   ///< sweeper: nothing to do
+    Later,     ///< sweeper: look again at `at`
+    StorageFull,
+    RateLimited,
+};
+
+struct Outcome {
+    Verdict verdict = Verdict::Ok;
+    std::string goneReason; ///< "expired", "deleted" or "downloaded" when verdict is Gone
+    [[nodiscard]] bool ok() const noexcept { return verdict == Verdict::Ok; }
+};
+
+struct NewShare {
+    std::uint64_t size = 0;
+    std::uint32_t maxDownloads = 1;
+    std::uint32_t maxAttempts = 5;
+    std::string authPublicKey; ///< 32 raw bytes
+    std::string ownerHash;
+    std::string kdfJson;  ///< canonical JSON of the password parameters, empty without a password
+    std::string metadata; ///< the raw envelope bytes
+};
+
+struct QuotaOutcome : Outcome {
+    std::int64_t expiresAt = 0; ///< unix seconds, from Redis' clock
+};
+struct OffsetOutcome : Outcome {
+    std::uint64_t offset = 0; ///< the stored (or new) offset
+    std::uint64_t size = 0;
+};
+struct AttemptOutcome : Outcome {
+    std::string authPublicKey;
+    std::uint64_t attempts = 0; ///< begin: failures + pending incl. this one; fail: failures after this one
+    std::uint64_t maxAttempts = 0;
+};
+struct MetadataOutcome : Outcome {
+    std::string metadata;
+};
+struct ReserveOutcome : Outcome {
+    std::uint64_t size = 0;
+    std::uint64_t downloadsLeft = 0;
+};
+struct SizeOutcome : Outcome {
+    std::uint64_t size = 0;
+};
+struct FinishOutcome : Outcome {
+    std::uint64_t downloadsLeft = 0;
+};
+struct SweepOutcome : Outcome {
+    std::int64_t at = 0; ///< for Later: when to look again (ms)
+};
+struct RateOutcome : Outcome {
+    std::int64_t retryAfter = 0; ///< seconds
+};
+struct StatusOutcome : Outcome {
+    std::string state; ///< "uploading" or "ready" (locked is derived from the attempts)
+    std::uint64_t size = 0;
+    std::uint64_t offset = 0;
+    std::int64_t expiresAt = 0;
+    std::uint64_t maxDownloads = 0;
+    std::uint64_t reserved = 0;
+    std::uint64_t finished = 0;
+    std::uint64_t attempts = 0;
+    std::uint64_t maxAttempts = 0;
+    std::string kdfJson;
+    [[nodiscard]] bool locked() const noexcept { return attempts >= maxAttempts; }
+};
+
+class ShareStore {
+public:
+    ShareStore(RedisConnection& redis, const Config& config) noexcept
+        : m_redis(redis)
+        , m_config(config) {}
+
+    // Relay-wide
+    [[nodiscard]] QuotaOutcome reserveQuota(std::string_view id, std::uint64_t size, std::int64_t expiresIn);
+    /// Releases the quota and drops the expiry entry; true when this call removed the entry.
+    bool releaseQuota(std::string_view id);
+    [[nodiscard]] RateOutcome rateLimit(std::string_view kind, std::string_view clientAddress,
+                                        std::uint32_t limit);
+    /// Registers a ticket for the sweeper before it exists, so a crash cannot leave one unwatched.
+    void scheduleTicket(std::string_view id, std::string_view ticketHash);
+    void unscheduleTicket(std::string_view id, std::string_view ticketHash);
+
+    // One share
+    [[nodiscard]] Outcome create(std::string_view id, const NewShare& share, std::int64_t expiresAt);
+    [[nodiscard]] OffsetOutcome appendBegin(std::string_view id, std::string_view ownerHash,
+                                            std::uint64_t offset, std::uint64_t length,
+                                            std::string_view leaseValue);
+    [[nodiscard]] OffsetOutcome appendEnd(std::string_view id, std::string_view leaseValue,
+                                          std::uint64_t offset, std::uint64_t received);
+    [[nodiscard]] OffsetOutcome completeBegin(std::string_view id, std::string_view ownerHash,
+                                              std::string_view leaseValue);
+    [[nodiscard]] Outcome completeEnd(std::string_view id, std::string_view leaseValue);
+    [[nodiscard]] Outcome challenge(std::string_view id, std::string_view nonceHex);
+    /// Consumes the nonce and reserves an attempt under attemptId (random, per request).
+    [[nodiscard]] AttemptOutcome attemptBegin(std::string_view id, std::string_view nonceHex,
+                                              bool forDownload, std::string_view attemptId);
+    /// A wrong proof: the attempt counts. attempts/maxAttempts are the totals after it.
+    [[nodiscard]] AttemptOutcome attemptFail(std::string_view id, std::string_view attemptId);
+    /// A valid proof for the metadata: refunds the attempt and returns the envelope.
+    [[nodiscard]] MetadataOutcome attemptRefund(std::string_view id, std::string_view attemptId);
+    /// A valid proof for a download: refunds the attempt and reserves a download under the ticket.
+    [[nodiscard]] ReserveOutcome reserve(std::string_view id, std::string_view ticketHash,
+                                         std::string_view attemptId);
+    [[nodiscard]] SizeOutcome ticketCheck(std::string_view id, std::string_view ticketHash);
+    [[nodiscard]] FinishOutcome finish(std::string_view id, std::string_view ticketHash);
+    [[nodiscard]] Outcome remove(std::string_view id, std::string_view ownerHash);
+    [[nodiscard]] Outcome unlock(std::string_view id, std::string_view ownerHash);
+    /// Public info with ownerHash empty; the owner's status otherwise.
+    [[nodiscard]] StatusOutcome status(std::string_view id, std::string_view ownerHash);
+
+    // Sweeper
+    [[nodiscard]] SweepOutcome expireCheck(std::string_view id);
+    [[nodiscard]] SweepOutcome ticketLapse(std::string_view id, std::string_view ticketHash);
+    bool reclaimLease(std::string_view id, std::string_view ownerPrefix);
+
+private:
+    RedisConnection& m_redis;
+    const Config& m_config;
+};
+
+} // namespace ots::relay

@@ -1,0 +1,193 @@
+#include "Sweeper.h"
+
+#include "BlobStore.h"
+#include "Config.h"
+#include "Metrics.h"
+#include "RedisConnection.h"
+#include "ShareStore.h"
+#include "ots/Base64Url.h"
+#include "ots/KeySchedule.h"
+
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+namespace ots::relay {
+
+namespace {
+
+// Work per pass is bounded so that a backlog (a relay that was down for a day) drains over several
+// passes instead of holding Redis in one.
+constexpr std::size_t kBatch = 256;
+constexpr int kBatchesPerPass = 8;
+constexpr int kScanCallsPerPass = 16;
+constexpr std::string_view kScanCount = "1000";
+
+bool isShareId(std::string_view text) noexcept {
+    ShareId id{};
+    return text.size() == format::kShareIdChars && base64url::decodeInto(text, id);
+}
+
+std::int64_t redisNowMs(RedisConnection& redis) {
+    const ReplyPtr reply = redis.command({"TIME"});
+    const ReplyView view(reply.get());
+    return view[0].number() * 1000 + view[1].number() / 1000;
+}
+
+std::vector<std::string> dueMembers(RedisConnection& redis, std::string_view key, std::int64_t nowMs) {
+    const std::string max = std::to_string(nowMs);
+    const std::string count = std::to_string(kBatch);
+    const ReplyPtr reply = redis.command({"ZRANGEBYSCORE", key, "-inf", max, "LIMIT", "0", count});
+    const ReplyView view(reply.get());
+    std::vector<std::string> members;
+    members.reserve(view.size());
+    for (std::size_t i = 0; i < view.size(); ++i)
+        members.emplace_back(view[i].string());
+    return members;
+}
+
+void reschedule(RedisConnection& redis, std::string_view key, std::int64_t atMs, std::string_view member) {
+    // XX: never brings back an entry that another request or relay removed meanwhile.
+    const std::string score = std::to_string(atMs);
+    const ReplyPtr reply = redis.command({"ZADD", key, "XX", score, member});
+    (void)ReplyView(reply.get()).integer();
+}
+
+void removeMember(RedisConnection& redis, std::string_view key, std::string_view member) {
+    const ReplyPtr reply = redis.command({"ZREM", key, member});
+    (void)ReplyView(reply.get()).integer();
+}
+
+} // namespace
+
+Sweeper::Sweeper(const Config& config, BlobStore& blobs, Metrics& metrics)
+    : m_config(config)
+    , m_blobs(blobs)
+    , m_metrics(metrics) {}
+
+std::uint64_t Sweeper::swept() const noexcept {
+    std::lock_guard lock(m_mutex);
+    return m_swept;
+}
+
+void Sweeper::cleanUp(RedisConnection& redis, const std::string& id) {
+    // Files first, then the index entry: if this relay dies in between, the entry is still due and the
+    // next pass (here or elsewhere) repeats the idempotent deletion.
+    m_blobs.remove(id);
+    if (ShareStore(redis, m_config).releaseQuota(id)) {
+        ++m_swept;
+        m_metrics.sweptShares(1);
+    }
+}
+
+void Sweeper::sweepExpiries(RedisConnection& redis, std::int64_t nowMs) {
+    ShareStore store(redis, m_config);
+    for (int batch = 0; batch < kBatchesPerPass; ++batch) {
+        const std::vector<std::string> ids = dueMembers(redis, keys::kExpiry, nowMs);
+        for (const std::string& id : ids) {
+            if (!isShareId(id)) {
+                removeMember(redis, keys::kExpiry, id);
+                continue;
+            }
+            const SweepOutcome outcome = store.expireCheck(id);
+            if (outcome.verdict == Verdict::Later)
+                reschedule(redis, keys::kExpiry, outcome.at, id);
+            else
+                cleanUp(redis, id); // Destroyed now, or the share key was already gone
+        }
+        if (ids.size() < kBatch)
+            return;
+    }
+}
+
+void Sweeper::sweepTickets(RedisConnection& redis, std::int64_t nowMs) {
+    ShareStore store(redis, m_config);
+    for (int batch = 0; batch < kBatchesPerPass; ++batch) {
+        const std::vector<std::string> members = dueMembers(redis, keys::kTicketExpiry, nowMs);
+        for (const std::string& member : members) {
+            const auto colon = member.find(':');
+            const std::string id = member.substr(0, colon);
+            if (colon == std::string::npos || !isShareId(id)) {
+                removeMember(redis, keys::kTicketExpiry, member);
+                continue;
+            }
+            const SweepOutcome outcome = store.ticketLapse(id, std::string_view(member).substr(colon + 1));
+            if (outcome.verdict == Verdict::Later) {
+                reschedule(redis, keys::kTicketExpiry, outcome.at, member);
+                continue;
+            }
+            if (outcome.verdict == Verdict::Destroyed)
+                cleanUp(redis, id);
+            removeMember(redis, keys::kTicketExpiry, member);
+        }
+        if (members.size() < kBatch)
+            return;
+    }
+}
+
+void Sweeper::countShares(RedisConnection& redis) {
+    for (int call = 0; call < kScanCallsPerPass; ++call) {
+        const ReplyPtr reply =
+            redis.command({"SCAN", m_scanCursor, "MATCH", "ots:{*}:share", "COUNT", kScanCount});
+        const ReplyView view(reply.get());
+        const std::string next(view[0].string());
+        const ReplyView found = view[1];
+        std::vector<std::vector<std::string>> commands;
+        commands.reserve(found.size());
+        for (std::size_t i = 0; i < found.size(); ++i)
+            commands.push_back({"HMGET", std::string(found[i].string()), "state", "attempts", "maxAttempts"});
+        for (const ReplyPtr& fields : redis.pipeline(commands)) {
+            const ReplyView share(fields.get());
+            if (share[0].isNil() || share[1].isNil() || share[2].isNil())
+                continue; // deleted between SCAN and HMGET
+            if (share[0].string() == "uploading")
+                ++m_countUploading;
+            else if (share[1].number() >= share[2].number())
+                ++m_countLocked;
+            else
+                ++m_countReady;
+        }
+        m_scanCursor = next;
+        if (next == "0") {
+            m_metrics.setSharesByState(m_countUploading, m_countReady, m_countLocked);
+            m_countUploading = m_countReady = m_countLocked = 0;
+            return;
+        }
+    }
+}
+
+void Sweeper::sweepOnce(RedisConnection& redis) {
+    std::lock_guard lock(m_mutex);
+    try {
+        const std::int64_t nowMs = redisNowMs(redis);
+        sweepExpiries(redis, nowMs);
+        sweepTickets(redis, nowMs);
+        countShares(redis);
+    } catch (const RedisError&) {
+        m_metrics.redisError();
+    }
+}
+
+void Sweeper::startupScan(RedisConnection& redis) {
+    std::lock_guard lock(m_mutex);
+    try {
+        ShareStore store(redis, m_config);
+        const std::string prefix = leaseOwnerPrefix(m_config);
+        for (const std::string& id : m_blobs.partialIds()) {
+            if (!isShareId(id))
+                continue; // not ours: leave files we did not name alone
+            const ReplyPtr exists = redis.command({"EXISTS", keys::share(id)});
+            if (ReplyView(exists.get()).integer() == 0) {
+                std::error_code ignored;
+                std::filesystem::remove(m_blobs.partPath(id), ignored);
+                continue;
+            }
+            // A lease of this relay's previous run can only belong to an append that died with it.
+            (void)store.reclaimLease(id, prefix);
+        }
+    } catch (const RedisError&) {
+        m_metrics.redisError();
+    }
+}
+
+} // namespace ots::relay

@@ -1,0 +1,181 @@
+// ots-relay: the OneTimeShare relay. Loads the configuration, runs the cryptographic self-tests,
+// sweeps what a previous run left behind, then serves until SIGTERM/SIGINT and drains.
+// Exit codes (also in --help): 0 clean stop, 1 start-up failure, 2 invalid configuration.
+
+#include "Api.h"
+#include "ConfigLoader.h"
+#include "HttpServer.h"
+#include "LocalBlobStore.h"
+#include "Log.h"
+#include "Metrics.h"
+#include "RedisConnection.h"
+#include "Sweeper.h"
+#include "WorkerPool.h"
+#include "ots/Crypto.h"
+#include "ots/Error.h"
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+#ifndef OTS_RELAY_VERSION
+#define OTS_RELAY_VERSION "unknown"
+#endif
+
+namespace {
+
+using namespace ots::relay;
+
+std::map<std::string, std::string> processEnvironment() {
+    std::map<std::string, std::string> environment;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const std::size_t equals = text.find('=');
+        if (equals != std::string_view::npos)
+            environment.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+    }
+    return environment;
+}
+
+int configError(const std::string& message) {
+    std::cerr << "ots-relay: " << message << "\n(see ots-relay --help)\n";
+    return ConfigLoader::kExitBadConfig;
+}
+
+/// The sweeper's own thread with its own Redis connection, so sweeping never waits for (or delays)
+/// request work. If Redis was down at start-up, the start-up scan runs as soon as it answers.
+void runSweeper(const std::stop_token& stop, const Config& config, Sweeper& sweeper, bool startupScanDone) {
+    RedisConnection redis(config);
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    while (!stop.stop_requested()) {
+        try {
+            if (!startupScanDone && redis.ping()) {
+                sweeper.startupScan(redis);
+                startupScanDone = true;
+                Log::info("start-up scan done");
+            }
+            if (startupScanDone)
+                sweeper.sweepOnce(redis);
+        } catch (const std::exception& e) {
+            Log::error("sweep failed", {{"error", e.what()}});
+        }
+        std::unique_lock lock(mutex);
+        wake.wait_for(lock, stop, config.sweepInterval, [] { return false; });
+    }
+}
+
+int run(const Config& config) {
+    if (const ots::Status crypto = ots::initialize(); !crypto) {
+        Log::error("cryptographic self-test failed, refusing to start",
+                   {{"error", ots::describe(crypto.error())}});
+        return ConfigLoader::kExitFailure;
+    }
+
+    std::unique_ptr<LocalBlobStore> blobs;
+    try {
+        blobs = std::make_unique<LocalBlobStore>(config.dataDirectory);
+    } catch (const std::exception& e) {
+        Log::error("cannot prepare the data folder",
+                   {{"data_dir", config.dataDirectory.string()}, {"error", e.what()}});
+        return ConfigLoader::kExitFailure;
+    }
+    Metrics metrics;
+    Api api(config, *blobs, metrics);
+    Sweeper sweeper(config, *blobs, metrics);
+
+    WorkerPool workers(config);
+    HttpServer server(config, api, metrics, workers);
+    // Bind first: a second relay started by mistake on a taken port must stop before it touches
+    // Redis or the data folder.
+    if (const ots::Status opened = server.open(); !opened) {
+        Log::error("cannot start", {{"error", opened.error().detail}});
+        std::cerr << "ots-relay: " << opened.error().detail << '\n';
+        return ConfigLoader::kExitFailure;
+    }
+
+    // Before serving: remove partial files of shares that are gone and release the upload leases
+    // our previous run held, so interrupted uploads can resume right away.
+    bool startupScanDone = false;
+    {
+        RedisConnection redis(config);
+        if (redis.ping()) {
+            sweeper.startupScan(redis);
+            startupScanDone = true;
+        } else {
+            Log::warn("Redis does not answer; serving 503 until it does",
+                      {{"redis", config.redisHost + ":" + std::to_string(config.redisPort)}});
+        }
+    }
+
+    const auto endpoint = server.localEndpoint();
+    const std::string address = endpoint.address().to_string();
+    Log::info("ots-relay started", {{"version", OTS_RELAY_VERSION},
+                                    {"listen", (endpoint.address().is_v6() ? "[" + address + "]" : address) +
+                                                   ":" + std::to_string(endpoint.port())},
+                                    {"tls", server.tlsEnabled()},
+                                    {"data_dir", config.dataDirectory.string()},
+                                    {"redis", config.redisHost + ":" + std::to_string(config.redisPort)},
+                                    {"redis_connections", config.redisConnections},
+                                    {"trusted_proxies", config.trustedProxies.size()},
+                                    {"upload_tokens", !config.uploadTokens.empty()}});
+
+    std::jthread sweeperThread(
+        [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, startupScanDone); });
+    server.run();
+    // The workers finish what is queued before the server (and the io_contexts their results are
+    // posted to) goes away.
+    workers.stop();
+    sweeperThread.request_stop();
+    sweeperThread.join();
+    Log::info("ots-relay stopped");
+    return ConfigLoader::kExitOk;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    // A peer that closes mid-write must cost an error code, not the process.
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        const std::vector<std::string> args(argv + 1, argv + argc);
+        auto loaded = ConfigLoader::load(args, processEnvironment());
+        if (!loaded)
+            return configError(loaded.error().detail);
+        if (loaded->action == ConfigAction::Help) {
+            std::cout << ConfigLoader::helpText();
+            return ConfigLoader::kExitOk;
+        }
+        if (loaded->action == ConfigAction::Version) {
+            std::cout << "ots-relay " << OTS_RELAY_VERSION << '\n';
+            return ConfigLoader::kExitOk;
+        }
+        const Config& config = loaded->config;
+        if (const ots::Status valid = ConfigLoader::validate(config); !valid)
+            return configError(valid.error().detail);
+        if (!config.tlsCertificate.empty()) {
+            if (auto tls = HttpServer::makeTlsContext(config); !tls)
+                return configError(tls.error().detail);
+        }
+        if (loaded->action == ConfigAction::CheckConfig) {
+            std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
+            return ConfigLoader::kExitOk;
+        }
+        if (const auto level = Log::parseLevel(config.logLevel))
+            Log::setLevel(*level);
+        return run(config);
+    } catch (const std::exception& e) {
+        Log::error("fatal error", {{"error", e.what()}});
+        return ConfigLoader::kExitFailure;
+    }
+}

@@ -1,0 +1,449 @@
+// Interruptions and lifetimes over real sockets: downloads and uploads cut mid-way resume to the
+// identical bytes; kill -9 of the relay mid-upload and mid-download loses nothing that was finished;
+// two relays share one Redis and one data folder; SIGTERM drains; expired shares leave Redis and disk.
+
+#include "RelayClient.h"
+#include "RelayProcess.h"
+#include "ots/Crypto.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSet>
+#include <QTest>
+#include <QThread>
+
+using namespace ots;
+using namespace ots::relaytest;
+
+namespace {
+
+QByteArray headerOf(const QByteArray& wire) {
+    return wire.left(wire.indexOf("\r\n\r\n") + 4);
+}
+
+QByteArray bodyOf(const QByteArray& wire) {
+    return wire.mid(wire.indexOf("\r\n\r\n") + 4);
+}
+
+} // namespace
+
+class TestRelayResume : public QObject {
+    Q_OBJECT
+
+private:
+    RelayFixture m_fixture;
+    RelayClient m_client{0};
+
+    QString dataDir() const { return m_fixture.dataDir.path(); }
+
+    // Waits until the relay has read at least `bytes` more request bytes than `before` (its own
+    // counter), so that a test knows a body it wrote has reached the relay, not only the kernel.
+    static bool relayReceived(const RelayClient& client, double before, qint64 bytes) {
+        return waitUntil(
+            [&] { return client.metric("ots_http_bytes_received_total") >= before + double(bytes); }, 10'000);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(initialize().ok());
+        QVERIFY2(m_fixture.start(), m_fixture.error());
+        m_client = m_fixture.client();
+    }
+
+    void cleanupTestCase() {
+        m_fixture.relay.stop();
+        // A clean drain exits 0 (in a sanitizer build, a report at exit would fail it).
+        QVERIFY2(m_fixture.relay.exitedCleanly(), m_fixture.relay.log().right(3000).constData());
+    }
+
+    void interruptedDownloadResumes() {
+        TestShare share = TestShare::make({.payloadBytes = 6 << 20});
+        OTS_EXPECT_STATUS(m_client.createReady(share), 200);
+        const HttpResponse reservation = m_client.prove(share, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        const QByteArray ticket = RelayClient::ticketOf(reservation);
+
+        // Three interruptions at growing offsets, each by dropping the connection mid-body.
+        QByteArray received;
+        for (const qint64 stopAt : {qint64(1) << 20, qint64(3) << 20, qint64(5) << 20}) {
+            HttpConnection connection(m_client.port());
+            QVERIFY(connection.connect());
+            const QByteArray range =
+                received.isEmpty() ? QByteArray() : "bytes=" + QByteArray::number(received.size()) + '-';
+            QVERIFY(connection.writeAll(
+                RelayClient::downloadRequest(share.id, ticket, range).serialize(m_client.port())));
+            const HttpResponse partial = connection.readResponse(false, 20'000, stopAt - received.size());
+            QVERIFY2(partial.status == (received.isEmpty() ? 200 : 206), partial.describe().constData());
+            QVERIFY(!partial.complete);
+            received += partial.body;
+            connection.abort();
+        }
+        QVERIFY(received.size() >= (5 << 20) && received.size() < share.ciphertext.size());
+        QVERIFY(received == share.ciphertext.left(received.size()));
+
+        // The share is untouched by the aborted transfers: still one reserved download.
+        const HttpResponse info = m_client.info(share.id);
+        OTS_EXPECT_STATUS(info, 200);
+        QCOMPARE(info.json().value(QStringLiteral("state")).toString(), QStringLiteral("ready"));
+
+        const HttpResponse rest =
+            m_client.download(share.id, ticket, "bytes=" + QByteArray::number(received.size()) + '-');
+        OTS_EXPECT_STATUS(rest, 206);
+        QCOMPARE(rest.header("content-range"), "bytes " + QByteArray::number(received.size()) + '-' +
+                                                   QByteArray::number(share.ciphertext.size() - 1) + '/' +
+                                                   QByteArray::number(share.ciphertext.size()));
+        received += rest.body;
+        QVERIFY(received == share.ciphertext);
+        OTS_EXPECT_STATUS(m_client.finish(share.id, ticket), 200);
+        QVERIFY(
+            waitUntil([&] { return filesNamed(dataDir(), QString::fromLatin1(share.id)).isEmpty(); }, 5000));
+    }
+
+    void interruptedUploadResumes_data() {
+        QTest::addColumn<bool>("reset");
+        QTest::newRow("client closes (FIN)") << false;
+        QTest::newRow("client resets (RST)") << true;
+    }
+
+    void interruptedUploadResumes() {
+        QFETCH(bool, reset);
+        TestShare share = TestShare::make({.payloadBytes = 4 << 20});
+        OTS_EXPECT_STATUS(m_client.create(share), 201);
+        const qint64 size = share.ciphertext.size();
+        const qint64 sent = size / 2 + 12345;
+
+        // PATCH announcing the whole body, then the connection dies after half of it.
+        const QByteArray wire =
+            RelayClient::appendRequest(share, 0, share.ciphertext).serialize(m_client.port());
+        const double before = m_client.metric("ots_http_bytes_received_total");
+        HttpConnection connection(m_client.port());
+        QVERIFY(connection.connect());
+        QVERIFY(connection.writeAll(headerOf(wire) + bodyOf(wire).left(sent)));
+        QVERIFY(relayReceived(m_client, before, sent));
+        if (reset)
+            connection.abort();
+        else
+            connection.close();
+
+        // The relay keeps what arrived: HEAD reports it once the cut append has ended.
+        qint64 offset = 0;
+        QVERIFY(waitUntil(
+            [&] {
+                const HttpResponse head = m_client.uploadOffset(share);
+                offset = head.header("upload-offset").toLongLong();
+                return head.status == 204 && offset > 0;
+            },
+            10'000));
+        qInfo("sent %lld bytes before the cut; the relay kept %lld", sent, offset);
+        QVERIFY2(offset <= sent, QByteArray::number(offset).constData());
+        if (!reset)
+            QCOMPARE(offset, sent); // a clean close delivers every byte sent
+
+        // Not downloadable before completion.
+        OTS_EXPECT_ERROR(m_client.challenge(share.id), 409, "not_ready");
+        ChallengeNonce madeUp{};
+        randomBytes(madeUp);
+        const HttpResponse reserveEarly =
+            m_client.send(RelayClient::proofRequest(share, "reservations", share.proof(b64u(madeUp))));
+        QVERIFY2(reserveEarly.status == 409 && reserveEarly.errorCode() == QStringLiteral("not_ready"),
+                 reserveEarly.describe().constData());
+        OTS_EXPECT_ERROR(m_client.complete(share), 409, "incomplete");
+        OTS_EXPECT_ERROR(m_client.download(share.id, b64u(pattern(32))), 401, "unauthorized");
+
+        // Resume from the reported offset.
+        OTS_EXPECT_STATUS(m_client.uploadFrom(share, offset, 1 << 20), 204);
+        OTS_EXPECT_STATUS(m_client.complete(share), 200);
+        const HttpResponse content = m_client.reserveAndDownload(share);
+        OTS_EXPECT_STATUS(content, 200);
+        QVERIFY(content.body == share.ciphertext);
+    }
+
+    void killedMidUploadAndMidDownload() {
+        // A finished share nobody touches, one being downloaded, one being uploaded.
+        TestShare finished = TestShare::make({.payloadBytes = 300'000, .seed = 1});
+        OTS_EXPECT_STATUS(m_client.createReady(finished), 200);
+        // Large enough that the socket buffers cannot hold the rest of the download.
+        TestShare downloading = TestShare::make({.payloadBytes = 32 << 20, .seed = 2});
+        OTS_EXPECT_STATUS(m_client.createReady(downloading), 200);
+        const HttpResponse reservation = m_client.prove(downloading, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        const QByteArray ticket = RelayClient::ticketOf(reservation);
+        TestShare uploading = TestShare::make({.payloadBytes = 8 << 20, .seed = 3});
+        OTS_EXPECT_STATUS(m_client.create(uploading), 201);
+        const qint64 firstPiece = 1 << 20;
+        OTS_EXPECT_STATUS(m_client.append(uploading, 0, uploading.ciphertext.left(firstPiece)), 204);
+
+        // The upload streams its second piece slowly: 2 MiB of 7 MiB have gone when the relay dies.
+        const double before = m_client.metric("ots_http_bytes_received_total");
+        const QByteArray uploadWire =
+            RelayClient::appendRequest(uploading, firstPiece, uploading.ciphertext.mid(firstPiece))
+                .serialize(m_client.port());
+        HttpConnection upload(m_client.port());
+        QVERIFY(upload.connect());
+        QVERIFY(upload.writeAll(headerOf(uploadWire) + bodyOf(uploadWire).left(2 << 20)));
+        QVERIFY(relayReceived(m_client, before, 2 << 20));
+
+        // The download reads slowly: 1 MiB taken, the rest waits in the relay.
+        HttpConnection download(m_client.port());
+        QVERIFY(download.connect());
+        QVERIFY(download.writeAll(
+            RelayClient::downloadRequest(downloading.id, ticket).serialize(m_client.port())));
+        const HttpResponse partial = download.readResponse(false, 20'000, 1 << 20);
+        OTS_EXPECT_STATUS(partial, 200);
+        QVERIFY(!partial.complete);
+
+        // A stray partial file without a share key (a crash long ago): start-up may remove it.
+        const QString strayName = QStringLiteral("uploads/AAAAAAAAAAAAAAAAAAAAAA.part");
+        {
+            QFile stray(QDir(dataDir()).filePath(strayName));
+            QVERIFY(stray.open(QIODevice::WriteOnly));
+            stray.write("left over");
+        }
+        const QStringList onDisk = test::listTree(dataDir());
+        QVERIFY(onDisk.contains(strayName));
+
+        m_fixture.relay.kill();
+        QVERIFY(!m_fixture.relay.isRunning());
+        // Whatever reached this side before the crash is a valid prefix.
+        QVERIFY(download.waitForClose(5000));
+        QByteArray received = partial.body + download.pending();
+        QVERIFY(received == downloading.ciphertext.left(received.size()));
+        upload.abort();
+
+        QVERIFY2(m_fixture.relay.restart(), qPrintable(m_fixture.relay.error()));
+        m_client = m_fixture.client();
+
+        // Nothing on disk was lost but the stray partial file, which start-up removes.
+        QVERIFY(waitUntil([&] { return !test::listTree(dataDir()).contains(strayName); }, 5000));
+        const QStringList afterRestart = test::listTree(dataDir());
+        for (const QString& file : onDisk)
+            QVERIFY2(file == strayName || afterRestart.contains(file), qPrintable(file));
+
+        // The finished share downloads identically.
+        const HttpResponse finishedContent = m_client.reserveAndDownload(finished);
+        OTS_EXPECT_STATUS(finishedContent, 200);
+        QVERIFY(finishedContent.body == finished.ciphertext);
+
+        // The interrupted download resumes with its ticket, which lives in Redis.
+        const HttpResponse rest =
+            m_client.download(downloading.id, ticket, "bytes=" + QByteArray::number(received.size()) + '-');
+        OTS_EXPECT_STATUS(rest, 206);
+        received += rest.body;
+        QVERIFY(received == downloading.ciphertext);
+        OTS_EXPECT_STATUS(m_client.finish(downloading.id, ticket), 200);
+
+        // The interrupted upload resumes from the offset the relay reports.
+        const HttpResponse head = m_client.uploadOffset(uploading);
+        OTS_EXPECT_STATUS(head, 204);
+        const qint64 offset = head.header("upload-offset").toLongLong();
+        qInfo("after kill -9 and restart: download resumed at %lld, upload at offset %lld",
+              qint64(received.size()), offset);
+        QVERIFY2(offset >= firstPiece && offset <= firstPiece + (2 << 20),
+                 head.header("upload-offset").constData());
+        OTS_EXPECT_STATUS(m_client.uploadFrom(uploading, offset, 3 << 20), 204);
+        OTS_EXPECT_STATUS(m_client.complete(uploading), 200);
+        const HttpResponse uploadedContent = m_client.reserveAndDownload(uploading);
+        OTS_EXPECT_STATUS(uploadedContent, 200);
+        QVERIFY(uploadedContent.body == uploading.ciphertext);
+    }
+
+    void twoRelaysShareRedisAndData() {
+        RelayProcess second;
+        QVERIFY2(second.start(m_fixture.redis.port(), dataDir()), qPrintable(second.error()));
+        const RelayClient a = m_client;
+        const RelayClient b = second.client();
+
+        // Created and half uploaded through A, the rest through B; complete through B.
+        TestShare share = TestShare::make({.payloadBytes = 3 << 20, .maxDownloads = 2});
+        OTS_EXPECT_STATUS(a.create(share), 201);
+        const qint64 half = share.ciphertext.size() / 2;
+        OTS_EXPECT_STATUS(a.append(share, 0, share.ciphertext.left(half)), 204);
+        const HttpResponse headB = b.uploadOffset(share);
+        QCOMPARE(headB.header("upload-offset"), QByteArray::number(half));
+        OTS_EXPECT_STATUS(b.uploadFrom(share, half), 204);
+        OTS_EXPECT_STATUS(b.complete(share), 200);
+
+        // The challenge comes from A, the proof goes to B: the nonce lives in Redis.
+        const HttpResponse challenge = a.challenge(share.id);
+        OTS_EXPECT_STATUS(challenge, 200);
+        const HttpResponse reservation = b.send(
+            RelayClient::proofRequest(share, "reservations", share.proof(RelayClient::nonceOf(challenge))));
+        OTS_EXPECT_STATUS(reservation, 201);
+        const QByteArray ticket = RelayClient::ticketOf(reservation);
+        const HttpResponse viaB = b.download(share.id, ticket);
+        OTS_EXPECT_STATUS(viaB, 200);
+        QVERIFY(viaB.body == share.ciphertext);
+        const HttpResponse viaA = a.download(share.id, ticket, "bytes=100-");
+        OTS_EXPECT_STATUS(viaA, 206);
+        QVERIFY(viaA.body == share.ciphertext.mid(100));
+        OTS_EXPECT_STATUS(a.finish(share.id, ticket), 200);
+
+        // The second download: reserved through B, read through A, finished through B.
+        const HttpResponse second2 = b.prove(share, "reservations");
+        OTS_EXPECT_STATUS(second2, 201);
+        const HttpResponse content = a.download(share.id, RelayClient::ticketOf(second2));
+        QVERIFY(content.body == share.ciphertext);
+        OTS_EXPECT_STATUS(b.finish(share.id, RelayClient::ticketOf(second2)), 200);
+        OTS_EXPECT_ERROR(a.info(share.id), 410, "downloaded");
+        OTS_EXPECT_ERROR(b.info(share.id), 410, "downloaded");
+        QVERIFY(
+            waitUntil([&] { return filesNamed(dataDir(), QString::fromLatin1(share.id)).isEmpty(); }, 5000));
+
+        // Deleted through one, gone through the other.
+        TestShare other = TestShare::make({});
+        OTS_EXPECT_STATUS(b.createReady(other), 200);
+        OTS_EXPECT_STATUS(a.remove(other), 204);
+        OTS_EXPECT_ERROR(b.info(other.id), 410, "deleted");
+        second.stop();
+        QVERIFY2(second.exitedCleanly(), second.log().right(3000).constData());
+    }
+
+    void sigtermDrainsRunningDownload() {
+        RelayProcess draining;
+        QVERIFY2(draining.start(m_fixture.redis.port(), dataDir()), qPrintable(draining.error()));
+        const RelayClient client = draining.client();
+        TestShare share = TestShare::make({.payloadBytes = 8 << 20});
+        OTS_EXPECT_STATUS(client.createReady(share), 200);
+        const HttpResponse reservation = client.prove(share, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+
+        HttpConnection download(client.port());
+        QVERIFY(download.connect());
+        QVERIFY(download.writeAll(RelayClient::downloadRequest(share.id, RelayClient::ticketOf(reservation))
+                                      .serialize(client.port())));
+        HttpResponse response = download.readResponse(false, 20'000, 1 << 20);
+        OTS_EXPECT_STATUS(response, 200);
+
+        draining.sendTerminate();
+        // Once the drain has begun, new requests are refused (503) or find the port closed.
+        HttpResponse late;
+        QVERIFY(waitUntil(
+            [&] {
+                late = client.get("/readyz");
+                return late.status != 200;
+            },
+            5000));
+        QVERIFY2(late.status == 503 || late.status == 0, late.describe().constData());
+        // The running download still completes.
+        download.continueBody(response, -1, 30'000);
+        QVERIFY2(response.complete, response.describe().constData());
+        QVERIFY(response.body == share.ciphertext);
+        QVERIFY(draining.waitForExit(15'000));
+        QVERIFY2(draining.exitedCleanly(), draining.log().right(3000).constData());
+    }
+
+    void lapsedNoncesAndTickets() {
+        RelayProcess fast;
+        QVERIFY2(fast.start(m_fixture.redis.port(), dataDir(),
+                            {QStringLiteral("--challenge-lifetime"), QStringLiteral("1s"),
+                             QStringLiteral("--ticket-lifetime"), QStringLiteral("1s"),
+                             QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+                 qPrintable(fast.error()));
+        const RelayClient client = fast.client();
+        TestShare share = TestShare::make({.payloadBytes = 50'000, .maxDownloads = 1});
+        OTS_EXPECT_STATUS(client.createReady(share), 200);
+
+        // A nonce older than challenge-lifetime is refused.
+        const HttpResponse challenge = client.challenge(share.id);
+        OTS_EXPECT_STATUS(challenge, 200);
+        QCOMPARE(challenge.json().value(QStringLiteral("expiresIn")).toInt(), 1);
+        const QJsonObject lateProof = share.proof(RelayClient::nonceOf(challenge));
+        QThread::msleep(1500); // the nonce's lifetime is the thing under test
+        OTS_EXPECT_ERROR(client.send(RelayClient::proofRequest(share, "reservations", lateProof)), 410,
+                         "challenge_invalid");
+
+        // A ticket that lapses unfinished ends its download: the only one, so the share goes
+        // (tombstone "downloaded") and its blob with it.
+        const HttpResponse reservation = client.prove(share, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        QCOMPARE(reservation.json().value(QStringLiteral("expiresIn")).toInt(), 1);
+        const QByteArray ticket = RelayClient::ticketOf(reservation);
+        OTS_EXPECT_STATUS(client.download(share.id, ticket, "bytes=0-99"), 206);
+        HttpResponse info;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         info = client.info(share.id);
+                         return info.status == 410;
+                     },
+                     10'000),
+                 info.describe().constData());
+        QCOMPARE(info.errorCode(), QStringLiteral("downloaded"));
+        const HttpResponse late = client.download(share.id, ticket, "bytes=100-");
+        QVERIFY2(late.status == 401 || late.status == 410, late.describe().constData());
+        QVERIFY(waitUntil([&] { return filesNamed(dataDir(), QString::fromLatin1(share.id)).isEmpty(); },
+                          10'000));
+        QCOMPARE(keysLeftBehind(m_fixture.redis.port(), share.id), QList<QByteArray>{});
+        fast.stop();
+    }
+
+    void expiredSharesLeaveRedisAndDisk() {
+        RelayProcess fast;
+        QVERIFY2(fast.start(m_fixture.redis.port(), dataDir(),
+                            {QStringLiteral("--min-expiry"), QStringLiteral("1s"),
+                             QStringLiteral("--sweep-interval"), QStringLiteral("1s"),
+                             QStringLiteral("--ticket-lifetime"), QStringLiteral("1s")}),
+                 qPrintable(fast.error()));
+        const RelayClient client = fast.client();
+        TestShare ready = TestShare::make({.payloadBytes = 100'000, .expiresIn = 2});
+        OTS_EXPECT_STATUS(client.createReady(ready), 200);
+        TestShare partial = TestShare::make({.payloadBytes = 100'000, .expiresIn = 2});
+        OTS_EXPECT_STATUS(client.create(partial), 201);
+        OTS_EXPECT_STATUS(client.append(partial, 0, partial.ciphertext.left(5000)), 204);
+        TestShare lasting = TestShare::make({.payloadBytes = 1000, .expiresIn = 3600});
+        OTS_EXPECT_STATUS(client.createReady(lasting), 200);
+        QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(ready.id)).size(), qsizetype(1));
+        QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(partial.id)).size(), qsizetype(1));
+        const double sweptBefore =
+            RelayClient::metricIn(client.get("/metrics").body, "ots_shares_swept_total") +
+            m_client.metric("ots_shares_swept_total");
+
+        // Gone for clients as soon as it expires.
+        QVERIFY(waitUntil(
+            [&] {
+                const HttpResponse info = client.info(ready.id);
+                return info.status == 404 ||
+                       (info.status == 410 && info.errorCode() == QStringLiteral("expired"));
+            },
+            6000));
+        // Created a moment later, the partial share may expire a second later (expiresAt is in seconds).
+        HttpResponse expiredInfo;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         expiredInfo = client.info(partial.id);
+                         return expiredInfo.status == 404 || expiredInfo.status == 410;
+                     },
+                     3000),
+                 expiredInfo.describe().constData());
+        OTS_EXPECT_STATUS(client.info(lasting.id), 200);
+
+        // Gone from Redis (but the tombstone) and from disk within a few sweep intervals.
+        for (const TestShare* share : {&ready, &partial}) {
+            const QString id = QString::fromLatin1(share->id);
+            QVERIFY2(waitUntil([&] { return keysLeftBehind(m_fixture.redis.port(), share->id).isEmpty(); },
+                               10'000),
+                     shareKeys(m_fixture.redis.port(), share->id).join(' ').constData());
+            QVERIFY2(waitUntil([&] { return filesNamed(dataDir(), id).isEmpty(); }, 10'000),
+                     qPrintable(filesNamed(dataDir(), id).join(QLatin1Char(' '))));
+            QVERIFY(redisCli(m_fixture.redis.port(),
+                             {QStringLiteral("ZSCORE"), QStringLiteral("{ots}:expiry"), id})
+                        .trimmed()
+                        .isEmpty());
+            QVERIFY(
+                redisCli(m_fixture.redis.port(), {QStringLiteral("HGET"), QStringLiteral("{ots}:sizes"), id})
+                    .trimmed()
+                    .isEmpty());
+        }
+        // Whichever relay's sweeper claimed them (ZREM decides) counted them.
+        const double sweptAfter =
+            RelayClient::metricIn(client.get("/metrics").body, "ots_shares_swept_total") +
+            m_client.metric("ots_shares_swept_total");
+        QVERIFY2(sweptAfter >= sweptBefore + 2, QByteArray::number(sweptAfter).constData());
+        // The lasting share was not touched.
+        QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(lasting.id)).size(), qsizetype(1));
+        OTS_EXPECT_STATUS(client.info(lasting.id), 200);
+        fast.stop();
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRelayResume)
+#include "tst_relay_resume.moc"
