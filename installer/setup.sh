@@ -22,7 +22,7 @@ packages=(
     # shared/: cryptography
     libsodium-dev libargon2-dev
     # relay/: HTTP server, Redis client, TLS; redis-server for its tests
-    libboost1.81-dev libboost-json1.81-dev libhiredis-dev libssl-dev redis-server
+    libboost1.81-dev libboost-json1.81-dev libhiredis-dev libssl-dev redis-server openssl
     # desktop/ and every test program (Qt Test)
     qt6-base-dev
     # fuzzers: clang 14 with libFuzzer and the sanitizer runtimes; llvm for symbolised traces
