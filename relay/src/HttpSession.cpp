@@ -39,6 +39,10 @@ constexpr auto kLingerTime = 10s;
 constexpr auto kLingerIdle = 2s;
 /// Upload bytes after which their write-back to disk is started (see onUploadPiece).
 constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
+/// Upload bodies are read in larger pieces than the rest: fewer syscalls per byte on the hot path.
+constexpr std::size_t kUploadPieceSize = std::size_t{256} << 10;
+/// Upload pieces read straight from the socket per turn before yielding to the reactor.
+constexpr int kSpeculativePieces = 16;
 /// Passed to endUploadBody instead of an errno when the body's framing is not Content-Length.
 constexpr int kFramingError = -1;
 /// nginx's "client closed request": logged and counted when the connection ended mid-request.
@@ -394,7 +398,7 @@ void HttpSession<Stream>::startUploadBody() {
     // partial file without a detour through the parser.
     m_headerParser.reset();
     m_uploadRemaining = m_upload->length;
-    m_chunk = std::make_unique<char[]>(kChunkSize);
+    m_chunk = std::make_unique<char[]>(kUploadPieceSize);
     // Body bytes that arrived together with the header.
     const std::size_t early =
         static_cast<std::size_t>(std::min<std::uint64_t>(m_buffer.size(), m_uploadRemaining));
@@ -430,7 +434,31 @@ template <class Stream>
 void HttpSession<Stream>::readUploadPiece() {
     if (m_uploadRemaining == 0)
         return endUploadBody(true, false, 0);
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, m_uploadRemaining));
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+        // Take what the kernel already holds without a round trip through the reactor, a bounded
+        // number of pieces per turn so one fast upload does not starve the other connections.
+        asio::ip::tcp::socket& socket = m_stream.socket();
+        if (!socket.non_blocking())
+            socket.non_blocking(true);
+        for (int piece = 0; piece < kSpeculativePieces && m_uploadRemaining > 0; ++piece) {
+            const std::size_t want =
+                static_cast<std::size_t>(std::min<std::uint64_t>(kUploadPieceSize, m_uploadRemaining));
+            beast::error_code error;
+            const std::size_t bytes = socket.read_some(asio::buffer(m_chunk.get(), want), error);
+            if (error == asio::error::would_block || error == asio::error::try_again)
+                break;
+            m_bytesIn += bytes;
+            m_services.metrics.bytesIn(bytes);
+            if (bytes > 0 && !storeUploadBytes(m_chunk.get(), bytes))
+                return;
+            if (error)
+                return endUploadBody(false, true, 0);
+        }
+        if (m_uploadRemaining == 0)
+            return endUploadBody(true, false, 0);
+    }
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kUploadPieceSize, m_uploadRemaining));
     beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
     m_stream.async_read_some(
         asio::buffer(m_chunk.get(), want),
