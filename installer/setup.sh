@@ -24,7 +24,9 @@ packages=(
     # relay/: HTTP server, Redis client, TLS; redis-server for its tests
     libboost1.81-dev libboost-json1.81-dev libhiredis-dev libssl-dev redis-server openssl
     # desktop/ and every test program (Qt Test)
-    qt6-base-dev
+    qt6-base-dev qtkeychain-qt6-dev
+    # desktop/gui: SVG icons, translations, QR codes; a virtual X server for screenshots
+    qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools libqrencode-dev xvfb xauth
     # fuzzers: clang 14 with libFuzzer and the sanitizer runtimes; llvm for symbolised traces
     clang-14 libclang-rt-14-dev llvm-14
 )

@@ -27,6 +27,8 @@ constexpr std::int64_t kEarliestMtime = -(std::int64_t{1} << 31);
 constexpr std::int64_t kLatestMtime = (std::int64_t{1} << 32) - 1;
 
 constexpr int kMaxNameAttempts = 10000;
+/// Bytes of a file written before its writeback is started (see onData).
+constexpr std::uint64_t kWritebackStep = std::uint64_t{16} << 20;
 
 // "x": fail if the name exists instead of truncating it, and never follow a link at that name.
 std::FILE* createNewFile(const fs::path& path) {
@@ -118,6 +120,7 @@ Status ContainerUnpacker::onEntry(const ContainerEntry& entry) {
         return Error{Errc::IoWriteFailed, entry.path};
     m_filePath = path;
     m_fileMtime = entry.mtime;
+    m_unflushed = 0;
     return {};
 }
 
@@ -126,6 +129,14 @@ Status ContainerUnpacker::onData(ByteView data) {
         return Error{Errc::InvalidArgument, "data outside a file entry"};
     if (std::fwrite(data.data(), 1, data.size(), m_file.get()) != data.size())
         return writeFailed();
+    // Start writing a large file back while the rest still arrives, so the fsync at its end finds
+    // little left and the disk works in parallel with download and decryption.
+    m_unflushed += data.size();
+    if (m_unflushed >= kWritebackStep) {
+        m_unflushed = 0;
+        if (!platform::startWriteback(m_file.get()))
+            return writeFailed();
+    }
     return {};
 }
 

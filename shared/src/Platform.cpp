@@ -35,6 +35,15 @@ bool syncFile(std::FILE* file) noexcept {
 #endif
 }
 
+bool startWriteback(std::FILE* file) noexcept {
+    if (std::fflush(file) != 0)
+        return false;
+#ifdef __linux__
+    (void)::sync_file_range(::fileno(file), 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+    return true;
+}
+
 bool lastErrorIsDiskFull() noexcept {
 #ifdef EDQUOT
     if (errno == EDQUOT) // the user's quota: full, for this user

@@ -16,6 +16,11 @@ namespace ots::platform {
 /// Flushes a stdio stream and asks the OS to put its data on stable storage (fsync / _commit).
 [[nodiscard]] bool syncFile(std::FILE* file) noexcept;
 
+/// Flushes a stdio stream and asks the OS to start writing its dirty pages back now, without waiting
+/// (sync_file_range on Linux; elsewhere only the flush). A later syncFile() then has little left to
+/// do, so a large download does not end with one long flush. Advisory: errors surface in syncFile().
+[[nodiscard]] bool startWriteback(std::FILE* file) noexcept;
+
 /// True if errno after a failed write means no more data fits: disk, quota or file-size limit.
 [[nodiscard]] bool lastErrorIsDiskFull() noexcept;
 

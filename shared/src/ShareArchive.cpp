@@ -11,9 +11,16 @@ Status encryptContainer(const ContainerPacker& packer, const ShareKeys& keys, co
     auto encryptor = StreamEncryptor::create(keys, packer.payloadSize());
     if (!encryptor.ok())
         return encryptor.error();
-    OTS_TRY(out(encryptor->header()));
-    OTS_TRY(packer.write([&](ByteView payload) { return encryptor->push(payload, out); }, progress));
-    return encryptor->finish(out);
+    return encryptContainer(packer, std::move(encryptor).value(), out, progress);
+}
+
+Status encryptContainer(const ContainerPacker& packer, StreamEncryptor encryptor, const ByteSink& out,
+                        const std::function<void(std::uint64_t)>& progress) {
+    if (encryptor.payloadSize() != packer.payloadSize())
+        return Error{Errc::InvalidArgument, "the encryptor was made for another payload size"};
+    OTS_TRY(out(encryptor.header()));
+    OTS_TRY(packer.write([&](ByteView payload) { return encryptor.push(payload, out); }, progress));
+    return encryptor.finish(out);
 }
 
 Result<std::unique_ptr<ShareExtractor>>

@@ -46,6 +46,20 @@ Result<StreamEncryptor> StreamEncryptor::create(const ShareKeys& keys, std::uint
     return enc;
 }
 
+Result<StreamEncryptor> StreamEncryptor::clone() const {
+    if (m_finished)
+        return Errc::StreamFinished;
+    StreamEncryptor copy(m_payloadSize, m_paddedSize);
+    copy.m_consumed = m_consumed;
+    copy.m_nextIndex = m_nextIndex;
+    copy.m_filled = m_filled;
+    copy.m_failed = m_failed;
+    copy.m_header = m_header;
+    copy.m_state = m_state.clone();
+    copy.m_chunk = m_chunk.clone();
+    return copy;
+}
+
 std::uint64_t StreamEncryptor::ciphertextSize(std::uint64_t payloadSize) noexcept {
     const std::uint64_t padded = padding::paddedSize(payloadSize);
     return format::kStreamHeaderBytes +

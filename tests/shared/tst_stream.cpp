@@ -4,6 +4,7 @@
 #include "TestUtil.h"
 #include "ots/Crypto.h"
 #include "ots/Padding.h"
+#include "ots/ShareArchive.h"
 #include "ots/StreamHeader.h"
 
 #include <QTest>
@@ -137,6 +138,74 @@ private Q_SLOTS:
         QCOMPARE(a.mid(16, 32), b.mid(16, 32));  // key commitment
         QVERIFY(a.mid(48, 24) != b.mid(48, 24)); // secretstream header
         QVERIFY(a.mid(format::kStreamHeaderBytes) != b.mid(format::kStreamHeaderBytes));
+    }
+
+    void cloneRepeatsTheStreamExactly() {
+        // A clone taken before the first push restarts the very same stream (an upload resumes by
+        // regenerating what the relay already has); a clone taken half-way continues it identically.
+        const ShareKeys keys = keysFromFreshSecret();
+        const QByteArray payload = pattern(3 * qsizetype(format::kChunkPlainBytes) + 777);
+        auto original = StreamEncryptor::create(keys, std::uint64_t(payload.size()));
+        QVERIFY(original.ok());
+        auto pristine = original->clone();
+        QVERIFY(pristine.ok());
+
+        const auto run = [&](StreamEncryptor& enc, const QByteArray& part, QByteArray& out, bool end) {
+            const ByteSink sink = [&](ByteView frame) {
+                out.append(toQ(frame));
+                return Status{};
+            };
+            QVERIFY(enc.push(view(part), sink).ok());
+            if (end)
+                QVERIFY(enc.finish(sink).ok());
+        };
+        const qsizetype half = payload.size() / 2 + 5;
+        QByteArray first = toQ(original->header());
+        run(*original, payload.left(half), first, false);
+        auto midway = original->clone();
+        QVERIFY(midway.ok());
+        QByteArray firstTail;
+        run(*original, payload.mid(half), firstTail, true);
+        first += firstTail;
+
+        QByteArray second = toQ(pristine->header());
+        run(*pristine, payload, second, true);
+        QCOMPARE(second, first);
+
+        QByteArray midwayTail;
+        run(*midway, payload.mid(half), midwayTail, true);
+        QCOMPARE(midwayTail, firstTail);
+
+        const Decrypted back = decrypt(keys, first);
+        QVERIFY(back.status.ok());
+        QCOMPARE(back.payload, payload);
+        QCOMPARE(original->clone().code(), Errc::StreamFinished);
+    }
+
+    void encryptContainerWithPreparedEncryptor() {
+        // encryptContainer with two clones of one encryptor gives byte-identical ciphertext, equal in
+        // size to what the one-call form produces; a clone for another payload size is refused.
+        const ShareKeys keys = keysFromFreshSecret();
+        const ContainerPacker packer = ContainerPacker::fromText("message.txt", std::string(100'000, 'x'));
+        auto prepared = StreamEncryptor::create(keys, packer.payloadSize());
+        QVERIFY(prepared.ok());
+        QByteArray outputs[2];
+        for (QByteArray& out : outputs) {
+            auto copy = prepared->clone();
+            QVERIFY(copy.ok());
+            const ByteSink sink = [&](ByteView bytes) {
+                out.append(toQ(bytes));
+                return Status{};
+            };
+            QVERIFY(encryptContainer(packer, std::move(copy).value(), sink).ok());
+        }
+        QCOMPARE(outputs[0], outputs[1]);
+        QCOMPARE(std::uint64_t(outputs[0].size()), StreamEncryptor::ciphertextSize(packer.payloadSize()));
+
+        auto other = StreamEncryptor::create(keys, packer.payloadSize() + 1);
+        QVERIFY(other.ok());
+        const ByteSink discard = [](ByteView) { return Status{}; };
+        QCOMPARE(encryptContainer(packer, std::move(other).value(), discard).code(), Errc::InvalidArgument);
     }
 
     void memoryStaysBounded() {

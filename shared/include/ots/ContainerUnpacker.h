@@ -58,6 +58,7 @@ private:
     PathRules m_rules;
     std::unique_ptr<std::FILE, FileCloser> m_file; // the file entry being received
     std::filesystem::path m_filePath;
+    std::uint64_t m_unflushed = 0; // bytes written to m_file since its last writeback start
     std::string m_entryPath;
     std::int64_t m_fileMtime = 0;
     std::vector<StagedDirectory> m_directories;

@@ -11,6 +11,7 @@
 #include "ots/ContainerUnpacker.h"
 #include "ots/KeySchedule.h"
 #include "ots/StreamDecryptor.h"
+#include "ots/StreamEncryptor.h"
 
 #include <filesystem>
 #include <functional>
@@ -23,6 +24,12 @@ namespace ots {
 /// Writes the whole ciphertext (header and frames) of packer's container to out.
 /// progress receives the payload bytes encrypted so far.
 [[nodiscard]] Status encryptContainer(const ContainerPacker& packer, const ShareKeys& keys,
+                                      const ByteSink& out,
+                                      const std::function<void(std::uint64_t)>& progress = {});
+/// The same with an encryptor the caller prepared (a clone of one that has not been pushed to, so that
+/// the output repeats an earlier run byte for byte). Its payload size must be packer's
+/// (InvalidArgument otherwise).
+[[nodiscard]] Status encryptContainer(const ContainerPacker& packer, StreamEncryptor encryptor,
                                       const ByteSink& out,
                                       const std::function<void(std::uint64_t)>& progress = {});
 

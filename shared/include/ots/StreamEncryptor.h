@@ -18,6 +18,13 @@ class StreamEncryptor {
 public:
     [[nodiscard]] static Result<StreamEncryptor> create(const ShareKeys& keys, std::uint64_t payloadSize);
 
+    /// An independent copy of the whole state (header, secretstream state, counters, the chunk being
+    /// filled), in secure memory. The secretstream header is random, so a second create() would give
+    /// other bytes; a clone taken before the first push restarts the very same stream, which lets an
+    /// interrupted upload regenerate the bytes it already sent and skip them. A finished (zeroed)
+    /// encryptor cannot be cloned: StreamFinished.
+    [[nodiscard]] Result<StreamEncryptor> clone() const;
+
     /// The header; write it before the first frame.
     [[nodiscard]] ByteView header() const noexcept { return m_header; }
     /// Encrypts payload bytes; complete frames go to out as they fill.

@@ -1,0 +1,240 @@
+#include "GetCommand.h"
+
+#include "ExitCodes.h"
+#include "ProgressLine.h"
+#include "Terminal.h"
+#include "ots/client/ReceiveJob.h"
+#include "ots/client/Settings.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QJsonArray>
+
+#include <cstdlib>
+
+namespace ots::cli {
+
+using client::ClientError;
+using client::ErrorKind;
+
+namespace {
+
+const QString kCommand = QStringLiteral("get");
+constexpr int kListedEntries = 20;
+
+QString attemptsText(int attemptsLeft) {
+    if (attemptsLeft < 0)
+        return {};
+    return attemptsLeft == 1 ? QStringLiteral("1 attempt left")
+                             : QStringLiteral("%1 attempts left").arg(attemptsLeft);
+}
+
+void listContents(const CommandOutput& output, const client::ShareMetadata& metadata) {
+    if (metadata.isText) {
+        output.info(QStringLiteral("A text of %1.").arg(client::formatBytes(metadata.totalBytes)));
+    } else {
+        output.info(QStringLiteral("%1 file(s) and %2 folder(s), %3:")
+                        .arg(metadata.fileCount)
+                        .arg(metadata.folderCount)
+                        .arg(client::formatBytes(metadata.totalBytes)));
+        qsizetype shown = 0;
+        for (const auto& entry : metadata.entries) {
+            if (shown++ == kListedEntries)
+                break;
+            if (entry.isFolder)
+                output.info(QStringLiteral("  %1/").arg(entry.path));
+            else
+                output.info(QStringLiteral("  %1  (%2)").arg(entry.path, client::formatBytes(entry.size)));
+        }
+        const qsizetype total = metadata.fileCount + metadata.folderCount;
+        if (total > shown || metadata.listTruncated)
+            output.info(QStringLiteral("  … and %1 more").arg(qMax<qsizetype>(total - shown, 1)));
+    }
+    if (!metadata.note.isEmpty())
+        output.info(QStringLiteral("Note from the sender: %1").arg(metadata.note));
+}
+
+QJsonObject metadataToJson(const client::ShareMetadata& metadata) {
+    QJsonArray entries;
+    for (const auto& entry : metadata.entries)
+        entries.append(QJsonObject{{QStringLiteral("path"), entry.path},
+                                   {QStringLiteral("size"), static_cast<qint64>(entry.size)},
+                                   {QStringLiteral("isFolder"), entry.isFolder}});
+    QJsonObject object{{QStringLiteral("isText"), metadata.isText},
+                       {QStringLiteral("fileCount"), metadata.fileCount},
+                       {QStringLiteral("folderCount"), metadata.folderCount},
+                       {QStringLiteral("totalBytes"), static_cast<qint64>(metadata.totalBytes)},
+                       {QStringLiteral("entries"), entries},
+                       {QStringLiteral("listTruncated"), metadata.listTruncated}};
+    if (!metadata.note.isEmpty())
+        object.insert(QStringLiteral("note"), metadata.note);
+    return object;
+}
+
+} // namespace
+
+int GetCommand::run(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Downloads the share LINK points to, checks that nothing was changed on the way, and unpacks it "
+        "into\n"
+        "the output folder (the current folder by default). Nothing is written unless every byte verifies.\n"
+        "A text share is printed on standard output unless --save-text is given. This uses one of the\n"
+        "share's downloads; 'ots info LINK' looks without using one."));
+    parser.addOptions({
+        {{QStringLiteral("o"), QStringLiteral("output")},
+         QStringLiteral("The folder to save into (created if needed; default: the current folder)."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("password-fd"),
+         QStringLiteral("Read the password as one line from file descriptor N."), QStringLiteral("N")},
+        {QStringLiteral("save-text"), QStringLiteral("Save a text share as a file instead of printing it.")},
+        {QStringLiteral("json"), QStringLiteral("Print one JSON object describing the result.")},
+    });
+    parser.addPositionalArgument(QStringLiteral("link"), QStringLiteral("The share's link."),
+                                 QStringLiteral("LINK"));
+    if (const auto done =
+            m_output.parse(parser, arguments, kCommand, QStringLiteral("ots get [options] LINK")))
+        return *done;
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return m_output.usage(QStringLiteral("'ots get' needs exactly one LINK"), kCommand);
+
+    int passwordFd = -1;
+    if (parser.isSet(QStringLiteral("password-fd"))) {
+        bool ok = false;
+        passwordFd = parser.value(QStringLiteral("password-fd")).toInt(&ok);
+        if (!ok || passwordFd < 0)
+            return m_output.usage(QStringLiteral("--password-fd needs a file descriptor number"), kCommand);
+    }
+    const QString outputDir =
+        QDir(parser.isSet(QStringLiteral("o")) ? parser.value(QStringLiteral("o")) : QDir::currentPath())
+            .absolutePath();
+
+    client::ReceiveOptions options;
+    options.link = positional.first();
+    options.saveText = parser.isSet(QStringLiteral("save-text"));
+    client::ReceiveJob job(options);
+    ProgressLine progress(Terminal::isTerminal(Terminal::Stream::Error) && !m_output.json());
+    QEventLoop loop;
+    int exitCode = ExitFailure;
+    bool cancelling = false;
+    bool passwordFromTerminal = false;
+
+    const auto finishWith = [&](int code) {
+        exitCode = code;
+        loop.quit();
+    };
+    // Asks for the password (or reads it) and unlocks; false when that already ended the command.
+    const auto unlockWithPassword = [&](int attemptsLeft) {
+        client::Outcome<QString> password = QString();
+        if (passwordFd >= 0) {
+            password = Terminal::readLine(passwordFd);
+        } else if (Terminal::canPrompt()) {
+            passwordFromTerminal = true;
+            const QString left = attemptsText(attemptsLeft);
+            password = Terminal::promptSecret(left.isEmpty() ? QStringLiteral("Password: ")
+                                                             : QStringLiteral("Password (%1): ").arg(left));
+        } else {
+            password = ClientError::make(
+                ErrorKind::PasswordRequired, QStringLiteral("password_required"),
+                QStringLiteral("This share needs a password. Run 'ots get' in a terminal to be asked for it, "
+                               "or pass it with --password-fd N."));
+        }
+        if (!password.ok()) {
+            finishWith(m_output.fail(password.error()));
+            return;
+        }
+        job.unlock(password.value());
+    };
+
+    // inspected() arrives while the inspection step is still winding down; the job accepts unlock()
+    // once it has left Inspecting (for NeedPassword, or Idle when the share has no password).
+    client::ReceiveJob::State previous = client::ReceiveJob::State::Idle;
+    QObject::connect(&job, &client::ReceiveJob::stateChanged, &loop, [&](client::ReceiveJob::State state) {
+        const bool inspectionDone = previous == client::ReceiveJob::State::Inspecting;
+        previous = state;
+        if (!inspectionDone)
+            return;
+        if (state == client::ReceiveJob::State::NeedPassword)
+            unlockWithPassword(job.info().attemptsLeft);
+        else if (state == client::ReceiveJob::State::Idle)
+            job.unlock();
+    });
+    QObject::connect(&job, &client::ReceiveJob::metadataReady, &loop,
+                     [&](const client::ShareMetadata& metadata) {
+                         if (!m_output.json())
+                             listContents(m_output, metadata);
+                         job.download(outputDir);
+                     });
+    QObject::connect(&job, &client::ReceiveJob::progress, &loop,
+                     [&](quint64 done, quint64 total, double speed, qint64 eta) {
+                         progress.update(QStringLiteral("Downloading"), done, total, speed, eta);
+                     });
+    QObject::connect(&job, &client::ReceiveJob::retrying, &loop,
+                     [&](int attempt, const ClientError& reason, int delayMs) {
+                         progress.clear();
+                         m_output.info(QStringLiteral("ots: %1 Retrying in %2 s (attempt %3).")
+                                           .arg(reason.message)
+                                           .arg(qMax(1, (delayMs + 999) / 1000))
+                                           .arg(attempt));
+                     });
+    QObject::connect(&job, &client::ReceiveJob::finished, &loop, [&](const client::ReceiveResult& result) {
+        progress.clear();
+        if (m_output.json()) {
+            QJsonObject object{{QStringLiteral("ok"), true},
+                               {QStringLiteral("id"), job.info().id},
+                               {QStringLiteral("isText"), result.isText},
+                               {QStringLiteral("downloadsLeft"), result.downloadsLeft},
+                               {QStringLiteral("outputDir"), outputDir},
+                               {QStringLiteral("saved"), QJsonArray::fromStringList(result.savedPaths)},
+                               {QStringLiteral("metadata"), metadataToJson(job.metadata())}};
+            if (result.isText && !options.saveText)
+                object.insert(QStringLiteral("text"), QString::fromUtf8(result.text));
+            m_output.jsonResult(object);
+        } else {
+            if (result.isText && !options.saveText)
+                m_output.resultBytes(result.text);
+            for (const QString& path : result.savedPaths)
+                m_output.info(QStringLiteral("Saved %1").arg(QDir::toNativeSeparators(path)));
+            if (result.downloadsLeft > 0)
+                m_output.info(
+                    result.downloadsLeft == 1
+                        ? QStringLiteral("The link allows 1 more download.")
+                        : QStringLiteral("The link allows %1 more downloads.").arg(result.downloadsLeft));
+        }
+        finishWith(ExitOk);
+    });
+    QObject::connect(&job, &client::ReceiveJob::failed, &loop, [&](const ClientError& error) {
+        progress.clear();
+        // At a terminal a wrong password may be typed again while the relay still allows attempts.
+        if (error.kind == ErrorKind::WrongPassword && passwordFromTerminal && error.attemptsLeft != 0 &&
+            job.state() == client::ReceiveJob::State::NeedPassword) {
+            const QString left = attemptsText(error.attemptsLeft);
+            m_output.info(left.isEmpty() ? QStringLiteral("ots: wrong password.")
+                                         : QStringLiteral("ots: wrong password (%1).").arg(left));
+            unlockWithPassword(error.attemptsLeft);
+            return;
+        }
+        finishWith(m_output.fail(error));
+    });
+    QObject::connect(&job, &client::ReceiveJob::cancelled, &loop, [&] {
+        progress.clear();
+        finishWith(m_output.fail(ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
+                                                   QStringLiteral("Cancelled; nothing was saved."))));
+    });
+
+    Terminal::setInterruptHandler([&] {
+        if (cancelling)
+            std::_Exit(ExitCancelled);
+        cancelling = true;
+        progress.clear();
+        job.cancel();
+    });
+    job.inspect();
+    loop.exec();
+    Terminal::exitOnInterrupt();
+    return exitCode;
+}
+
+} // namespace ots::cli

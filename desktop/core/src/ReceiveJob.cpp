@@ -1,0 +1,567 @@
+#include "ots/client/ReceiveJob.h"
+
+#include "Backoff.h"
+#include "JobMailbox.h"
+#include "MetadataCodec.h"
+#include "TextCollector.h"
+#include "TransferMeter.h"
+#include "ots/Crypto.h"
+#include "ots/KeySchedule.h"
+#include "ots/MetadataEnvelope.h"
+#include "ots/PathRules.h"
+#include "ots/SecretBuffer.h"
+#include "ots/ShareArchive.h"
+#include "ots/ShareLink.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <utility>
+
+namespace ots::client {
+
+namespace {
+
+// A text share larger than this is saved as a file even when the caller asked for it in memory.
+constexpr std::uint64_t kMaxTextInMemory = std::uint64_t{16} << 20;
+
+ClientError cancelledError() {
+    return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
+                             QStringLiteral("Receiving was cancelled."));
+}
+
+ClientError usage(const QString& message) {
+    return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"), message);
+}
+
+ClientError tampered(const QString& code, const QString& message) {
+    return ClientError::make(ErrorKind::Tampered, code, message);
+}
+
+QByteArray bytesOf(const std::uint8_t* data, std::size_t size) {
+    return {reinterpret_cast<const char*>(data), static_cast<qsizetype>(size)};
+}
+
+void wipe(QByteArray& bytes) {
+    if (!bytes.isEmpty())
+        std::memset(bytes.data(), 0, static_cast<std::size_t>(bytes.size()));
+    bytes.clear();
+}
+
+} // namespace
+
+class ReceiveJob::Worker {
+public:
+    Worker(ReceiveJob* job, ReceiveOptions options, std::shared_ptr<CancelToken> cancel)
+        : m_job(job)
+        , m_mailbox(new JobMailbox(job))
+        , m_options(std::move(options))
+        , m_cancel(std::move(cancel)) {}
+    ~Worker() { join(); }
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Runs one step in a fresh thread (steps never overlap: the job starts one only after the last
+    /// reported back, and joins the finished thread first).
+    void run(std::function<void(Worker&)> step) {
+        join();
+        m_thread.reset(QThread::create([this, step = std::move(step)] { step(*this); }));
+        m_thread->setObjectName(QStringLiteral("ots-receive"));
+        m_thread->start();
+    }
+    void join() {
+        if (m_thread) {
+            m_thread->wait();
+            m_thread.reset();
+        }
+    }
+
+    void inspectStep();
+    void unlockStep(const QString& password);
+    void downloadStep(const QString& outputDir);
+
+private:
+    /// Link → relay → public info, once; reported through inspected().
+    [[nodiscard]] ClientError ensureInspected(std::unique_ptr<RelayClient>& client);
+    [[nodiscard]] ClientError deriveKeys(const QString& password);
+    [[nodiscard]] ClientError unlock(RelayClient& client, const QString& password);
+    [[nodiscard]] ClientError download(RelayClient& client, const QString& outputDir, ReceiveResult& result);
+    /// challenge → signature → call(nonce, signature); a nonce lost with a dropped reply is replaced once.
+    template <typename T>
+    [[nodiscard]] Outcome<T>
+    withProof(RelayClient& client,
+              const std::function<Outcome<T>(const QByteArray&, const QByteArray&)>& call);
+    [[nodiscard]] ClientError proofRefused(const ClientError& error) const;
+
+    /// How a report from the worker meets a cancel that the worker may not have noticed yet.
+    enum class Report {
+        Info,          ///< dropped once cancel() was called
+        StepEnd,       ///< becomes cancelled() once cancel() was called
+        StepEndAlways, ///< delivered anyway (the download is already committed to disk)
+    };
+    void post(Report kind, std::function<void(ReceiveJob&)> fn) {
+        m_mailbox->post([job = m_job, kind, fn = std::move(fn)] {
+            if (job->m_state == State::Cancelled)
+                return;
+            if (job->m_cancel->cancelled() && kind != Report::StepEndAlways) {
+                if (kind == Report::StepEnd) {
+                    job->m_busy = false;
+                    job->m_error = cancelledError();
+                    job->setState(State::Cancelled);
+                    Q_EMIT job->cancelled();
+                }
+                return;
+            }
+            fn(*job);
+        });
+    }
+    void postFailure(const ClientError& error, State next) {
+        post(Report::StepEnd, [error, next](ReceiveJob& job) {
+            job.m_busy = false;
+            job.m_error = error;
+            job.setState(next);
+            Q_EMIT job.failed(job.m_error);
+        });
+    }
+    void postCancelled() {
+        post(Report::StepEnd, [](ReceiveJob& job) {
+            job.m_busy = false;
+            job.m_error = cancelledError();
+            job.setState(State::Cancelled);
+            Q_EMIT job.cancelled();
+        });
+    }
+    /// Failed, cancelled, or (for a password share's wrong or missing password) back to NeedPassword.
+    void reportError(const ClientError& error) {
+        if (error.kind == ErrorKind::Cancelled || m_cancel->cancelled()) {
+            postCancelled();
+            return;
+        }
+        const bool tryAgain = m_info.passwordRequired && (error.kind == ErrorKind::WrongPassword ||
+                                                          error.kind == ErrorKind::PasswordRequired);
+        postFailure(error, tryAgain ? State::NeedPassword : State::Failed);
+    }
+    void postProgress(TransferMeter& meter, std::uint64_t done) {
+        if (!meter.update(done))
+            return;
+        const TransferMeter::Reading reading = meter.reading();
+        post(Report::Info, [reading](ReceiveJob& job) {
+            Q_EMIT job.progress(reading.done, reading.total, reading.bytesPerSecond, reading.etaSeconds);
+        });
+    }
+    RelayClient& clientFor(std::unique_ptr<RelayClient>& client) {
+        if (!client)
+            client = std::make_unique<RelayClient>(m_relay, m_options.retry, m_cancel);
+        return *client;
+    }
+
+    ReceiveJob* m_job;
+    JobMailbox* m_mailbox; // a child of the job, in its thread
+    ReceiveOptions m_options;
+    std::shared_ptr<CancelToken> m_cancel;
+    std::unique_ptr<QThread> m_thread;
+
+    // Only touched by the step running now (steps are sequential, each in its thread).
+    std::optional<ShareLink> m_link;
+    QUrl m_relay;
+    QString m_id;
+    ShareInfo m_info;
+    bool m_inspected = false;
+    std::optional<ShareKeys> m_keys;
+    ShareMetadata m_metadata;
+};
+
+ClientError ReceiveJob::Worker::ensureInspected(std::unique_ptr<RelayClient>& client) {
+    if (m_inspected)
+        return {};
+    if (!m_link) {
+        auto link = ShareLink::parse(m_options.link.toStdString());
+        if (!link.ok()) {
+            ClientError error = ClientError::fromOts(link.error());
+            error.kind = ErrorKind::BadLink;
+            return error;
+        }
+        m_link.emplace(std::move(link).value());
+        m_relay = QUrl(QString::fromStdString(m_link->relayBaseUrl()));
+        m_id = QString::fromStdString(m_link->shareIdText());
+    }
+    RelayClient& relay = clientFor(client);
+    if (ClientError invalid = relay.validate())
+        return invalid;
+    auto info = relay.info(m_id);
+    if (!info.ok())
+        return info.error();
+    m_info = info.value();
+    m_inspected = true;
+    post(Report::Info, [info = m_info](ReceiveJob& job) {
+        job.m_info = info;
+        Q_EMIT job.inspected(job.m_info);
+    });
+    return {};
+}
+
+void ReceiveJob::Worker::inspectStep() {
+    m_inspected = false; // an explicit inspect() always asks the relay again
+    std::unique_ptr<RelayClient> client;
+    if (ClientError error = ensureInspected(client)) {
+        reportError(error);
+        return;
+    }
+    if (m_cancel->cancelled()) {
+        postCancelled();
+        return;
+    }
+    const State next = m_info.passwordRequired ? State::NeedPassword : State::Idle;
+    post(Report::StepEnd, [next](ReceiveJob& job) {
+        job.m_busy = false;
+        job.setState(next);
+    });
+}
+
+void ReceiveJob::Worker::unlockStep(const QString& password) {
+    std::unique_ptr<RelayClient> client;
+    ClientError error = ensureInspected(client);
+    if (error.ok())
+        error = unlock(clientFor(client), password);
+    if (error.ok() && m_cancel->cancelled())
+        error = cancelledError();
+    if (error) {
+        reportError(error);
+        return;
+    }
+    post(Report::StepEnd, [metadata = m_metadata](ReceiveJob& job) {
+        job.m_busy = false;
+        job.m_unlocked = true;
+        job.m_metadata = metadata;
+        job.setState(State::Ready);
+        Q_EMIT job.metadataReady(job.m_metadata);
+    });
+}
+
+void ReceiveJob::Worker::downloadStep(const QString& outputDir) {
+    std::unique_ptr<RelayClient> client;
+    ReceiveResult result;
+    ClientError error = download(clientFor(client), outputDir, result);
+    if (error) {
+        reportError(error);
+        return;
+    }
+    post(Report::StepEndAlways, [result = std::move(result)](ReceiveJob& job) {
+        job.m_busy = false;
+        job.m_result = result;
+        job.setState(State::Finished);
+        Q_EMIT job.finished(job.m_result);
+    });
+}
+
+ClientError ReceiveJob::Worker::deriveKeys(const QString& password) {
+    // Idempotent: the program normally did this at start-up, but a job must not depend on it.
+    if (auto ready = ots::initialize(); !ready.ok())
+        return ClientError::fromOts(ready.error());
+    if (!m_info.passwordRequired) {
+        auto keys = ShareKeys::fromLinkSecret(m_link->secret());
+        if (!keys.ok())
+            return ClientError::fromOts(keys.error());
+        m_keys.emplace(std::move(keys).value());
+        return {};
+    }
+    if (password.isEmpty())
+        return ClientError::make(
+            ErrorKind::PasswordRequired, QStringLiteral("password_required"),
+            QStringLiteral("This share is protected by a password. Enter it to continue."));
+    if (!m_info.kdf || m_info.kdf->salt.size() != static_cast<qsizetype>(format::kArgonSaltBytes))
+        return ClientError::make(
+            ErrorKind::RelayRejected, QStringLiteral("bad_kdf"),
+            QStringLiteral("The relay did not describe how to derive the key from the password."));
+    Argon2Params params;
+    params.iterations = m_info.kdf->iterations;
+    params.memoryKiB = m_info.kdf->memoryKiB;
+    params.parallelism = m_info.kdf->parallelism;
+    std::memcpy(params.salt.data(), m_info.kdf->salt.constData(), params.salt.size());
+    // The relay chose nothing here, the sender did; a relay that weakens the parameters (cheaper guessing)
+    // or inflates them (exhausting this machine) is refused before any work.
+    if (auto valid = params.validate(); !valid.ok()) {
+        ClientError error = ClientError::fromOts(valid.error());
+        error.kind = ErrorKind::RelayRejected;
+        return error;
+    }
+    QByteArray utf8 = password.normalized(QString::NormalizationForm_C).toUtf8();
+    const SecretBuffer secretPassword = SecretBuffer::fromBytes(
+        {reinterpret_cast<const std::uint8_t*>(utf8.constData()), static_cast<std::size_t>(utf8.size())});
+    wipe(utf8);
+    auto keys = ShareKeys::fromPassword(
+        m_link->secret(),
+        std::string_view(reinterpret_cast<const char*>(secretPassword.data()), secretPassword.size()),
+        params);
+    if (!keys.ok())
+        return ClientError::fromOts(keys.error());
+    m_keys.emplace(std::move(keys).value());
+    return {};
+}
+
+ClientError ReceiveJob::Worker::proofRefused(const ClientError& error) const {
+    if (error.code != QLatin1String("proof_invalid") && error.kind != ErrorKind::WrongPassword &&
+        error.kind != ErrorKind::WrongKey)
+        return error;
+    ClientError refused = error;
+    if (m_info.passwordRequired) {
+        refused.kind = ErrorKind::WrongPassword;
+        refused.message =
+            refused.attemptsLeft >= 0
+                ? QStringLiteral("The password is wrong. %1 attempt(s) left before the share locks.")
+                      .arg(refused.attemptsLeft)
+                : QStringLiteral("The password is wrong.");
+    } else {
+        refused.kind = ErrorKind::WrongKey;
+        refused.message = QStringLiteral("The link does not open this share: its secret part is wrong or was "
+                                         "changed. Ask the sender for the link again.");
+    }
+    return refused;
+}
+
+template <typename T>
+Outcome<T>
+ReceiveJob::Worker::withProof(RelayClient& client,
+                              const std::function<Outcome<T>(const QByteArray&, const QByteArray&)>& call) {
+    for (int round = 0;; ++round) {
+        auto challenge = client.challenge(m_id);
+        if (!challenge.ok())
+            return challenge.error();
+        ChallengeNonce nonce{};
+        if (challenge.value().nonce.size() != static_cast<qsizetype>(nonce.size()))
+            return ClientError::make(ErrorKind::RelayRejected, QStringLiteral("bad_challenge"),
+                                     QStringLiteral("The relay sent a challenge of the wrong size."));
+        std::memcpy(nonce.data(), challenge.value().nonce.constData(), nonce.size());
+        const Signature signature = m_keys->signChallenge(m_link->shareId(), nonce);
+        Outcome<T> answer = call(challenge.value().nonce, bytesOf(signature.data(), signature.size()));
+        // The nonce is single-use: if the reply to a first try was lost, the retry finds it consumed.
+        if (!answer.ok() && answer.error().code == QLatin1String("challenge_invalid") && round == 0)
+            continue;
+        if (!answer.ok())
+            return proofRefused(answer.error());
+        return answer;
+    }
+}
+
+ClientError ReceiveJob::Worker::unlock(RelayClient& client, const QString& password) {
+    if (ClientError failed = deriveKeys(password))
+        return failed;
+    if (m_cancel->cancelled())
+        return cancelledError();
+    auto envelope = withProof<QByteArray>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
+        return client.metadata(m_id, nonce, signature);
+    });
+    if (!envelope.ok())
+        return envelope.error();
+    auto plain = metadata::open(*m_keys, {reinterpret_cast<const std::uint8_t*>(envelope.value().constData()),
+                                          static_cast<std::size_t>(envelope.value().size())});
+    if (!plain.ok()) {
+        ClientError error = ClientError::fromOts(plain.error());
+        if (plain.code() == Errc::MetadataAuthFailed)
+            error.kind = ErrorKind::WrongKey;
+        return error;
+    }
+    auto parsed = MetadataCodec::decode(bytesOf(plain->data(), plain->size()));
+    if (!parsed.ok())
+        return parsed.error();
+    m_metadata = std::move(parsed).value();
+    return {};
+}
+
+ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& outputDir,
+                                         ReceiveResult& result) {
+    const bool inMemory =
+        m_metadata.isText && !m_options.saveText && m_metadata.totalBytes <= kMaxTextInMemory;
+    std::unique_ptr<ShareExtractor> extractor;
+    std::unique_ptr<TextCollector> collector;
+    if (inMemory) {
+        auto made = TextCollector::create(*m_keys, kMaxTextInMemory);
+        if (!made.ok())
+            return ClientError::fromOts(made.error());
+        collector = std::move(made).value();
+    } else {
+        if (outputDir.isEmpty())
+            return usage(QStringLiteral("Choose a folder to save the share in."));
+        if (!QDir().mkpath(outputDir))
+            return ClientError::make(ErrorKind::LocalIo, QStringLiteral("io.open_failed"),
+                                     QStringLiteral("The folder \"%1\" cannot be created.").arg(outputDir));
+        const QString absolute = QDir::cleanPath(QFileInfo(outputDir).absoluteFilePath());
+        auto made = ShareExtractor::create(*m_keys, std::filesystem::path(absolute.toStdU16String()));
+        if (!made.ok())
+            return ClientError::fromOts(made.error());
+        extractor = std::move(made).value();
+    }
+    // Nothing half-written stays behind, whatever ends the download.
+    struct AbortUnlessDone {
+        ShareExtractor* extractor;
+        bool done = false;
+        ~AbortUnlessDone() {
+            if (!done && extractor != nullptr)
+                extractor->abort();
+        }
+    } guard{extractor.get()};
+
+    if (m_cancel->cancelled())
+        return cancelledError();
+    auto reservation =
+        withProof<Reservation>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
+            return client.reserve(m_id, nonce, signature);
+        });
+    if (!reservation.ok())
+        return reservation.error();
+    const QString ticket = reservation.value().ticket;
+    const std::uint64_t expected = m_info.size;
+    if (reservation.value().size != expected)
+        return tampered(
+            QStringLiteral("size_mismatch"),
+            QStringLiteral("The relay reports two different sizes for this share; it cannot be trusted."));
+
+    TransferMeter meter(expected);
+    std::uint64_t received = 0;
+    ClientError sinkError;
+    const RelayClient::DownloadSink sink = [&](const char* data, qint64 size) -> ClientError {
+        const auto count = static_cast<std::uint64_t>(size);
+        if (count > expected - received) {
+            sinkError = tampered(QStringLiteral("stream.trailing_data"),
+                                 QStringLiteral("The relay sent more data than the share holds."));
+            return sinkError;
+        }
+        const ByteView bytes(reinterpret_cast<const std::uint8_t*>(data), count);
+        const Status pushed = collector ? collector->push(bytes) : extractor->push(bytes);
+        if (!pushed.ok()) {
+            sinkError = ClientError::fromOts(pushed.error());
+            return sinkError;
+        }
+        received += count;
+        postProgress(meter, received);
+        return {};
+    };
+
+    int failures = 0;
+    while (received < expected) {
+        const std::uint64_t before = received;
+        auto delivered = client.download(m_id, ticket, received, sink);
+        if (sinkError)
+            return sinkError;
+        if (m_cancel->cancelled())
+            return cancelledError();
+        // A complete answer that still leaves bytes missing, or a relay that has nothing from here on,
+        // means its copy is shorter than the share: decryption below reports the truncation.
+        if (delivered.ok() || delivered.error().code == QLatin1String("range_not_satisfiable"))
+            break;
+        ClientError failure = delivered.error();
+        if (failure.kind == ErrorKind::Cancelled)
+            return cancelledError();
+        if (!Backoff::isTransient(failure))
+            return failure;
+        if (received > before)
+            failures = 0;
+        if (++failures >= std::max(m_options.retry.attempts, 1))
+            return failure;
+        const auto wait = Backoff::delay(m_options.retry, failures);
+        post(Report::Info, [attempt = failures, failure, ms = static_cast<int>(wait.count())](
+                               ReceiveJob& job) { Q_EMIT job.retrying(attempt, failure, ms); });
+        if (!Backoff::sleep(wait, *m_cancel))
+            return cancelledError();
+    }
+
+    if (collector) {
+        auto text = collector->finish();
+        if (!text.ok())
+            return ClientError::fromOts(text.error());
+        result.text = std::move(text).value();
+    } else {
+        auto saved = extractor->finish();
+        if (!saved.ok())
+            return ClientError::fromOts(saved.error());
+        guard.done = true;
+        for (const std::filesystem::path& path : saved.value())
+            result.savedPaths << QString::fromStdString(toUtf8(path));
+    }
+    result.isText = m_metadata.isText;
+
+    // The ciphertext is all here: tell the relay, so a one-time share is deleted now, not when the
+    // ticket lapses. Best effort: the files are already safe.
+    auto left = client.finish(m_id, ticket);
+    result.downloadsLeft = left.ok() ? left.value() : std::max(0, m_info.downloadsLeft - 1);
+    return {};
+}
+
+ReceiveJob::ReceiveJob(ReceiveOptions options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_cancel(std::make_shared<CancelToken>())
+    , m_worker(std::make_unique<Worker>(this, m_options, m_cancel)) {
+    qRegisterMetaType<ots::client::ClientError>();
+    qRegisterMetaType<ots::client::ShareInfo>();
+    qRegisterMetaType<ots::client::ShareMetadata>();
+    qRegisterMetaType<ots::client::ReceiveResult>();
+    qRegisterMetaType<ots::client::ReceiveJob::State>();
+}
+
+ReceiveJob::~ReceiveJob() {
+    m_cancel->cancel();
+    m_worker.reset();
+}
+
+bool ReceiveJob::refuseCall(const char* action) {
+    if (!m_busy && m_state != State::Cancelled && m_state != State::Finished)
+        return false;
+    Q_EMIT failed(usage(QStringLiteral("Cannot %1 now: the share is %2.")
+                            .arg(QLatin1String(action),
+                                 m_busy ? QStringLiteral("busy") : QStringLiteral("no longer active"))));
+    return true;
+}
+
+void ReceiveJob::inspect() {
+    if (refuseCall("inspect"))
+        return;
+    m_busy = true;
+    setState(State::Inspecting);
+    m_worker->run([](Worker& worker) { worker.inspectStep(); });
+}
+
+void ReceiveJob::unlock(const QString& password) {
+    if (refuseCall("unlock"))
+        return;
+    m_busy = true;
+    setState(State::Unlocking);
+    m_worker->run([password](Worker& worker) { worker.unlockStep(password); });
+}
+
+void ReceiveJob::download(const QString& outputDir) {
+    if (refuseCall("download"))
+        return;
+    if (!m_unlocked) {
+        Q_EMIT failed(usage(QStringLiteral("Unlock the share before downloading it.")));
+        return;
+    }
+    m_busy = true;
+    setState(State::Downloading);
+    m_worker->run([outputDir](Worker& worker) { worker.downloadStep(outputDir); });
+}
+
+void ReceiveJob::cancel() {
+    if (m_state == State::Cancelled || m_state == State::Finished)
+        return;
+    m_cancel->cancel();
+    if (m_busy)
+        return; // the running step reports cancelled()
+    m_error = cancelledError();
+    setState(State::Cancelled);
+    Q_EMIT cancelled();
+}
+
+void ReceiveJob::setState(State state) {
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+} // namespace ots::client

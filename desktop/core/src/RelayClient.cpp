@@ -1,0 +1,1357 @@
+#include "ots/client/RelayClient.h"
+
+#include "BlobUpload.h"
+#include "ots/MetadataEnvelope.h"
+#include "ots/ShareLink.h"
+
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace ots::client {
+
+namespace {
+
+#ifdef OTS_VERSION
+constexpr char kUserAgent[] = "OneTimeShare/" OTS_VERSION;
+#else
+constexpr char kUserAgent[] = "OneTimeShare/0.1.0";
+#endif
+
+constexpr int kCancelPollMs = 50;
+/// Every JSON answer of the API is small (the largest carries a metadata envelope); anything
+/// bigger is not the API, and reading it whole would let any server fill our memory.
+constexpr qsizetype kMaxAnswerBytes = qsizetype{1024} * 1024;
+/// Download memory stays bounded by this plus one piece, however slow the sink.
+constexpr qint64 kDownloadReadBuffer = qint64{1024} * 1024;
+constexpr qsizetype kDownloadPiece = qsizetype{64} * 1024;
+constexpr qsizetype kShareIdBytes = 16;
+constexpr qsizetype kTokenBytes = 32;
+constexpr qsizetype kNonceBytes = 32;
+constexpr qsizetype kSignatureBytes = 64;
+constexpr qsizetype kPublicKeyBytes = 32;
+constexpr qsizetype kSaltBytes = 16;
+/// The smallest envelope: version, nonce, one padded block, tag (SPEC.md §10.13).
+constexpr qsizetype kMinEnvelopeBytes = 1 + 24 + 256 + 16;
+constexpr std::int64_t kMaxJsonInteger = std::int64_t{1} << 53;
+
+const QString kZeroShareId = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA");
+
+enum class Retry {
+    Always,        ///< GET, HEAD, DELETE and idempotent POSTs: any transient failure is retried
+    UnlessApplied, ///< other POSTs: only when the relay cannot have applied the request
+    Never,         ///< appendBlob and download: the job resumes by offset instead
+};
+
+enum class Credential { None, Owner, Ticket, UploadToken };
+
+QByteArray base64UrlEncode(const QByteArray& bytes) {
+    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+}
+
+/// Strict unpadded base64url of exactly `bytes` bytes, in its one canonical spelling.
+std::optional<QByteArray> base64UrlDecode(const QString& text, qsizetype bytes) {
+    const qsizetype expectedLength = (bytes * 4 + 2) / 3;
+    if (text.size() != expectedLength)
+        return std::nullopt;
+    const QByteArray latin = text.toLatin1();
+    auto decoded =
+        QByteArray::fromBase64Encoding(latin, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals |
+                                                  QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() != bytes || base64UrlEncode(decoded.decoded) != latin)
+        return std::nullopt;
+    return std::move(decoded.decoded);
+}
+
+/// Strict standard base64 with padding, in its one canonical spelling.
+std::optional<QByteArray> base64Decode(const QString& text) {
+    const QByteArray latin = text.toLatin1();
+    auto decoded = QByteArray::fromBase64Encoding(latin, QByteArray::Base64Encoding |
+                                                             QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.toBase64() != latin)
+        return std::nullopt;
+    return std::move(decoded.decoded);
+}
+
+bool isShareId(const QString& id) {
+    return base64UrlDecode(id, kShareIdBytes).has_value();
+}
+
+/// A non-negative decimal header value such as Upload-Offset; nothing else is accepted.
+std::optional<std::uint64_t> parseDecimal(const QByteArray& text) {
+    if (text.isEmpty() || text.size() > 19)
+        return std::nullopt;
+    std::uint64_t value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return value;
+}
+
+/// Reads the fields of one JSON object, remembering whether every one had the required type.
+class FieldReader {
+public:
+    explicit FieldReader(QJsonObject object)
+        : m_object(std::move(object)) {}
+
+    [[nodiscard]] bool ok() const noexcept { return m_ok; }
+    [[nodiscard]] const QJsonObject& object() const noexcept { return m_object; }
+
+    std::int64_t integer(QLatin1String key, std::int64_t min, std::int64_t max) {
+        const QJsonValue value = m_object.value(key);
+        constexpr qint64 kNotIntegral = std::numeric_limits<qint64>::min();
+        const qint64 number = value.isDouble() ? value.toInteger(kNotIntegral) : kNotIntegral;
+        if (number == kNotIntegral || number < min || number > max) {
+            m_ok = false;
+            return 0;
+        }
+        return number;
+    }
+    int smallInt(QLatin1String key) {
+        return static_cast<int>(integer(key, 0, std::numeric_limits<int>::max()));
+    }
+    std::uint64_t unsignedInt(QLatin1String key) {
+        return static_cast<std::uint64_t>(integer(key, 0, kMaxJsonInteger));
+    }
+    std::uint32_t uint32(QLatin1String key) {
+        return static_cast<std::uint32_t>(integer(key, 0, std::numeric_limits<std::uint32_t>::max()));
+    }
+    bool boolean(QLatin1String key) {
+        const QJsonValue value = m_object.value(key);
+        if (!value.isBool()) {
+            m_ok = false;
+            return false;
+        }
+        return value.toBool();
+    }
+    QString string(QLatin1String key) {
+        const QJsonValue value = m_object.value(key);
+        if (!value.isString()) {
+            m_ok = false;
+            return {};
+        }
+        return value.toString();
+    }
+    QByteArray base64Url(QLatin1String key, qsizetype bytes) {
+        auto decoded = base64UrlDecode(string(key), bytes);
+        if (!decoded) {
+            m_ok = false;
+            return {};
+        }
+        return std::move(*decoded);
+    }
+    /// A base64url token kept as its text (owner token, ticket), checked for length and spelling.
+    QString token(QLatin1String key, qsizetype bytes) {
+        QString text = string(key);
+        if (!base64UrlDecode(text, bytes)) {
+            m_ok = false;
+            return {};
+        }
+        return text;
+    }
+    void require(bool condition) { m_ok = m_ok && condition; }
+
+private:
+    QJsonObject m_object;
+    bool m_ok = true;
+};
+
+std::optional<QJsonObject> parseObject(const QByteArray& body) {
+    QJsonParseError error{};
+    const QJsonDocument document = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return std::nullopt;
+    return document.object();
+}
+
+std::optional<KdfInfo> parseKdf(const QJsonObject& object) {
+    FieldReader reader(object);
+    KdfInfo kdf;
+    kdf.salt = reader.base64Url(QLatin1String("salt"), kSaltBytes);
+    kdf.iterations = reader.uint32(QLatin1String("iterations"));
+    kdf.memoryKiB = reader.uint32(QLatin1String("memoryKiB"));
+    kdf.parallelism = reader.uint32(QLatin1String("parallelism"));
+    reader.require(kdf.iterations > 0 && kdf.memoryKiB > 0 && kdf.parallelism > 0);
+    if (!reader.ok())
+        return std::nullopt;
+    return kdf;
+}
+
+/// The public info (SPEC.md §10.4) and, with `owner`, the owner status fields (§10.9).
+std::optional<ShareInfo> parseShareInfo(const QByteArray& body, const QString& id, bool owner) {
+    const auto object = parseObject(body);
+    if (!object)
+        return std::nullopt;
+    FieldReader reader(*object);
+    ShareInfo info;
+    info.id = reader.string(QLatin1String("id"));
+    reader.require(info.id == id);
+    info.state = reader.string(QLatin1String("state"));
+    reader.require(info.state == QLatin1String("uploading") || info.state == QLatin1String("ready") ||
+                   info.state == QLatin1String("locked"));
+    info.size = reader.unsignedInt(QLatin1String("size"));
+    info.expiresAt = reader.integer(QLatin1String("expiresAt"), 0, kMaxJsonInteger);
+    info.downloadsLeft = reader.smallInt(QLatin1String("downloadsLeft"));
+    info.passwordRequired = reader.boolean(QLatin1String("passwordRequired"));
+    info.attemptsLeft = reader.smallInt(QLatin1String("attemptsLeft"));
+    const QJsonValue kdf = object->value(QLatin1String("kdf"));
+    if (kdf.isObject()) {
+        info.kdf = parseKdf(kdf.toObject());
+        reader.require(info.kdf.has_value());
+    } else {
+        reader.require(kdf.isNull());
+    }
+    // The key schedule needs the parameters exactly when there is a password.
+    reader.require(info.passwordRequired == info.kdf.has_value());
+    if (owner) {
+        info.uploadOffset = reader.unsignedInt(QLatin1String("uploadOffset"));
+        info.downloadsReserved = reader.smallInt(QLatin1String("downloadsReserved"));
+        info.downloadsFinished = reader.smallInt(QLatin1String("downloadsFinished"));
+        info.locked = reader.boolean(QLatin1String("locked"));
+        reader.require(info.uploadOffset <= info.size);
+    }
+    if (!reader.ok())
+        return std::nullopt;
+    return info;
+}
+
+/// "bytes START-END/TOTAL" of a 206 answer.
+struct ContentRange {
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;
+    std::uint64_t total = 0;
+};
+
+std::optional<ContentRange> parseContentRange(const QByteArray& header) {
+    const QByteArray prefix = "bytes ";
+    if (!header.startsWith(prefix))
+        return std::nullopt;
+    const QByteArray rest = header.mid(prefix.size());
+    const qsizetype dash = rest.indexOf('-');
+    const qsizetype slash = rest.indexOf('/');
+    if (dash <= 0 || slash <= dash + 1)
+        return std::nullopt;
+    const auto start = parseDecimal(rest.left(dash));
+    const auto end = parseDecimal(rest.mid(dash + 1, slash - dash - 1));
+    const auto total = parseDecimal(rest.mid(slash + 1));
+    if (!start || !end || !total || *start > *end || *end >= *total)
+        return std::nullopt;
+    return ContentRange{*start, *end, *total};
+}
+
+bool isTransportError(QNetworkReply::NetworkError error) {
+    const int code = static_cast<int>(error);
+    // 1–99 connection, 101–199 proxy, 301 unknown protocol, 399 protocol failure; the 2xx and 4xx
+    // ranges are Qt's names for HTTP statuses, which are answers, not failures to get one.
+    return (code >= 1 && code <= 199) || error == QNetworkReply::ProtocolUnknownError ||
+           error == QNetworkReply::ProtocolFailure;
+}
+
+} // namespace
+
+// --- one request -------------------------------------------------------------------------------
+
+struct RelayClient::Private {
+    /// One HTTP request, as sent on every attempt.
+    struct Exchange {
+        QByteArray verb;
+        QString path;
+        QByteArray body;
+        bool sendsBody = false; ///< POST/PATCH: Content-Length is always set
+        QByteArray bearer;
+        QByteArray range;
+        Retry retry = Retry::Always;
+        Credential credential = Credential::None;
+        /// Streaming reader (download): called on every readyRead and once after the end. Returning
+        /// false stops the transfer; the handler says why.
+        std::function<bool(QNetworkReply&)> onData;
+    };
+
+    /// What one attempt produced.
+    struct Answer {
+        int status = 0; ///< 0: no HTTP answer
+        QNetworkReply::NetworkError error = QNetworkReply::NoError;
+        QByteArray body;
+        QByteArray retryAfter;
+        QByteArray uploadOffset;
+        bool cancelled = false;
+        bool timedOut = false;
+        bool tooBig = false;
+        bool stoppedByHandler = false;
+        bool afterTransportFailure = false; ///< an earlier attempt of the same call got no answer
+
+        [[nodiscard]] bool transportFailed() const {
+            return status == 0 || timedOut || tooBig || (isTransportError(error) && !stoppedByHandler);
+        }
+    };
+
+    Private(const QUrl& base, RetryPolicy policy, std::shared_ptr<CancelToken> token)
+        : baseUrl(base)
+        , retry(policy)
+        , cancel(token ? std::move(token) : std::make_shared<CancelToken>())
+        , manager(std::make_unique<QNetworkAccessManager>()) {
+        manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        manager->setAutoDeleteReplies(false);
+        label = baseUrl.toString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery |
+                                 QUrl::RemoveFragment | QUrl::StripTrailingSlash);
+    }
+
+    QUrl baseUrl;
+    RetryPolicy retry;
+    std::shared_ptr<CancelToken> cancel;
+    std::unique_ptr<QNetworkAccessManager> manager;
+    QString label; ///< the relay's address for messages
+    ClientError validation;
+
+    [[nodiscard]] bool cancelled() const { return cancel->cancelled(); }
+
+    // --- errors ----------------------------------------------------------------------------------
+
+    static ClientError cancelledError() {
+        return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
+                                 QStringLiteral("Cancelled."));
+    }
+
+    [[nodiscard]] ClientError notARelay(int status) const {
+        ClientError error = ClientError::make(
+            ErrorKind::RelayUnavailable, QStringLiteral("not_a_relay"),
+            QStringLiteral("The server at %1 answered, but it is not a OneTimeShare relay (or not one this "
+                           "version of the app understands). Check the relay address.")
+                .arg(label));
+        error.httpStatus = status;
+        return error;
+    }
+
+    [[nodiscard]] ClientError networkError(const Answer& answer) const {
+        const auto make = [&](const char* code, const QString& message) {
+            ClientError error = ClientError::make(ErrorKind::Network, QLatin1String(code), message);
+            error.httpStatus = answer.status;
+            return error;
+        };
+        if (answer.tooBig)
+            return notARelay(answer.status);
+        if (answer.timedOut)
+            return make("timeout", QStringLiteral("The relay at %1 stopped answering: nothing moved for %2 "
+                                                  "seconds. Check your internet connection and try again.")
+                                       .arg(label)
+                                       .arg(retry.requestTimeout.count() / 1000));
+        switch (answer.error) {
+        case QNetworkReply::ConnectionRefusedError:
+            return make(
+                "connection_refused",
+                QStringLiteral("Could not connect to the relay at %1: nothing answers there. Check the "
+                               "address, or try again later.")
+                    .arg(label));
+        case QNetworkReply::HostNotFoundError:
+            return make("host_not_found",
+                        QStringLiteral("The relay's address %1 could not be found. Check the "
+                                       "address and your internet connection.")
+                            .arg(label));
+        case QNetworkReply::TimeoutError:
+            return make("timeout", QStringLiteral("The relay at %1 did not answer in time. Check your "
+                                                  "internet connection and try again.")
+                                       .arg(label));
+        case QNetworkReply::SslHandshakeFailedError:
+            return make("tls", QStringLiteral("The secure connection to %1 could not be established: its "
+                                              "certificate is not trusted, or something on the way "
+                                              "interferes. Nothing was sent.")
+                                   .arg(label));
+        case QNetworkReply::ProxyConnectionRefusedError:
+        case QNetworkReply::ProxyConnectionClosedError:
+        case QNetworkReply::ProxyNotFoundError:
+        case QNetworkReply::ProxyTimeoutError:
+        case QNetworkReply::ProxyAuthenticationRequiredError:
+        case QNetworkReply::UnknownProxyError:
+            return make("proxy", QStringLiteral("The network proxy did not let the connection to %1 through. "
+                                                "Check the proxy settings.")
+                                     .arg(label));
+        case QNetworkReply::ProtocolUnknownError:
+        case QNetworkReply::ProtocolFailure:
+            return notARelay(answer.status);
+        default:
+            return make("connection_lost", QStringLiteral("The connection to the relay at %1 was cut. Check "
+                                                          "your internet connection and try again.")
+                                               .arg(label));
+        }
+    }
+
+    [[nodiscard]] static QString unauthorizedMessage(Credential credential) {
+        switch (credential) {
+        case Credential::Owner:
+            return QStringLiteral("The relay did not accept the owner token of this share. The share may "
+                                  "have been created on another relay, or the saved token is damaged.");
+        case Credential::Ticket:
+            return QStringLiteral("The download permission is no longer valid: it lapsed or was already "
+                                  "finished. Start the download again.");
+        case Credential::UploadToken:
+            return QStringLiteral("This relay accepts new shares only with an upload token, and it did not "
+                                  "accept the one given. Check the upload token in the settings.");
+        case Credential::None:
+            break;
+        }
+        return QStringLiteral("The relay refused the request as unauthorized.");
+    }
+
+    /// An HTTP answer other than the expected success, as a typed error (SPEC.md §10 table). The
+    /// relay's own text is never shown: a client maps the code.
+    [[nodiscard]] ClientError answerError(const Answer& answer, Credential credential) const {
+        const int status = answer.status;
+        if (status >= 300 && status < 400) {
+            ClientError error = ClientError::make(
+                ErrorKind::RelayRejected, QStringLiteral("redirect"),
+                QStringLiteral("The server at %1 redirects to another address (HTTP %2); the app does not "
+                               "follow redirects. Check the relay address (https, host and port).")
+                    .arg(label)
+                    .arg(status));
+            error.httpStatus = status;
+            return error;
+        }
+        const auto object = parseObject(answer.body);
+        const QJsonValue codeValue = object ? object->value(QLatin1String("error")) : QJsonValue();
+        if (status < 400 || !codeValue.isString() || !object->value(QLatin1String("message")).isString()) {
+            if (status == 502 || status == 503 || status == 504) {
+                ClientError error = ClientError::make(
+                    ErrorKind::RelayUnavailable, QStringLiteral("unavailable"),
+                    QStringLiteral("The relay at %1 is not available right now (HTTP %2). Try again later.")
+                        .arg(label)
+                        .arg(status));
+                error.httpStatus = status;
+                return error;
+            }
+            return notARelay(status);
+        }
+        const QString code = codeValue.toString();
+        const auto make = [&](ErrorKind kind, const QString& message) {
+            ClientError error = ClientError::make(kind, code, message);
+            error.httpStatus = status;
+            return error;
+        };
+        if (code == QLatin1String("not_found"))
+            return make(ErrorKind::NotFound, QStringLiteral("There is no such share on the relay: it never "
+                                                            "existed there, or it is long gone. Check the "
+                                                            "link."));
+        if (code == QLatin1String("expired"))
+            return make(ErrorKind::Expired,
+                        QStringLiteral("This share has expired. Ask the sender to share the files again."));
+        if (code == QLatin1String("deleted"))
+            return make(ErrorKind::Deleted, QStringLiteral("The sender deleted this share."));
+        if (code == QLatin1String("downloaded"))
+            return make(ErrorKind::Downloaded, QStringLiteral("This share was already downloaded as often as "
+                                                              "the sender allowed, so it is gone."));
+        if (code == QLatin1String("no_downloads_left"))
+            return make(ErrorKind::Downloaded,
+                        QStringLiteral("Every allowed download of this share is already "
+                                       "taken. Ask the sender for a new link."));
+        if (code == QLatin1String("not_ready"))
+            return make(ErrorKind::NotReady,
+                        QStringLiteral("The sender has not finished uploading this share "
+                                       "yet. Try again later."));
+        if (code == QLatin1String("proof_invalid")) {
+            ClientError error = make(ErrorKind::WrongPassword, QString());
+            const QJsonValue left = object->value(QLatin1String("attemptsLeft"));
+            error.attemptsLeft = left.isDouble()
+                                     ? static_cast<int>(std::clamp<qint64>(left.toInteger(-1), -1,
+                                                                           std::numeric_limits<int>::max()))
+                                     : -1;
+            if (error.attemptsLeft == 0)
+                error.message =
+                    QStringLiteral("The password is wrong, and no attempts are left: the share is "
+                                   "now locked until the sender unlocks it.");
+            else if (error.attemptsLeft > 0)
+                error.message = QStringLiteral("The password is wrong. %1 more attempt(s) before the share "
+                                               "locks.")
+                                    .arg(error.attemptsLeft);
+            else
+                error.message = QStringLiteral("The password is wrong.");
+            return error;
+        }
+        if (code == QLatin1String("locked")) {
+            ClientError error =
+                make(ErrorKind::Locked, QStringLiteral("Too many wrong passwords were tried, so "
+                                                       "the share is locked. Only the sender "
+                                                       "can unlock it."));
+            error.attemptsLeft = 0;
+            return error;
+        }
+        if (code == QLatin1String("rate_limited")) {
+            ClientError error = make(ErrorKind::RateLimited, QString());
+            error.retryAfterSeconds = retryAfterSeconds(answer);
+            error.message = error.retryAfterSeconds > 0
+                                ? QStringLiteral("The relay asks to slow down: too many requests came from "
+                                                 "this address. Try again in %1 seconds.")
+                                      .arg(error.retryAfterSeconds)
+                                : QStringLiteral("The relay asks to slow down: too many requests came from "
+                                                 "this address. Try again in a minute.");
+            return error;
+        }
+        if (code == QLatin1String("storage_full"))
+            return make(ErrorKind::StorageFull,
+                        QStringLiteral("The relay has no room for this share right now. "
+                                       "Try again later or use another relay."));
+        if (code == QLatin1String("too_large"))
+            return make(ErrorKind::TooLarge, QStringLiteral("The share is larger than this relay accepts. "
+                                                            "Send fewer or smaller files, or use another "
+                                                            "relay."));
+        if (code == QLatin1String("unauthorized"))
+            return make(ErrorKind::Unauthorized, unauthorizedMessage(credential));
+        if (code == QLatin1String("unavailable") || code == QLatin1String("internal")) {
+            ClientError error = make(ErrorKind::RelayUnavailable,
+                                     QStringLiteral("The relay at %1 is temporarily unavailable. Try again "
+                                                    "in a moment.")
+                                         .arg(label));
+            error.retryAfterSeconds = retryAfterSeconds(answer);
+            return error;
+        }
+        if (code == QLatin1String("offset_mismatch"))
+            return make(ErrorKind::RelayRejected, QStringLiteral("The relay holds a different part of this "
+                                                                 "upload than expected; the upload has to "
+                                                                 "continue from the relay's position."));
+        if (code == QLatin1String("upload_in_progress"))
+            return make(ErrorKind::RelayRejected,
+                        QStringLiteral("Another upload to this share is still running "
+                                       "on the relay. Wait a moment and try again."));
+        if (code == QLatin1String("incomplete"))
+            return make(ErrorKind::RelayRejected,
+                        QStringLiteral("The relay does not have the whole upload yet, "
+                                       "so the share cannot be completed."));
+        if (code == QLatin1String("challenge_invalid"))
+            return make(ErrorKind::RelayRejected,
+                        QStringLiteral("The relay's one-time challenge expired or was "
+                                       "already used. Try again."));
+        if (code == QLatin1String("range_not_satisfiable"))
+            return make(ErrorKind::RelayRejected, QStringLiteral("The relay has no data at the requested "
+                                                                 "position of this share."));
+        return make(ErrorKind::RelayRejected,
+                    QStringLiteral("The relay at %1 refused the request (%2, HTTP %3). The app and the relay "
+                                   "may not fit together; updating the app may help.")
+                        .arg(label, code)
+                        .arg(status));
+    }
+
+    [[nodiscard]] static int retryAfterSeconds(const Answer& answer) {
+        const auto seconds = parseDecimal(answer.retryAfter.trimmed());
+        if (!seconds)
+            return -1;
+        return static_cast<int>(std::min<std::uint64_t>(*seconds, std::uint64_t{24} * 3600));
+    }
+
+    // --- transport -------------------------------------------------------------------------------
+
+    [[nodiscard]] QNetworkRequest makeRequest(const Exchange& exchange) const {
+        QUrl url = baseUrl;
+        url.setPath(exchange.path);
+        QNetworkRequest request(url);
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        request.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
+        request.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
+        request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+        request.setAttribute(QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+        request.setTransferTimeout(static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+            retry.requestTimeout.count(), 1, std::numeric_limits<int>::max())));
+        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray(kUserAgent));
+        // Identity only: the body is delivered as the relay sent it (byte offsets stay true).
+        request.setRawHeader("Accept-Encoding", "identity");
+        request.setRawHeader("Accept", "application/json");
+        if (!exchange.bearer.isEmpty())
+            request.setRawHeader("Authorization", "Bearer " + exchange.bearer);
+        if (!exchange.range.isEmpty())
+            request.setRawHeader("Range", exchange.range);
+        if (exchange.sendsBody) {
+            if (!exchange.body.isEmpty())
+                request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+            request.setHeader(QNetworkRequest::ContentLengthHeader,
+                              QVariant::fromValue(exchange.body.size()));
+        }
+        return request;
+    }
+
+    /// One attempt: sends the request and runs a local event loop until the reply ends.
+    Answer attempt(const Exchange& exchange) {
+        Answer answer;
+        const QNetworkRequest request = makeRequest(exchange);
+        std::unique_ptr<QNetworkReply> reply;
+        if (exchange.verb == "GET")
+            reply.reset(manager->get(request));
+        else if (exchange.verb == "HEAD")
+            reply.reset(manager->head(request));
+        else
+            reply.reset(manager->sendCustomRequest(request, exchange.verb, exchange.body));
+        if (exchange.onData)
+            reply->setReadBufferSize(kDownloadReadBuffer);
+
+        QEventLoop loop;
+        QNetworkReply* const raw = reply.get();
+        QObject::connect(raw, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+        QObject::connect(raw, &QNetworkReply::readyRead, &loop, [&] {
+            if (answer.stoppedByHandler || answer.tooBig)
+                return;
+            if (exchange.onData) {
+                if (!exchange.onData(*raw)) {
+                    answer.stoppedByHandler = true;
+                    raw->abort();
+                }
+                return;
+            }
+            answer.body += raw->readAll();
+            if (answer.body.size() > kMaxAnswerBytes) {
+                answer.tooBig = true;
+                raw->abort();
+            }
+        });
+        QTimer poll;
+        poll.setInterval(kCancelPollMs);
+        QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+            if (cancelled() && !raw->isFinished()) {
+                answer.cancelled = true;
+                raw->abort();
+            }
+        });
+        poll.start();
+        if (!raw->isFinished())
+            loop.exec(QEventLoop::ExcludeUserInputEvents);
+        poll.stop();
+
+        answer.status = raw->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        answer.error = raw->error();
+        // An aborted reply (timeout) is closed: there is nothing left to read.
+        if (!answer.stoppedByHandler && !answer.tooBig && !answer.cancelled && raw->isOpen()) {
+            if (exchange.onData) {
+                if (!exchange.onData(*raw))
+                    answer.stoppedByHandler = true;
+            } else {
+                answer.body += raw->readAll();
+                answer.tooBig = answer.body.size() > kMaxAnswerBytes;
+            }
+        }
+        answer.retryAfter = raw->rawHeader("Retry-After");
+        answer.uploadOffset = raw->rawHeader("Upload-Offset");
+        // Qt names a transfer timeout as an abort we did not ask for.
+        answer.timedOut = answer.error == QNetworkReply::OperationCanceledError && !answer.cancelled &&
+                          !answer.stoppedByHandler && !answer.tooBig;
+        answer.cancelled =
+            answer.cancelled || (cancelled() && answer.error == QNetworkReply::OperationCanceledError);
+        return answer;
+    }
+
+    /// Whether another attempt may follow this answer (SPEC.md §10: only where a repeat is safe).
+    [[nodiscard]] static bool transient(const Answer& answer, Retry retryKind, int attemptNumber) {
+        if (retryKind == Retry::Never || answer.cancelled || answer.stoppedByHandler || answer.tooBig)
+            return false;
+        if (answer.transportFailed()) {
+            switch (answer.error) {
+            case QNetworkReply::HostNotFoundError:
+                return attemptNumber < 2; // a name that does not resolve rarely does a second later
+            case QNetworkReply::ConnectionRefusedError:
+                return true; // nothing was sent
+            case QNetworkReply::RemoteHostClosedError:
+            case QNetworkReply::TimeoutError:
+            case QNetworkReply::OperationCanceledError:
+            case QNetworkReply::TemporaryNetworkFailureError:
+            case QNetworkReply::NetworkSessionFailedError:
+            case QNetworkReply::UnknownNetworkError:
+                // The request may have been applied before the connection broke.
+                return retryKind == Retry::Always;
+            default:
+                return false;
+            }
+        }
+        // 429, 500 and 503: the relay refused before applying anything.
+        if (answer.status == 429 || answer.status == 500 || answer.status == 503)
+            return true;
+        // A proxy's 502/504 cannot tell whether the relay applied the request.
+        if (answer.status == 502 || answer.status == 504)
+            return retryKind == Retry::Always;
+        return false;
+    }
+
+    [[nodiscard]] std::chrono::milliseconds delayBefore(int nextAttempt, const Answer& answer) const {
+        auto delay = std::max(retry.firstDelay, std::chrono::milliseconds(1));
+        for (int i = 2; i < nextAttempt && delay < retry.maxDelay; ++i)
+            delay *= 2;
+        const int retryAfter = retryAfterSeconds(answer);
+        if (retryAfter > 0)
+            delay = std::max(delay, std::chrono::milliseconds(std::int64_t{retryAfter} * 1000));
+        return std::min(delay, retry.maxDelay);
+    }
+
+    /// Waits, looking at the cancel token every 50 ms; false when cancelled.
+    [[nodiscard]] bool waitUnlessCancelled(std::chrono::milliseconds delay) const {
+        const QDeadlineTimer deadline(delay);
+        while (!deadline.hasExpired()) {
+            if (cancelled())
+                return false;
+            QThread::msleep(
+                static_cast<unsigned long>(std::clamp<qint64>(deadline.remainingTime(), 1, kCancelPollMs)));
+        }
+        return !cancelled();
+    }
+
+    /// The attempts of one call: an HTTP answer (any status) or a transport error after retries.
+    Outcome<Answer> execute(const Exchange& exchange) {
+        if (validation)
+            return validation;
+        const int attempts = std::max(retry.attempts, 1);
+        bool afterTransportFailure = false;
+        for (int attemptNumber = 1;; ++attemptNumber) {
+            if (cancelled())
+                return cancelledError();
+            Answer answer = attempt(exchange);
+            answer.afterTransportFailure = afterTransportFailure;
+            if (answer.cancelled)
+                return cancelledError();
+            if (attemptNumber >= attempts || !transient(answer, exchange.retry, attemptNumber)) {
+                if (answer.transportFailed() && !answer.stoppedByHandler)
+                    return networkError(answer);
+                return answer;
+            }
+            afterTransportFailure = afterTransportFailure || answer.transportFailed();
+            if (!waitUnlessCancelled(delayBefore(attemptNumber + 1, answer)))
+                return cancelledError();
+        }
+    }
+
+    /// The Host header's value: the port only when it is not the scheme's own (as browsers send it).
+    [[nodiscard]] QByteArray hostHeader() const {
+        const bool https = baseUrl.scheme() == QLatin1String("https");
+        QByteArray host = baseUrl.host(QUrl::FullyEncoded).toLatin1();
+        if (host.contains(':'))
+            host = '[' + host + ']'; // an IPv6 literal
+        const int port = baseUrl.port(-1);
+        if (port != -1 && port != (https ? 443 : 80))
+            host += ':' + QByteArray::number(port);
+        return host;
+    }
+
+    /// appendBlob's one attempt, straight over a socket of this thread (BlobUpload says why), with its
+    /// outcome in the same Answer and error vocabulary as execute(). Never retried: the job resumes from
+    /// the relay's offset instead.
+    Outcome<Answer> sendBlob(const Exchange& exchange, std::uint64_t offset, std::uint64_t length,
+                             QIODevice* body, const std::function<void(std::uint64_t)>& progress) {
+        if (validation)
+            return validation;
+        if (cancelled())
+            return cancelledError();
+        QByteArray head = exchange.verb + ' ' + QUrl::toPercentEncoding(exchange.path, "/") + " HTTP/1.1\r\n";
+        head += "Host: " + hostHeader() + "\r\n";
+        head += QByteArray("User-Agent: ") + kUserAgent + "\r\n";
+        head += "Authorization: Bearer " + exchange.bearer + "\r\n";
+        head += "Upload-Offset: " + QByteArray::number(static_cast<qulonglong>(offset)) + "\r\n";
+        head += "Content-Type: application/offset+octet-stream\r\n";
+        head += "Content-Length: " + QByteArray::number(static_cast<qulonglong>(length)) + "\r\n";
+        head += "Accept: application/json\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n";
+
+        BlobUpload::Request request;
+        request.baseUrl = baseUrl;
+        request.head = std::move(head);
+        request.body = body;
+        request.length = length;
+        request.idleTimeout = std::max(retry.requestTimeout, std::chrono::milliseconds(1));
+        request.cancel = cancel.get();
+        request.progress = &progress;
+        BlobUpload::Result result = BlobUpload(std::move(request)).run();
+
+        Answer answer;
+        switch (result.failure) {
+        case BlobUpload::Failure::None:
+            answer.status = result.status;
+            answer.body = std::move(result.body);
+            answer.uploadOffset = std::move(result.uploadOffset);
+            answer.retryAfter = std::move(result.retryAfter);
+            return answer;
+        case BlobUpload::Failure::Cancelled:
+            return cancelledError();
+        case BlobUpload::Failure::BodyUnreadable:
+            return ClientError::make(ErrorKind::LocalIo, QStringLiteral("upload_source"), result.detail);
+        case BlobUpload::Failure::TimedOut:
+            answer.timedOut = true;
+            break;
+        case BlobUpload::Failure::AnswerTooLarge:
+            answer.tooBig = true;
+            break;
+        case BlobUpload::Failure::ConnectionRefused:
+            answer.error = QNetworkReply::ConnectionRefusedError;
+            break;
+        case BlobUpload::Failure::HostNotFound:
+            answer.error = QNetworkReply::HostNotFoundError;
+            break;
+        case BlobUpload::Failure::ConnectionLost:
+            answer.error = QNetworkReply::RemoteHostClosedError;
+            break;
+        case BlobUpload::Failure::Tls:
+            answer.error = QNetworkReply::SslHandshakeFailedError;
+            break;
+        case BlobUpload::Failure::Proxy:
+            answer.error = QNetworkReply::ProxyConnectionRefusedError;
+            break;
+        case BlobUpload::Failure::NotHttp:
+            answer.error = QNetworkReply::ProtocolFailure;
+            break;
+        }
+        ClientError error = networkError(answer);
+        if (result.failure == BlobUpload::Failure::Tls && !result.detail.isEmpty())
+            error.message += QStringLiteral(" (%1)").arg(result.detail);
+        return error;
+    }
+
+    /// execute() for calls that expect one success status and a JSON object.
+    Outcome<QJsonObject> json(const Exchange& exchange, int expectedStatus) {
+        auto outcome = execute(exchange);
+        if (!outcome.ok())
+            return outcome.error();
+        const Answer& answer = outcome.value();
+        if (answer.status != expectedStatus)
+            return unexpected(answer, exchange.credential);
+        auto object = parseObject(answer.body);
+        if (!object)
+            return notARelay(answer.status);
+        return std::move(*object);
+    }
+
+    /// A status that is not the call's success: the relay's error, or "not a relay" for a success
+    /// status the API does not use here.
+    [[nodiscard]] ClientError unexpected(const Answer& answer, Credential credential) const {
+        if (answer.status >= 200 && answer.status < 300)
+            return notARelay(answer.status);
+        return answerError(answer, credential);
+    }
+
+    [[nodiscard]] static Exchange shareCall(const QByteArray& verb, const QString& id,
+                                            const QString& suffix) {
+        Exchange exchange;
+        exchange.verb = verb;
+        exchange.path = QStringLiteral("/api/v1/shares/") + id + suffix;
+        exchange.sendsBody = verb == "POST" || verb == "PATCH";
+        return exchange;
+    }
+
+    [[nodiscard]] static Exchange ownerCall(const QByteArray& verb, const QString& id, const QString& suffix,
+                                            const QString& ownerToken) {
+        Exchange exchange = shareCall(verb, id, suffix);
+        exchange.bearer = ownerToken.toLatin1();
+        exchange.credential = Credential::Owner;
+        return exchange;
+    }
+
+    [[nodiscard]] static ClientError badShareId() {
+        return ClientError::make(ErrorKind::Usage, QStringLiteral("bad_share_id"),
+                                 QStringLiteral("The share id is not 22 characters of base64url."));
+    }
+    [[nodiscard]] static ClientError badArgument(const QString& what) {
+        return ClientError::make(ErrorKind::Internal, QStringLiteral("invalid_argument"), what);
+    }
+
+    /// Checks that apply to every call about one share.
+    [[nodiscard]] static ClientError checkShare(const QString& id) {
+        return isShareId(id) ? ClientError{} : badShareId();
+    }
+    [[nodiscard]] static ClientError checkToken(const QString& token, const char* what) {
+        if (base64UrlDecode(token, kTokenBytes))
+            return {};
+        return badArgument(
+            QStringLiteral("The %1 is not 43 characters of base64url.").arg(QLatin1String(what)));
+    }
+
+    [[nodiscard]] static QByteArray proofBody(const QByteArray& nonce, const QByteArray& signature) {
+        const QJsonObject body{
+            {QStringLiteral("nonce"), QString::fromLatin1(base64UrlEncode(nonce))},
+            {QStringLiteral("signature"), QString::fromLatin1(base64UrlEncode(signature))}};
+        return QJsonDocument(body).toJson(QJsonDocument::Compact);
+    }
+};
+
+// --- RelayClient -------------------------------------------------------------------------------
+
+RelayClient::RelayClient(QUrl baseUrl, RetryPolicy retry, std::shared_ptr<CancelToken> cancel)
+    : m_baseUrl(std::move(baseUrl))
+    , d(std::make_unique<Private>(m_baseUrl, retry, std::move(cancel))) {
+    d->validation = validate();
+}
+
+RelayClient::~RelayClient() = default;
+
+ClientError RelayClient::validate() const {
+    const auto invalid = [](const QString& message) {
+        return ClientError::make(ErrorKind::Usage, QStringLiteral("bad_relay_url"), message);
+    };
+    if (!m_baseUrl.isValid() || m_baseUrl.isEmpty())
+        return invalid(QStringLiteral("The relay address is not a valid URL."));
+    const QString scheme = m_baseUrl.scheme();
+    if (scheme != QLatin1String("https") && scheme != QLatin1String("http"))
+        return invalid(QStringLiteral("The relay address must start with https:// (or http:// for a relay on "
+                                      "this computer)."));
+    if (m_baseUrl.host().isEmpty())
+        return invalid(QStringLiteral("The relay address has no host name."));
+    if (!m_baseUrl.userInfo().isEmpty())
+        return invalid(QStringLiteral("The relay address must not contain a user name or password."));
+    const QString path = m_baseUrl.path();
+    if (!path.isEmpty() && path != QLatin1String("/"))
+        return invalid(QStringLiteral("The relay address must be only https://host[:port], without a path."));
+    if (m_baseUrl.hasQuery() || m_baseUrl.hasFragment())
+        return invalid(QStringLiteral("The relay address must not contain a ? query or a # fragment."));
+    if (scheme == QLatin1String("http") && !ots::ShareLink::isLoopbackHost(m_baseUrl.host().toStdString()))
+        return invalid(QStringLiteral("Plain http:// is allowed only for a relay on this computer; use "
+                                      "https:// for %1.")
+                           .arg(m_baseUrl.host()));
+    return {};
+}
+
+ClientError RelayClient::checkConnection() {
+    Private::Exchange ready;
+    ready.verb = "GET";
+    ready.path = QStringLiteral("/readyz");
+    auto readiness = d->execute(ready);
+    if (!readiness.ok())
+        return readiness.error();
+    const int readyStatus = readiness.value().status;
+    if (readyStatus == 503) {
+        ClientError error = ClientError::make(
+            ErrorKind::RelayUnavailable, QStringLiteral("unavailable"),
+            QStringLiteral("The relay at %1 runs but is not ready: it cannot reach its database or its "
+                           "storage. Try again later, or tell the relay's operator.")
+                .arg(d->label));
+        error.httpStatus = readyStatus;
+        return error;
+    }
+    if (readyStatus >= 300 && readyStatus < 400)
+        return d->answerError(readiness.value(), Credential::None); // the redirect explains itself
+    if (readyStatus != 200)
+        return d->notARelay(readyStatus);
+
+    // A web server answers /readyz with 200 too; only the relay answers an unknown share this way.
+    auto probe = d->execute(Private::shareCall("GET", kZeroShareId, QString()));
+    if (!probe.ok())
+        return probe.error();
+    const auto& answer = probe.value();
+    const auto object = parseObject(answer.body);
+    if (answer.status != 404 || !object ||
+        object->value(QLatin1String("error")).toString() != QLatin1String("not_found") ||
+        !object->value(QLatin1String("message")).isString())
+        return answer.status >= 300 && answer.status < 400 ? d->answerError(answer, Credential::None)
+                                                           : d->notARelay(answer.status);
+    return {};
+}
+
+Outcome<CreatedShare> RelayClient::createShare(const CreateRequest& request) {
+    if (request.authPublicKey.size() != kPublicKeyBytes)
+        return Private::badArgument(QStringLiteral("The share's public key must be 32 bytes."));
+    if (request.metadataEnvelope.size() < kMinEnvelopeBytes ||
+        static_cast<std::size_t>(request.metadataEnvelope.size()) > ots::metadata::maxEnvelopeBytes())
+        return Private::badArgument(QStringLiteral("The share's metadata envelope has an impossible size."));
+    if (request.size == 0 || request.size > static_cast<std::uint64_t>(kMaxJsonInteger))
+        return Private::badArgument(QStringLiteral("The share's size is out of range."));
+    if (request.password && request.password->salt.size() != kSaltBytes)
+        return Private::badArgument(QStringLiteral("The password salt must be 16 bytes."));
+
+    QJsonObject body{
+        {QStringLiteral("size"), static_cast<qint64>(request.size)},
+        {QStringLiteral("expiresIn"), static_cast<qint64>(request.expiresIn)},
+        {QStringLiteral("maxDownloads"), request.maxDownloads},
+        {QStringLiteral("authPublicKey"), QString::fromLatin1(base64UrlEncode(request.authPublicKey))},
+        {QStringLiteral("metadata"), QString::fromLatin1(request.metadataEnvelope.toBase64())},
+        {QStringLiteral("password"), QJsonValue::Null},
+    };
+    if (request.password) {
+        body[QStringLiteral("password")] = QJsonObject{
+            {QStringLiteral("salt"), QString::fromLatin1(base64UrlEncode(request.password->salt))},
+            {QStringLiteral("iterations"), static_cast<qint64>(request.password->iterations)},
+            {QStringLiteral("memoryKiB"), static_cast<qint64>(request.password->memoryKiB)},
+            {QStringLiteral("parallelism"), static_cast<qint64>(request.password->parallelism)},
+        };
+    }
+    Private::Exchange exchange;
+    exchange.verb = "POST";
+    exchange.path = QStringLiteral("/api/v1/shares");
+    exchange.sendsBody = true;
+    exchange.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    exchange.retry = Retry::UnlessApplied;
+    if (!request.uploadToken.isEmpty()) {
+        exchange.bearer = request.uploadToken.toUtf8();
+        exchange.credential = Credential::UploadToken;
+    }
+    auto object = d->json(exchange, 201);
+    if (!object.ok())
+        return object.error();
+    FieldReader reader(object.value());
+    CreatedShare created;
+    created.id = reader.string(QLatin1String("id"));
+    reader.require(isShareId(created.id));
+    created.ownerToken = reader.token(QLatin1String("ownerToken"), kTokenBytes);
+    created.expiresAt = reader.integer(QLatin1String("expiresAt"), 0, kMaxJsonInteger);
+    created.uploadOffset = reader.unsignedInt(QLatin1String("uploadOffset"));
+    reader.require(created.uploadOffset <= request.size);
+    if (!reader.ok())
+        return d->notARelay(201);
+    return created;
+}
+
+Outcome<std::uint64_t> RelayClient::uploadOffset(const QString& id, const QString& ownerToken) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    const auto exchange = Private::ownerCall("HEAD", id, QStringLiteral("/blob"), ownerToken);
+    auto outcome = d->execute(exchange);
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status != 204 && answer.status != 200) {
+        // A HEAD answer has no body: the status alone says what happened.
+        Private::Answer described = answer;
+        const auto code = [&]() -> QByteArray {
+            switch (answer.status) {
+            case 401:
+                return "unauthorized";
+            case 404:
+                return "not_found";
+            case 423:
+                return "locked";
+            case 429:
+                return "rate_limited";
+            case 500:
+                return "internal";
+            case 503:
+                return "unavailable";
+            default:
+                return {};
+            }
+        }();
+        if (!code.isEmpty() && answer.body.isEmpty())
+            described.body = R"({"error":")" + code + R"(","message":""})";
+        if (answer.status == 410 && answer.body.isEmpty()) {
+            // Which way the share went is not in a HEAD answer: ask the owner endpoint.
+            auto status = ownerStatus(id, ownerToken);
+            return status.ok() ? d->notARelay(410) : status.error();
+        }
+        return d->unexpected(described, Credential::Owner);
+    }
+    const auto offset = parseDecimal(answer.uploadOffset);
+    if (!offset)
+        return d->notARelay(answer.status);
+    return *offset;
+}
+
+Outcome<std::uint64_t> RelayClient::appendBlob(const QString& id, const QString& ownerToken,
+                                               std::uint64_t offset, std::uint64_t length, QIODevice* body,
+                                               const std::function<void(std::uint64_t)>& progress) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    if (body == nullptr || !body->isReadable())
+        return Private::badArgument(QStringLiteral("The upload body is not open for reading."));
+    if (length > static_cast<std::uint64_t>(kMaxJsonInteger))
+        return Private::badArgument(QStringLiteral("The upload piece is too large."));
+    auto exchange = Private::ownerCall("PATCH", id, QStringLiteral("/blob"), ownerToken);
+    exchange.retry = Retry::Never;
+    auto outcome = d->sendBlob(exchange, offset, length, body, progress);
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status != 204)
+        return d->unexpected(answer, Credential::Owner);
+    const auto newOffset = parseDecimal(answer.uploadOffset);
+    if (!newOffset || *newOffset < offset || *newOffset > offset + length)
+        return d->notARelay(answer.status);
+    // The relay's offset is certain: the last bytesWritten may not have been seen before the answer.
+    if (progress)
+        progress(*newOffset - offset);
+    return *newOffset;
+}
+
+ClientError RelayClient::completeUpload(const QString& id, const QString& ownerToken) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    auto exchange = Private::ownerCall("POST", id, QStringLiteral("/complete"), ownerToken);
+    exchange.retry = Retry::Always; // complete is idempotent (SPEC.md §10.13)
+    auto object = d->json(exchange, 200);
+    if (!object.ok())
+        return object.error();
+    if (object.value().value(QLatin1String("state")).toString() != QLatin1String("ready"))
+        return d->notARelay(200);
+    return {};
+}
+
+Outcome<ShareInfo> RelayClient::info(const QString& id) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    auto outcome = d->execute(Private::shareCall("GET", id, QString()));
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status != 200)
+        return d->unexpected(answer, Credential::None);
+    auto info = parseShareInfo(answer.body, id, false);
+    if (!info)
+        return d->notARelay(200);
+    return std::move(*info);
+}
+
+Outcome<Challenge> RelayClient::challenge(const QString& id) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    auto exchange = Private::shareCall("POST", id, QStringLiteral("/challenge"));
+    exchange.retry = Retry::UnlessApplied;
+    auto object = d->json(exchange, 200);
+    if (!object.ok())
+        return object.error();
+    FieldReader reader(object.value());
+    Challenge challenge;
+    challenge.nonce = reader.base64Url(QLatin1String("nonce"), kNonceBytes);
+    challenge.expiresIn = reader.smallInt(QLatin1String("expiresIn"));
+    if (!reader.ok())
+        return d->notARelay(200);
+    return challenge;
+}
+
+Outcome<QByteArray> RelayClient::metadata(const QString& id, const QByteArray& nonce,
+                                          const QByteArray& signature) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
+        return Private::badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
+    auto exchange = Private::shareCall("POST", id, QStringLiteral("/metadata"));
+    exchange.body = Private::proofBody(nonce, signature);
+    exchange.retry = Retry::UnlessApplied;
+    auto object = d->json(exchange, 200);
+    if (!object.ok())
+        return object.error();
+    const QJsonValue value = object.value().value(QLatin1String("metadata"));
+    auto envelope = value.isString() ? base64Decode(value.toString()) : std::nullopt;
+    if (!envelope || envelope->size() < kMinEnvelopeBytes ||
+        static_cast<std::size_t>(envelope->size()) > ots::metadata::maxEnvelopeBytes())
+        return d->notARelay(200);
+    return std::move(*envelope);
+}
+
+Outcome<Reservation> RelayClient::reserve(const QString& id, const QByteArray& nonce,
+                                          const QByteArray& signature) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
+        return Private::badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
+    auto exchange = Private::shareCall("POST", id, QStringLiteral("/reservations"));
+    exchange.body = Private::proofBody(nonce, signature);
+    exchange.retry = Retry::UnlessApplied;
+    auto object = d->json(exchange, 201);
+    if (!object.ok())
+        return object.error();
+    FieldReader reader(object.value());
+    Reservation reservation;
+    reservation.ticket = reader.token(QLatin1String("ticket"), kTokenBytes);
+    reservation.size = reader.unsignedInt(QLatin1String("size"));
+    reservation.expiresIn = reader.smallInt(QLatin1String("expiresIn"));
+    if (!reader.ok())
+        return d->notARelay(201);
+    return reservation;
+}
+
+Outcome<std::uint64_t> RelayClient::download(const QString& id, const QString& ticket, std::uint64_t offset,
+                                             const DownloadSink& sink) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ticket, "download ticket"))
+        return error;
+    if (!sink)
+        return Private::badArgument(QStringLiteral("A download needs somewhere to put the data."));
+
+    auto exchange = Private::shareCall("GET", id, QStringLiteral("/content"));
+    exchange.bearer = ticket.toLatin1();
+    exchange.credential = Credential::Ticket;
+    exchange.retry = Retry::Never;
+    if (offset > 0)
+        exchange.range = "bytes=" + QByteArray::number(static_cast<qulonglong>(offset)) + '-';
+
+    struct State {
+        bool checked = false;
+        bool streaming = false;
+        std::optional<std::uint64_t> expected; ///< body bytes announced by the relay
+        std::uint64_t delivered = 0;
+        ClientError failure;
+        QByteArray errorBody;
+        QByteArray piece;
+    } state;
+    state.piece.resize(kDownloadPiece);
+
+    exchange.onData = [&](QNetworkReply& reply) -> bool {
+        if (!state.checked) {
+            const QVariant statusAttribute = reply.attribute(QNetworkRequest::HttpStatusCodeAttribute);
+            if (!statusAttribute.isValid())
+                return true; // no headers yet (called once at the end of a failed connection)
+            state.checked = true;
+            const int status = statusAttribute.toInt();
+            if (status == 206) {
+                const auto range = parseContentRange(reply.rawHeader("Content-Range"));
+                if (!range || range->start != offset || range->end + 1 != range->total) {
+                    state.failure = d->notARelay(status);
+                    return false;
+                }
+                state.expected = range->end - range->start + 1;
+                state.streaming = true;
+            } else if (status == 200) {
+                if (offset != 0) {
+                    state.failure = d->notARelay(status);
+                    return false;
+                }
+                if (reply.hasRawHeader("Content-Length")) {
+                    state.expected = parseDecimal(reply.rawHeader("Content-Length"));
+                    if (!state.expected) {
+                        state.failure = d->notARelay(status);
+                        return false;
+                    }
+                }
+                state.streaming = true;
+            }
+        }
+        if (!state.streaming) {
+            state.errorBody += reply.readAll();
+            if (state.errorBody.size() > kMaxAnswerBytes) {
+                state.failure =
+                    d->notARelay(reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+                return false;
+            }
+            return true;
+        }
+        while (reply.bytesAvailable() > 0) {
+            const qint64 got = reply.read(state.piece.data(), state.piece.size());
+            if (got <= 0)
+                break;
+            const auto size = static_cast<std::uint64_t>(got);
+            if (state.expected && state.delivered + size > *state.expected) {
+                state.failure =
+                    d->notARelay(reply.attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+                return false;
+            }
+            if (ClientError error = sink(state.piece.constData(), got)) {
+                state.failure = std::move(error);
+                return false;
+            }
+            state.delivered += size;
+            // A slow sink keeps the cancel timer from running: look here too.
+            if (d->cancelled()) {
+                state.failure = Private::cancelledError();
+                return false;
+            }
+        }
+        return true;
+    };
+
+    auto outcome = d->execute(exchange);
+    if (state.failure)
+        return state.failure;
+    if (!outcome.ok()) {
+        ClientError error = outcome.error();
+        if (error.kind == ErrorKind::Network && state.delivered > 0)
+            error.message = QStringLiteral("The download from %1 was cut after %2 bytes. It can continue "
+                                           "from there.")
+                                .arg(d->label)
+                                .arg(state.delivered);
+        return error;
+    }
+    const auto& answer = outcome.value();
+    if (!state.streaming) {
+        Private::Answer described = answer;
+        described.body = state.errorBody;
+        return d->unexpected(described, Credential::Ticket);
+    }
+    if (state.expected && state.delivered != *state.expected) {
+        ClientError error = ClientError::make(
+            ErrorKind::Network, QStringLiteral("connection_lost"),
+            QStringLiteral("The download from %1 was cut after %2 bytes. It can continue from there.")
+                .arg(d->label)
+                .arg(state.delivered));
+        error.httpStatus = answer.status;
+        return error;
+    }
+    return state.delivered;
+}
+
+Outcome<int> RelayClient::finish(const QString& id, const QString& ticket) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ticket, "download ticket"))
+        return error;
+    auto exchange = Private::shareCall("POST", id, QStringLiteral("/finish"));
+    exchange.bearer = ticket.toLatin1();
+    exchange.credential = Credential::Ticket;
+    exchange.retry = Retry::UnlessApplied;
+    auto object = d->json(exchange, 200);
+    if (!object.ok())
+        return object.error();
+    FieldReader reader(object.value());
+    const int downloadsLeft = reader.smallInt(QLatin1String("downloadsLeft"));
+    if (!reader.ok())
+        return d->notARelay(200);
+    return downloadsLeft;
+}
+
+Outcome<ShareInfo> RelayClient::ownerStatus(const QString& id, const QString& ownerToken) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    auto outcome = d->execute(Private::ownerCall("GET", id, QStringLiteral("/owner"), ownerToken));
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status != 200)
+        return d->unexpected(answer, Credential::Owner);
+    auto info = parseShareInfo(answer.body, id, true);
+    if (!info)
+        return d->notARelay(200);
+    return std::move(*info);
+}
+
+ClientError RelayClient::deleteShare(const QString& id, const QString& ownerToken) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    auto outcome = d->execute(Private::ownerCall("DELETE", id, QString(), ownerToken));
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status == 204)
+        return {};
+    ClientError error = d->unexpected(answer, Credential::Owner);
+    // The first attempt reached the relay before its connection broke: the share is gone as asked.
+    if (answer.afterTransportFailure && error.kind == ErrorKind::Deleted)
+        return {};
+    return error;
+}
+
+Outcome<ShareInfo> RelayClient::unlock(const QString& id, const QString& ownerToken) {
+    if (auto error = Private::checkShare(id))
+        return error;
+    if (auto error = Private::checkToken(ownerToken, "owner token"))
+        return error;
+    auto exchange = Private::ownerCall("POST", id, QStringLiteral("/unlock"), ownerToken);
+    exchange.retry = Retry::Always; // unlock sets the attempts to zero: repeating it changes nothing
+    auto outcome = d->execute(exchange);
+    if (!outcome.ok())
+        return outcome.error();
+    const auto& answer = outcome.value();
+    if (answer.status != 200)
+        return d->unexpected(answer, Credential::Owner);
+    auto info = parseShareInfo(answer.body, id, true);
+    if (!info)
+        return d->notARelay(200);
+    return std::move(*info);
+}
+
+} // namespace ots::client

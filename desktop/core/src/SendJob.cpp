@@ -1,0 +1,492 @@
+#include "ots/client/SendJob.h"
+
+#include "Backoff.h"
+#include "BytePipe.h"
+#include "CiphertextProducer.h"
+#include "JobMailbox.h"
+#include "MetadataCodec.h"
+#include "PipeDevice.h"
+#include "TransferMeter.h"
+#include "ots/Base64Url.h"
+#include "ots/ContainerPacker.h"
+#include "ots/Crypto.h"
+#include "ots/KeySchedule.h"
+#include "ots/MetadataEnvelope.h"
+#include "ots/PathRules.h"
+#include "ots/SecretBuffer.h"
+#include "ots/ShareLink.h"
+#include "ots/StreamEncryptor.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QThread>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace ots::client {
+
+namespace {
+
+// Enough to keep the socket busy while the encryptor catches up, small enough to be "flat".
+constexpr std::size_t kPipeBytes = std::size_t{4} << 20;
+// A PATCH smaller than this would spend more on the request and the relay's fsync than on the data.
+constexpr std::uint64_t kMinSegmentBytes = std::uint64_t{64} << 10;
+// The delete after a cancel or a failure: worth a couple of quick tries, never a long wait.
+const RetryPolicy kCleanupRetry{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000),
+                                std::chrono::milliseconds(5000)};
+
+ClientError usage(const QString& message) {
+    return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"), message);
+}
+
+ClientError cancelledError() {
+    return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
+                             QStringLiteral("The share was cancelled."));
+}
+
+/// An ordinary conflict of a resumed upload: the relay's offset moved on, or the append before ours is
+/// still being closed. Asking for the offset again and continuing is the answer to both.
+bool isUploadConflict(const ClientError& error) {
+    return error.code == QLatin1String("offset_mismatch") ||
+           error.code == QLatin1String("upload_in_progress");
+}
+
+std::filesystem::path toPath(const QString& input) {
+    const QString absolute = QDir::cleanPath(QFileInfo(input).absoluteFilePath());
+    return {absolute.toStdU16String()};
+}
+
+void wipe(QByteArray& bytes) {
+    if (!bytes.isEmpty())
+        std::memset(bytes.data(), 0, static_cast<std::size_t>(bytes.size()));
+    bytes.clear();
+}
+
+} // namespace
+
+class SendJob::Worker {
+public:
+    Worker(SendJob* job, SendOptions options, std::shared_ptr<CancelToken> cancel)
+        : m_job(job)
+        , m_mailbox(new JobMailbox(job))
+        , m_options(std::move(options))
+        , m_cancel(std::move(cancel)) {}
+    ~Worker() { join(); }
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void start() {
+        m_thread.reset(QThread::create([this] { run(); }));
+        m_thread->setObjectName(QStringLiteral("ots-send"));
+        m_thread->start();
+    }
+    void join() {
+        if (m_thread) {
+            m_thread->wait();
+            m_thread.reset();
+        }
+    }
+
+private:
+    void run();
+    [[nodiscard]] ClientError execute();
+    [[nodiscard]] ClientError validateOptions() const;
+    [[nodiscard]] ClientError deriveKeys();
+    [[nodiscard]] ClientError upload(RelayClient& client, const ContainerPacker& packer,
+                                     const StreamEncryptor& pristine, std::uint64_t total,
+                                     std::uint64_t offset);
+    [[nodiscard]] ClientError complete(RelayClient& client);
+    [[nodiscard]] ClientError buildResult(const QString& displayName, std::uint64_t payloadBytes,
+                                          std::uint64_t ciphertextBytes);
+    void deleteHalfMadeShare();
+
+    /// Runs fn on the job's thread (queued). The job joins this thread before it dies, and events posted
+    /// to a deleted object are dropped, so fn never sees a dangling job.
+    void post(std::function<void(SendJob&)> fn) {
+        m_mailbox->post([job = m_job, fn = std::move(fn)] { fn(*job); });
+    }
+    void postState(State state) {
+        post([state](SendJob& job) {
+            if (job.m_state != State::Cancelling && job.m_state != State::Cancelled)
+                job.setState(state);
+        });
+    }
+    void postProgress(TransferMeter& meter, std::uint64_t done) {
+        if (!meter.update(done))
+            return;
+        const TransferMeter::Reading reading = meter.reading();
+        post([reading](SendJob& job) {
+            Q_EMIT job.progress(reading.done, reading.total, reading.bytesPerSecond, reading.etaSeconds);
+        });
+    }
+
+    SendJob* m_job;
+    JobMailbox* m_mailbox; // a child of the job, in its thread
+    SendOptions m_options;
+    std::shared_ptr<CancelToken> m_cancel;
+    std::unique_ptr<QThread> m_thread;
+
+    // Only touched by the worker thread.
+    std::optional<ShareKeys> m_keys;
+    SecretBuffer m_linkSecret;
+    std::optional<Argon2Params> m_argon;
+    QString m_shareId;
+    QString m_ownerToken;
+    std::int64_t m_expiresAt = 0;
+    SendResult m_result;
+};
+
+void SendJob::Worker::run() {
+    ClientError error = execute();
+    if (error.kind == ErrorKind::None && !m_cancel->cancelled()) {
+        post([result = m_result](SendJob& job) {
+            job.m_result = result;
+            job.setState(State::Finished);
+            Q_EMIT job.finished(job.m_result);
+        });
+        return;
+    }
+    // Whatever stopped the upload, a share that can never complete only holds the relay's storage.
+    deleteHalfMadeShare();
+    if (m_cancel->cancelled() || error.kind == ErrorKind::Cancelled) {
+        post([](SendJob& job) {
+            job.m_error = cancelledError();
+            job.setState(State::Cancelled);
+            Q_EMIT job.cancelled();
+        });
+        return;
+    }
+    post([error](SendJob& job) {
+        job.m_error = error;
+        job.setState(State::Failed);
+        Q_EMIT job.failed(job.m_error);
+    });
+}
+
+ClientError SendJob::Worker::validateOptions() const {
+    if (m_options.text.has_value() == !m_options.paths.isEmpty())
+        return usage(
+            QStringLiteral("Give either files and folders or a text to share, not both and not neither."));
+    if (m_options.maxDownloads < 1)
+        return usage(QStringLiteral("The number of downloads must be at least 1."));
+    if (m_options.expiresIn <= 0)
+        return usage(QStringLiteral("The expiry must be a positive number of seconds."));
+    if (static_cast<std::size_t>(m_options.note.toUtf8().size()) > MetadataCodec::kMaxNoteBytes)
+        return usage(
+            QStringLiteral("The note is too long: at most %1 KiB.").arg(MetadataCodec::kMaxNoteBytes / 1024));
+    if (m_options.text.has_value()) {
+        // Windows rules are the strictest: a name every receiver can store.
+        if (!validateEntryPath(m_options.textName.toStdString(), PathRules::Windows).ok())
+            return usage(
+                QStringLiteral("\"%1\" cannot be used as the name of a text share.").arg(m_options.textName));
+    }
+    return {};
+}
+
+ClientError SendJob::Worker::deriveKeys() {
+    m_linkSecret = generateLinkSecret();
+    if (m_options.password.isEmpty()) {
+        auto keys = ShareKeys::fromLinkSecret(m_linkSecret);
+        if (!keys.ok())
+            return ClientError::fromOts(keys.error());
+        m_keys.emplace(std::move(keys).value());
+        return {};
+    }
+    Argon2Params params = Argon2Params::withRandomSalt();
+    params.iterations = m_options.argonIterations;
+    params.memoryKiB = m_options.argonMemoryKiB;
+    params.parallelism = m_options.argonParallelism;
+    if (auto valid = params.validate(); !valid.ok())
+        return ClientError::fromOts(valid.error());
+    // SPEC.md §3.2: the password is hashed as UTF-8 in Normalization Form C.
+    QByteArray password = m_options.password.normalized(QString::NormalizationForm_C).toUtf8();
+    const SecretBuffer secretPassword =
+        SecretBuffer::fromBytes({reinterpret_cast<const std::uint8_t*>(password.constData()),
+                                 static_cast<std::size_t>(password.size())});
+    wipe(password);
+    auto keys = ShareKeys::fromPassword(
+        m_linkSecret,
+        std::string_view(reinterpret_cast<const char*>(secretPassword.data()), secretPassword.size()),
+        params);
+    if (!keys.ok())
+        return ClientError::fromOts(keys.error());
+    m_keys.emplace(std::move(keys).value());
+    m_argon = params;
+    return {};
+}
+
+ClientError SendJob::Worker::execute() {
+    // Idempotent: the program normally did this at start-up, but a job must not depend on it.
+    if (auto ready = ots::initialize(); !ready.ok())
+        return ClientError::fromOts(ready.error());
+    RelayClient client(m_options.relay, m_options.retry, m_cancel);
+    if (ClientError invalid = client.validate())
+        return invalid;
+    if (ClientError invalid = validateOptions())
+        return invalid;
+
+    const bool isText = m_options.text.has_value();
+    std::optional<ContainerPacker> packer;
+    if (isText) {
+        packer.emplace(
+            ContainerPacker::fromText(m_options.textName.toStdString(), m_options.text->toStdString()));
+    } else {
+        std::vector<std::filesystem::path> inputs;
+        inputs.reserve(static_cast<std::size_t>(m_options.paths.size()));
+        for (const QString& input : m_options.paths)
+            inputs.push_back(toPath(input));
+        auto listed = ContainerPacker::fromPaths(inputs);
+        if (!listed.ok())
+            return ClientError::fromOts(listed.error());
+        packer.emplace(std::move(listed).value());
+    }
+    if (m_cancel->cancelled())
+        return cancelledError();
+
+    if (ClientError failed = deriveKeys())
+        return failed;
+    if (m_cancel->cancelled())
+        return cancelledError();
+
+    const ShareMetadata description = MetadataCodec::describe(packer->entries(), isText, m_options.note);
+    const QByteArray metadataJson = MetadataCodec::encode(description);
+    auto envelope = metadata::seal(*m_keys, {reinterpret_cast<const std::uint8_t*>(metadataJson.constData()),
+                                             static_cast<std::size_t>(metadataJson.size())});
+    if (!envelope.ok())
+        return ClientError::fromOts(envelope.error());
+
+    const std::uint64_t payloadBytes = packer->payloadSize();
+    // Kept unpushed: every (re)start of the upload encrypts with a clone of it, so the bytes repeat.
+    auto pristine = StreamEncryptor::create(*m_keys, payloadBytes);
+    if (!pristine.ok())
+        return ClientError::fromOts(pristine.error());
+    const std::uint64_t total = StreamEncryptor::ciphertextSize(payloadBytes);
+
+    CreateRequest request;
+    request.size = total;
+    request.expiresIn = m_options.expiresIn;
+    request.maxDownloads = m_options.maxDownloads;
+    request.authPublicKey = QByteArray(reinterpret_cast<const char*>(m_keys->authPublicKey().data()),
+                                       static_cast<qsizetype>(m_keys->authPublicKey().size()));
+    request.metadataEnvelope =
+        QByteArray(reinterpret_cast<const char*>(envelope->data()), static_cast<qsizetype>(envelope->size()));
+    if (m_argon) {
+        KdfInfo kdf;
+        kdf.salt = QByteArray(reinterpret_cast<const char*>(m_argon->salt.data()),
+                              static_cast<qsizetype>(m_argon->salt.size()));
+        kdf.iterations = m_argon->iterations;
+        kdf.memoryKiB = m_argon->memoryKiB;
+        kdf.parallelism = m_argon->parallelism;
+        request.password = kdf;
+    }
+    request.uploadToken = m_options.uploadToken;
+    auto created = client.createShare(request);
+    if (!created.ok())
+        return created.error();
+    m_shareId = created.value().id;
+    m_ownerToken = created.value().ownerToken;
+    m_expiresAt = created.value().expiresAt;
+    postState(State::Uploading);
+
+    if (ClientError failed = upload(client, *packer, *pristine, total, created.value().uploadOffset))
+        return failed;
+    if (m_cancel->cancelled())
+        return cancelledError();
+    postState(State::Finishing);
+    if (ClientError failed = complete(client))
+        return failed;
+    return buildResult(MetadataCodec::displayName(packer->entries(), isText), payloadBytes, total);
+}
+
+ClientError SendJob::Worker::upload(RelayClient& client, const ContainerPacker& packer,
+                                    const StreamEncryptor& pristine, std::uint64_t total,
+                                    std::uint64_t offset) {
+    TransferMeter meter(total);
+    postProgress(meter, offset);
+    const std::uint64_t segment = std::max(m_options.uploadSegmentBytes, kMinSegmentBytes);
+    int failures = 0;
+    while (offset < total) {
+        auto encryptor = pristine.clone();
+        if (!encryptor.ok())
+            return ClientError::fromOts(encryptor.error());
+        BytePipe pipe(kPipeBytes);
+        CiphertextProducer producer(packer, std::move(encryptor).value(), offset, pipe);
+
+        // Segment after segment from one running producer, until the upload ends or a request fails.
+        ClientError failure;
+        while (offset < total) {
+            const std::uint64_t length = std::min(segment, total - offset);
+            const std::uint64_t base = offset;
+            Outcome<std::uint64_t> appended = [&] {
+                PipeDevice body(pipe, static_cast<qint64>(length));
+                return client.appendBlob(
+                    m_shareId, m_ownerToken, base, length, &body,
+                    [&](std::uint64_t sent) { postProgress(meter, base + std::min(sent, length)); });
+            }();
+            if (!appended.ok()) {
+                failure = appended.error();
+                break;
+            }
+            offset = appended.value();
+            if (offset != base + length) {
+                // The relay kept fewer bytes than were sent (or reports another offset): restart there.
+                failure = ClientError::make(ErrorKind::Network, QStringLiteral("offset_mismatch"),
+                                            QStringLiteral("The relay stored only part of what was sent."));
+                break;
+            }
+            failures = 0;
+            postProgress(meter, offset);
+        }
+        if (offset >= total && failure.ok()) {
+            producer.join();
+            if (!producer.status().ok())
+                return ClientError::fromOts(producer.status().error());
+            break;
+        }
+        producer.stop();
+        // The input itself failing (a file changed or became unreadable) is no network matter.
+        if (!producer.status().ok())
+            return ClientError::fromOts(producer.status().error());
+        if (m_cancel->cancelled() || failure.kind == ErrorKind::Cancelled)
+            return cancelledError();
+        if (!Backoff::isTransient(failure) && !isUploadConflict(failure))
+            return failure;
+        if (++failures >= std::max(m_options.retry.attempts, 1))
+            return failure;
+        const auto wait = Backoff::delay(m_options.retry, failures);
+        post([attempt = failures, failure, ms = static_cast<int>(wait.count())](SendJob& job) {
+            Q_EMIT job.retrying(attempt, failure, ms);
+        });
+        if (!Backoff::sleep(wait, *m_cancel))
+            return cancelledError();
+        auto stored = client.uploadOffset(m_shareId, m_ownerToken);
+        if (!stored.ok())
+            return stored.error();
+        if (stored.value() > offset)
+            failures = 0; // the relay has more than we knew: that is progress
+        offset = std::min(stored.value(), total);
+        postProgress(meter, offset);
+    }
+    return {};
+}
+
+ClientError SendJob::Worker::complete(RelayClient& client) {
+    // Transient failures are retried inside RelayClient; a lease still held by an append the relay is
+    // closing (upload_in_progress) clears within moments.
+    for (int failure = 1;; ++failure) {
+        ClientError error = client.completeUpload(m_shareId, m_ownerToken);
+        if (error.ok() || error.kind == ErrorKind::Cancelled)
+            return error;
+        if (!Backoff::isTransient(error) && error.code != QLatin1String("upload_in_progress"))
+            return error;
+        if (failure >= std::max(m_options.retry.attempts, 1))
+            return error;
+        const auto wait = Backoff::delay(m_options.retry, failure);
+        post([failure, error, ms = static_cast<int>(wait.count())](SendJob& job) {
+            Q_EMIT job.retrying(failure, error, ms);
+        });
+        if (!Backoff::sleep(wait, *m_cancel))
+            return cancelledError();
+    }
+}
+
+ClientError SendJob::Worker::buildResult(const QString& displayName, std::uint64_t payloadBytes,
+                                         std::uint64_t ciphertextBytes) {
+    const QUrl& relay = m_options.relay;
+    const auto transport = relay.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0
+                               ? ShareLink::Transport::Https
+                               : ShareLink::Transport::Http;
+    std::array<std::uint8_t, format::kShareIdBytes> id{};
+    if (!base64url::decodeInto(m_shareId.toStdString(), id))
+        return ClientError::make(ErrorKind::RelayRejected, QStringLiteral("bad_share_id"),
+                                 QStringLiteral("The relay answered with a share id that is not valid."));
+    const int port = relay.port(0);
+    auto link = ShareLink::make(transport, relay.host().toStdString(), static_cast<std::uint16_t>(port), id,
+                                m_linkSecret.clone());
+    if (!link.ok())
+        return ClientError::fromOts(link.error());
+
+    m_result.link = QString::fromStdString(link->toWebUrl());
+    m_result.appLink =
+        transport == ShareLink::Transport::Https ? QString::fromStdString(link->toAppUrl()) : QString();
+    m_result.relayUrl = QString::fromStdString(link->relayBaseUrl());
+    m_result.id = m_shareId;
+    m_result.ownerToken = m_ownerToken;
+    m_result.displayName = displayName;
+    m_result.createdAt = QDateTime::currentSecsSinceEpoch();
+    m_result.expiresAt = m_expiresAt;
+    m_result.maxDownloads = m_options.maxDownloads;
+    m_result.passwordProtected = !m_options.password.isEmpty();
+    m_result.payloadBytes = payloadBytes;
+    m_result.ciphertextBytes = ciphertextBytes;
+    return {};
+}
+
+void SendJob::Worker::deleteHalfMadeShare() {
+    if (m_shareId.isEmpty())
+        return;
+    // A fresh client: the job's own one answers "cancelled" to everything now.
+    RelayClient cleanup(m_options.relay, kCleanupRetry);
+    (void)cleanup.deleteShare(m_shareId, m_ownerToken);
+}
+
+SendJob::SendJob(SendOptions options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_cancel(std::make_shared<CancelToken>()) {
+    qRegisterMetaType<ots::client::ClientError>();
+    qRegisterMetaType<ots::client::SendResult>();
+    qRegisterMetaType<ots::client::SendJob::State>();
+}
+
+SendJob::~SendJob() {
+    m_cancel->cancel();
+    m_worker.reset(); // joins: a half-made share is deleted before the thread ends
+}
+
+void SendJob::start() {
+    if (m_state != State::Idle)
+        return;
+    setState(State::Preparing);
+    m_worker = std::make_unique<Worker>(this, m_options, m_cancel);
+    m_worker->start();
+}
+
+void SendJob::cancel() {
+    switch (m_state) {
+    case State::Idle:
+        m_cancel->cancel();
+        m_error = cancelledError();
+        setState(State::Cancelled);
+        Q_EMIT cancelled();
+        return;
+    case State::Preparing:
+    case State::Uploading:
+    case State::Finishing:
+        setState(State::Cancelling);
+        m_cancel->cancel();
+        return;
+    case State::Finished:
+    case State::Failed:
+    case State::Cancelling:
+    case State::Cancelled:
+        return;
+    }
+}
+
+void SendJob::setState(State state) {
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT stateChanged(state);
+}
+
+} // namespace ots::client
