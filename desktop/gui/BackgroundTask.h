@@ -1,0 +1,61 @@
+#pragma once
+
+// Runs blocking work (the relay, the keychain) off the GUI thread and hands its result back on the
+// GUI thread. History, Settings and the tray share one single-thread pool, so the calls that touch
+// ShareHistory and the SecretStore run one after another, never at the same time.
+
+#include "ots/client/RelayClient.h"
+
+#include <QCoreApplication>
+#include <QFutureWatcher>
+#include <QObject>
+#include <QPointer>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <chrono>
+#include <type_traits>
+#include <utility>
+
+namespace ots::gui {
+
+/// The pool for history and secret-store calls: one thread, owned by the application (its
+/// destructor waits for a call still running).
+inline QThreadPool* backgroundPool() {
+    static QPointer<QThreadPool> pool;
+    if (pool.isNull()) {
+        pool = new QThreadPool(QCoreApplication::instance());
+        pool->setMaxThreadCount(1);
+        pool->setObjectName(QStringLiteral("ots-gui-background"));
+    }
+    return pool.data();
+}
+
+/// Retries for calls a person waits on in the window: a dead relay is reported within seconds.
+inline ots::client::RetryPolicy interactiveRetry() {
+    ots::client::RetryPolicy retry;
+    retry.attempts = 2;
+    retry.firstDelay = std::chrono::milliseconds(250);
+    retry.maxDelay = std::chrono::milliseconds(1000);
+    retry.requestTimeout = std::chrono::milliseconds(10'000);
+    return retry;
+}
+
+/// Runs work() in backgroundPool(); done(result) runs later in context's thread. Nothing runs when
+/// context is gone by then.
+template <typename Work, typename Done>
+void runInBackground(QObject* context, Work work, Done done) {
+    using Result = std::invoke_result_t<Work>;
+    auto* watcher = new QFutureWatcher<Result>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context,
+                     [watcher, finish = std::move(done)]() mutable {
+                         watcher->deleteLater();
+                         if constexpr (std::is_void_v<Result>)
+                             finish();
+                         else
+                             finish(watcher->result());
+                     });
+    watcher->setFuture(QtConcurrent::run(backgroundPool(), std::move(work)));
+}
+
+} // namespace ots::gui

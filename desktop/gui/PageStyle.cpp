@@ -1,0 +1,56 @@
+#include "PageStyle.h"
+
+#include <QFont>
+#include <QLabel>
+#include <QLayout>
+#include <QPalette>
+
+namespace ots::gui {
+
+QLabel* pageHeading(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * 1.8);
+    font.setWeight(QFont::DemiBold);
+    label->setFont(font);
+    label->setAccessibleName(text);
+    return label;
+}
+
+QLabel* sectionHeading(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * 1.25);
+    font.setWeight(QFont::DemiBold);
+    label->setFont(font);
+    return label;
+}
+
+QLabel* hintLabel(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(text, parent);
+    label->setWordWrap(true);
+    label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+void applyPageMargins(QLayout* layout) {
+    layout->setContentsMargins(36, 28, 36, 24);
+    layout->setSpacing(14);
+}
+
+QLabel* errorLabel(QWidget* parent) {
+    auto* label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->setObjectName(QStringLiteral("errorLabel"));
+    label->setStyleSheet(QStringLiteral("QLabel#errorLabel { color: #d13438; }"));
+    label->hide();
+    return label;
+}
+
+void showError(QLabel* label, const QString& text) {
+    label->setText(text);
+    label->setVisible(!text.isEmpty());
+}
+
+} // namespace ots::gui

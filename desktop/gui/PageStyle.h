@@ -1,0 +1,27 @@
+#pragma once
+
+// Small helpers that give every page the same look: a page heading, a section heading, a muted hint
+// line, and the margins and spacing of a page.
+
+#include <QString>
+
+class QLabel;
+class QLayout;
+class QWidget;
+
+namespace ots::gui {
+
+/// The big title at the top of a page ("Send", "Receive").
+[[nodiscard]] QLabel* pageHeading(const QString& text, QWidget* parent);
+/// A smaller bold heading inside a page ("Your link is ready").
+[[nodiscard]] QLabel* sectionHeading(const QString& text, QWidget* parent);
+/// A muted, word-wrapped explanation line.
+[[nodiscard]] QLabel* hintLabel(const QString& text, QWidget* parent);
+/// The page margins and spacing every page uses.
+void applyPageMargins(QLayout* layout);
+/// A label showing an error sentence (red, word-wrapped, selectable); hidden while empty.
+[[nodiscard]] QLabel* errorLabel(QWidget* parent);
+/// Shows text in a label made by errorLabel() (hides it when text is empty).
+void showError(QLabel* label, const QString& text);
+
+} // namespace ots::gui

@@ -1,0 +1,152 @@
+#pragma once
+
+// Send: drop files or folders on the big zone (or choose them, or type a text), with the options
+// above it (expiry, downloads, password with Generate and a strength hint). Sending starts at once;
+// the page then shows the progress (percent, speed, time left, Cancel) and finally the result card:
+// the link with Copy (copied by itself when Settings::copyLinkOnFinish), its QR code and "Delete now".
+// The work is a client::SendJob (its own thread); the history and the secret store are used through
+// QtConcurrent, so nothing here waits on the network, the disk or the keychain.
+
+#include "ots/client/ClientError.h"
+#include "ots/client/SendJob.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+
+namespace ots::client {
+class Settings;
+class ShareHistory;
+} // namespace ots::client
+
+namespace ots::gui {
+
+class DropZone;
+class QrCodeWidget;
+class TransferProgress;
+
+class SendPage : public QWidget {
+    Q_OBJECT
+public:
+    enum class Stage { Compose, Sending, Result };
+    Q_ENUM(Stage)
+
+    SendPage(ots::client::Settings* settings, ots::client::ShareHistory* history, QWidget* parent = nullptr);
+    ~SendPage() override;
+
+    [[nodiscard]] Stage stage() const noexcept { return m_stage; }
+    /// The running job (null when none).
+    [[nodiscard]] ots::client::SendJob* job() const noexcept { return m_job.get(); }
+    /// The last finished share (valid in Stage::Result).
+    [[nodiscard]] const ots::client::SendResult& lastResult() const noexcept { return m_result; }
+
+    [[nodiscard]] DropZone* dropZone() const noexcept { return m_dropZone; }
+    [[nodiscard]] QPushButton* chooseFilesButton() const noexcept { return m_chooseFiles; }
+    [[nodiscard]] QPushButton* chooseFolderButton() const noexcept { return m_chooseFolder; }
+    [[nodiscard]] QPushButton* shareTextButton() const noexcept { return m_shareText; }
+    [[nodiscard]] QComboBox* expiryCombo() const noexcept { return m_expiry; }
+    [[nodiscard]] QSpinBox* downloadsSpin() const noexcept { return m_downloads; }
+    [[nodiscard]] QLineEdit* passwordEdit() const noexcept { return m_password; }
+    [[nodiscard]] QPushButton* generateButton() const noexcept { return m_generate; }
+    [[nodiscard]] QLabel* strengthLabel() const noexcept { return m_strength; }
+    [[nodiscard]] QPlainTextEdit* textEdit() const noexcept { return m_text; }
+    [[nodiscard]] QPushButton* sendTextButton() const noexcept { return m_sendText; }
+    [[nodiscard]] TransferProgress* progressView() const noexcept { return m_progress; }
+    [[nodiscard]] QLineEdit* linkEdit() const noexcept { return m_link; }
+    [[nodiscard]] QPushButton* copyButton() const noexcept { return m_copy; }
+    /// Shown for a password share: copies the password (kept in the field until startOver()).
+    [[nodiscard]] QPushButton* copyPasswordButton() const noexcept { return m_copyPassword; }
+    [[nodiscard]] QrCodeWidget* qrCode() const noexcept { return m_qr; }
+    [[nodiscard]] QPushButton* deleteButton() const noexcept { return m_delete; }
+    [[nodiscard]] QPushButton* newShareButton() const noexcept { return m_newShare; }
+    [[nodiscard]] QLabel* errorLabel() const noexcept { return m_error; }
+
+public Q_SLOTS:
+    /// Encrypts and uploads these files and folders with the options shown.
+    void sendPaths(const QStringList& paths);
+    /// Shares the text in the text box (as "message.txt").
+    void sendTypedText();
+    void chooseFiles();
+    void chooseFolder();
+    /// Shows the text box instead of the drop zone (and back).
+    void showTextComposer();
+    void showDropZone();
+    void cancel();
+    void copyLink();
+    /// Deletes the share just made on the relay.
+    void deleteNow();
+    /// Back to an empty Send page for the next share.
+    void startOver();
+    /// Re-reads the defaults (expiry, downloads) from Settings.
+    void applyDefaults();
+
+Q_SIGNALS:
+    void stageChanged(ots::gui::SendPage::Stage stage);
+    /// A sentence for the window's status line.
+    void statusMessage(const QString& text);
+    void shareFinished(const ots::client::SendResult& result);
+    void shareFailed(const ots::client::ClientError& error);
+    void shareCancelled();
+    /// The share was recorded in the history (or recording failed: ok false).
+    void historyRecorded(bool ok);
+    /// "Delete now" finished; ok when the share is gone from the relay.
+    void shareDeleted(bool ok);
+
+private:
+    void buildCompose(QWidget* page);
+    void buildResult(QWidget* page);
+    void start(ots::client::SendOptions options, const QString& what);
+    void startJob(ots::client::SendOptions options);
+    void setStage(Stage stage);
+    void onFinished(const ots::client::SendResult& result);
+    void onFailed(const ots::client::ClientError& error);
+    void onCancelled();
+    void updateStrength();
+    void generatePassword();
+    void recordInHistory(const ots::client::SendResult& result);
+
+    ots::client::Settings* m_settings;
+    ots::client::ShareHistory* m_history;
+    Stage m_stage = Stage::Compose;
+    std::unique_ptr<ots::client::SendJob> m_job;
+    ots::client::SendResult m_result;
+    bool m_cancelBeforeStart = false; ///< Cancel while the upload token was still being read
+    int m_startGeneration = 0;        ///< tells a token lookup that it was overtaken
+
+    QStackedWidget* m_stages = nullptr;
+    QStackedWidget* m_inputs = nullptr;
+    DropZone* m_dropZone = nullptr;
+    QPushButton* m_chooseFiles = nullptr;
+    QPushButton* m_chooseFolder = nullptr;
+    QPushButton* m_shareText = nullptr;
+    QComboBox* m_expiry = nullptr;
+    QSpinBox* m_downloads = nullptr;
+    QLineEdit* m_password = nullptr;
+    QPushButton* m_generate = nullptr;
+    QLabel* m_strength = nullptr;
+    QPlainTextEdit* m_text = nullptr;
+    QPushButton* m_sendText = nullptr;
+    QPushButton* m_textBack = nullptr;
+    QLabel* m_error = nullptr;
+    TransferProgress* m_progress = nullptr;
+    QLabel* m_resultSummary = nullptr;
+    QLabel* m_passwordNote = nullptr;
+    QPushButton* m_copyPassword = nullptr;
+    QLineEdit* m_link = nullptr;
+    QPushButton* m_copy = nullptr;
+    QrCodeWidget* m_qr = nullptr;
+    QPushButton* m_delete = nullptr;
+    QPushButton* m_newShare = nullptr;
+    QLabel* m_resultStatus = nullptr;
+};
+
+} // namespace ots::gui
