@@ -1040,7 +1040,12 @@ private Q_SLOTS:
         QCOMPARE(error.code, QStringLiteral("connection_lost"));
         // Everything that arrived was delivered before the error, so the caller resumes at 500.
         QVERIFY(collected.data == content.mid(100, 400));
-        QCOMPARE(cutting.requests().size(), 1); // never retried inside the client
+        // Never continued inside the client: every request asked for the caller's offset. (Qt's HTTP layer
+        // itself may re-send an idempotent GET once when the close reaches it before it began reading the
+        // answer, which a slow sanitizer run can make happen; that request is the same one.)
+        QVERIFY(!cutting.requests().isEmpty());
+        for (const QByteArray& request : cutting.requests())
+            QVERIFY2(request.contains("Range: bytes=100-\r\n"), request.constData());
 
         // A relay that answers another range than asked is not trusted with the bytes.
         FakeServer wrongRange([&content](const QByteArray&) {
