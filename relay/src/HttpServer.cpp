@@ -198,6 +198,8 @@ void HttpServer::beginDrain() {
         m_acceptor->close(ignored);
     m_acceptRetryTimer->cancel();
     Log::info("draining", {{"connections", m_connections.size()}});
+    if (m_onDrain)
+        m_onDrain();
     m_connections.drainAll();
     m_drainDeadline = std::chrono::steady_clock::now() + m_drainTimeout;
     checkDrained();

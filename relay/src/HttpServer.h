@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -55,6 +56,9 @@ public:
     void run(std::chrono::steady_clock::duration drainTimeout = kDefaultDrainTimeout);
     /// Starts the drain as a signal would. Thread-safe.
     void stop();
+    /// Called once on an I/O thread when the drain begins (the listener is closed by then). Set
+    /// before run().
+    void setDrainCallback(std::function<void()> callback) { m_onDrain = std::move(callback); }
 
 private:
     void accept();
@@ -78,6 +82,7 @@ private:
     std::optional<boost::asio::ip::tcp::acceptor> m_acceptor;
     std::optional<boost::asio::signal_set> m_signals;
     std::optional<boost::asio::steady_timer> m_drainTimer;
+    std::function<void()> m_onDrain;
     std::optional<boost::asio::steady_timer> m_acceptRetryTimer;
     std::chrono::steady_clock::time_point m_drainDeadline;
     std::chrono::steady_clock::duration m_drainTimeout = kDefaultDrainTimeout;

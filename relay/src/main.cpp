@@ -10,6 +10,7 @@
 #include "Metrics.h"
 #include "RedisConnection.h"
 #include "Sweeper.h"
+#include "SystemdNotify.h"
 #include "WorkerPool.h"
 #include "ots/Crypto.h"
 #include "ots/Error.h"
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -50,6 +52,12 @@ std::map<std::string, std::string> processEnvironment() {
 int configError(const std::string& message) {
     std::cerr << "ots-relay: " << message << "\n(see ots-relay --help)\n";
     return ConfigLoader::kExitBadConfig;
+}
+
+/// Tells systemd about start-up and shutdown when it started us; a failure is logged, not fatal.
+void notifySystemd(std::string_view state) {
+    if (const auto sent = SystemdNotify::notify(state); !sent)
+        Log::warn("cannot notify systemd", {{"error", sent.error().detail}});
 }
 
 /// The sweeper's own thread with its own Redis connection, so sweeping never waits for (or delays)
@@ -132,6 +140,11 @@ int run(const Config& config) {
 
     std::jthread sweeperThread(
         [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, startupScanDone); });
+    // Under systemd (Type=notify) the unit counts as started only now that the socket listens.
+    // STOPPING=1 as the drain begins, so systemd waits for it (TimeoutStopSec) rather than for a
+    // process it believes is still serving.
+    server.setDrainCallback([] { notifySystemd("STOPPING=1\nSTATUS=draining"); });
+    notifySystemd("READY=1\nSTATUS=serving");
     server.run();
     // The workers finish what is queued before the server (and the io_contexts their results are
     // posted to) goes away.
