@@ -296,7 +296,7 @@ void BlobUpload::onReadable() {
         return;
     m_idle.restart();
     m_answer += m_socket->readAll();
-    settle(parseAnswer(false), false);
+    settle(parseAnswer(m_answer, false, m_result), false);
 }
 
 void BlobUpload::onSocketFailure(int socketError) {
@@ -305,7 +305,7 @@ void BlobUpload::onSocketFailure(int socketError) {
     // An answer may already be complete in what is buffered: a relay that refuses a PATCH answers before
     // the body is through and closes, which can reset the connection under our remaining writes.
     m_answer += m_socket->readAll();
-    const Parse parsed = parseAnswer(true);
+    const Parse parsed = parseAnswer(m_answer, true, m_result);
     if (parsed != Parse::NeedMore || !m_answer.isEmpty()) {
         settle(parsed, true);
         return;
@@ -371,10 +371,10 @@ void BlobUpload::settle(Parse parsed, bool closed) {
     }
 }
 
-BlobUpload::Parse BlobUpload::parseAnswer(bool closed) {
-    if (m_answer.size() > kMaxAnswerBytes)
+BlobUpload::Parse BlobUpload::parseAnswer(QByteArrayView answer, bool closed, Result& result) {
+    if (answer.size() > kMaxAnswerBytes)
         return Parse::TooLarge;
-    const QByteArrayView all(m_answer);
+    const QByteArrayView all(answer);
     qsizetype position = 0;
     for (;;) {
         // Anything but "HTTP/" from the first byte on is not an HTTP answer: no need to wait for more.
@@ -396,12 +396,12 @@ BlobUpload::Parse BlobUpload::parseAnswer(bool closed) {
                 return Parse::NotHttp; // nothing here asked to switch protocols
             continue;                  // an interim answer (100 Continue, 103): the real one follows
         }
-        m_result.status = head->status;
-        m_result.uploadOffset = head->uploadOffset;
-        m_result.retryAfter = head->retryAfter;
+        result.status = head->status;
+        result.uploadOffset = head->uploadOffset;
+        result.retryAfter = head->retryAfter;
         const QByteArrayView rest = all.sliced(position);
         if (head->status == 204 || head->status == 304) {
-            m_result.body.clear();
+            result.body.clear();
             return Parse::Complete;
         }
         if (head->contentLength) {
@@ -409,7 +409,7 @@ BlobUpload::Parse BlobUpload::parseAnswer(bool closed) {
                 return Parse::TooLarge;
             if (rest.size() < *head->contentLength)
                 return Parse::NeedMore;
-            m_result.body = rest.first(*head->contentLength).toByteArray();
+            result.body = rest.first(*head->contentLength).toByteArray();
             return Parse::Complete;
         }
         if (!head->chunked) {
@@ -418,7 +418,7 @@ BlobUpload::Parse BlobUpload::parseAnswer(bool closed) {
                 return Parse::TooLarge;
             if (!closed)
                 return Parse::NeedMore;
-            m_result.body = rest.toByteArray();
+            result.body = rest.toByteArray();
             return Parse::Complete;
         }
         QByteArray decoded;
@@ -436,7 +436,7 @@ BlobUpload::Parse BlobUpload::parseAnswer(bool closed) {
                 const QByteArrayView trailers = rest.sliced(at);
                 if (!trailers.startsWith("\r\n") && !trailers.contains("\r\n\r\n"))
                     return trailers.size() > kMaxAnswerPart ? Parse::TooLarge : Parse::NeedMore;
-                m_result.body = std::move(decoded);
+                result.body = std::move(decoded);
                 return Parse::Complete;
             }
             if (decoded.size() + *size > kMaxAnswerPart)

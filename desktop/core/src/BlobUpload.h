@@ -14,6 +14,7 @@
 // logs nothing (the head carries a bearer token).
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QIODevice>
@@ -78,9 +79,13 @@ public:
     /// Sends the request and waits for the answer; call once.
     [[nodiscard]] Result run();
 
-private:
     enum class Parse { NeedMore, Complete, NotHttp, TooLarge };
+    /// Reads the answer received so far (`closed`: nothing more will come), strictly and within the
+    /// bounds above; on Complete, result's status, headers and body are set. Pure: no socket, so
+    /// tests/fuzz/fuzz_client_json.cpp feeds it anything.
+    [[nodiscard]] static Parse parseAnswer(QByteArrayView answer, bool closed, Result& result);
 
+private:
     void startConnection();
     void onConnected();
     void onBytesWritten(qint64 bytes);
@@ -89,8 +94,6 @@ private:
     void onTick();
     /// Hands body pieces to the socket while fewer than a few MiB are queued.
     void pump();
-    /// Looks at the answer received so far; `closed`: nothing more will come.
-    Parse parseAnswer(bool closed);
     void settle(Parse parsed, bool closed);
     void finish(Failure failure, QString detail = {});
     [[nodiscard]] qint64 queuedBytes() const;

@@ -1,6 +1,7 @@
 #include "ots/client/RelayClient.h"
 
 #include "BlobUpload.h"
+#include "RelayReplies.h"
 #include "ots/MetadataEnvelope.h"
 #include "ots/ShareLink.h"
 
@@ -36,15 +37,18 @@ constexpr qsizetype kMaxAnswerBytes = qsizetype{1024} * 1024;
 /// Download memory stays bounded by this plus one piece, however slow the sink.
 constexpr qint64 kDownloadReadBuffer = qint64{1024} * 1024;
 constexpr qsizetype kDownloadPiece = qsizetype{64} * 1024;
-constexpr qsizetype kShareIdBytes = 16;
-constexpr qsizetype kTokenBytes = 32;
-constexpr qsizetype kNonceBytes = 32;
-constexpr qsizetype kSignatureBytes = 64;
-constexpr qsizetype kPublicKeyBytes = 32;
-constexpr qsizetype kSaltBytes = 16;
-/// The smallest envelope: version, nonce, one padded block, tag (SPEC.md §10.13).
-constexpr qsizetype kMinEnvelopeBytes = 1 + 24 + 256 + 16;
-constexpr std::int64_t kMaxJsonInteger = std::int64_t{1} << 53;
+// Reading the answers' bodies and headers is in RelayReplies (pure functions, fuzzed).
+using replies::base64UrlDecode;
+using replies::base64UrlEncode;
+using replies::isShareId;
+using replies::kMaxJsonInteger;
+using replies::kMinEnvelopeBytes;
+using replies::kNonceBytes;
+using replies::kPublicKeyBytes;
+using replies::kSaltBytes;
+using replies::kSignatureBytes;
+using replies::kTokenBytes;
+using replies::parseDecimal;
 
 const QString kZeroShareId = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA");
 
@@ -55,202 +59,6 @@ enum class Retry {
 };
 
 enum class Credential { None, Owner, Ticket, UploadToken };
-
-QByteArray base64UrlEncode(const QByteArray& bytes) {
-    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-}
-
-/// Strict unpadded base64url of exactly `bytes` bytes, in its one canonical spelling.
-std::optional<QByteArray> base64UrlDecode(const QString& text, qsizetype bytes) {
-    const qsizetype expectedLength = (bytes * 4 + 2) / 3;
-    if (text.size() != expectedLength)
-        return std::nullopt;
-    const QByteArray latin = text.toLatin1();
-    auto decoded =
-        QByteArray::fromBase64Encoding(latin, QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals |
-                                                  QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded || decoded.decoded.size() != bytes || base64UrlEncode(decoded.decoded) != latin)
-        return std::nullopt;
-    return std::move(decoded.decoded);
-}
-
-/// Strict standard base64 with padding, in its one canonical spelling.
-std::optional<QByteArray> base64Decode(const QString& text) {
-    const QByteArray latin = text.toLatin1();
-    auto decoded = QByteArray::fromBase64Encoding(latin, QByteArray::Base64Encoding |
-                                                             QByteArray::AbortOnBase64DecodingErrors);
-    if (!decoded || decoded.decoded.toBase64() != latin)
-        return std::nullopt;
-    return std::move(decoded.decoded);
-}
-
-bool isShareId(const QString& id) {
-    return base64UrlDecode(id, kShareIdBytes).has_value();
-}
-
-/// A non-negative decimal header value such as Upload-Offset; nothing else is accepted.
-std::optional<std::uint64_t> parseDecimal(const QByteArray& text) {
-    if (text.isEmpty() || text.size() > 19)
-        return std::nullopt;
-    std::uint64_t value = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return value;
-}
-
-/// Reads the fields of one JSON object, remembering whether every one had the required type.
-class FieldReader {
-public:
-    explicit FieldReader(QJsonObject object)
-        : m_object(std::move(object)) {}
-
-    [[nodiscard]] bool ok() const noexcept { return m_ok; }
-    [[nodiscard]] const QJsonObject& object() const noexcept { return m_object; }
-
-    std::int64_t integer(QLatin1String key, std::int64_t min, std::int64_t max) {
-        const QJsonValue value = m_object.value(key);
-        constexpr qint64 kNotIntegral = std::numeric_limits<qint64>::min();
-        const qint64 number = value.isDouble() ? value.toInteger(kNotIntegral) : kNotIntegral;
-        if (number == kNotIntegral || number < min || number > max) {
-            m_ok = false;
-            return 0;
-        }
-        return number;
-    }
-    int smallInt(QLatin1String key) {
-        return static_cast<int>(integer(key, 0, std::numeric_limits<int>::max()));
-    }
-    std::uint64_t unsignedInt(QLatin1String key) {
-        return static_cast<std::uint64_t>(integer(key, 0, kMaxJsonInteger));
-    }
-    std::uint32_t uint32(QLatin1String key) {
-        return static_cast<std::uint32_t>(integer(key, 0, std::numeric_limits<std::uint32_t>::max()));
-    }
-    bool boolean(QLatin1String key) {
-        const QJsonValue value = m_object.value(key);
-        if (!value.isBool()) {
-            m_ok = false;
-            return false;
-        }
-        return value.toBool();
-    }
-    QString string(QLatin1String key) {
-        const QJsonValue value = m_object.value(key);
-        if (!value.isString()) {
-            m_ok = false;
-            return {};
-        }
-        return value.toString();
-    }
-    QByteArray base64Url(QLatin1String key, qsizetype bytes) {
-        auto decoded = base64UrlDecode(string(key), bytes);
-        if (!decoded) {
-            m_ok = false;
-            return {};
-        }
-        return std::move(*decoded);
-    }
-    /// A base64url token kept as its text (owner token, ticket), checked for length and spelling.
-    QString token(QLatin1String key, qsizetype bytes) {
-        QString text = string(key);
-        if (!base64UrlDecode(text, bytes)) {
-            m_ok = false;
-            return {};
-        }
-        return text;
-    }
-    void require(bool condition) { m_ok = m_ok && condition; }
-
-private:
-    QJsonObject m_object;
-    bool m_ok = true;
-};
-
-std::optional<QJsonObject> parseObject(const QByteArray& body) {
-    QJsonParseError error{};
-    const QJsonDocument document = QJsonDocument::fromJson(body, &error);
-    if (error.error != QJsonParseError::NoError || !document.isObject())
-        return std::nullopt;
-    return document.object();
-}
-
-std::optional<KdfInfo> parseKdf(const QJsonObject& object) {
-    FieldReader reader(object);
-    KdfInfo kdf;
-    kdf.salt = reader.base64Url(QLatin1String("salt"), kSaltBytes);
-    kdf.iterations = reader.uint32(QLatin1String("iterations"));
-    kdf.memoryKiB = reader.uint32(QLatin1String("memoryKiB"));
-    kdf.parallelism = reader.uint32(QLatin1String("parallelism"));
-    reader.require(kdf.iterations > 0 && kdf.memoryKiB > 0 && kdf.parallelism > 0);
-    if (!reader.ok())
-        return std::nullopt;
-    return kdf;
-}
-
-/// The public info (SPEC.md §10.4) and, with `owner`, the owner status fields (§10.9).
-std::optional<ShareInfo> parseShareInfo(const QByteArray& body, const QString& id, bool owner) {
-    const auto object = parseObject(body);
-    if (!object)
-        return std::nullopt;
-    FieldReader reader(*object);
-    ShareInfo info;
-    info.id = reader.string(QLatin1String("id"));
-    reader.require(info.id == id);
-    info.state = reader.string(QLatin1String("state"));
-    reader.require(info.state == QLatin1String("uploading") || info.state == QLatin1String("ready") ||
-                   info.state == QLatin1String("locked"));
-    info.size = reader.unsignedInt(QLatin1String("size"));
-    info.expiresAt = reader.integer(QLatin1String("expiresAt"), 0, kMaxJsonInteger);
-    info.downloadsLeft = reader.smallInt(QLatin1String("downloadsLeft"));
-    info.passwordRequired = reader.boolean(QLatin1String("passwordRequired"));
-    info.attemptsLeft = reader.smallInt(QLatin1String("attemptsLeft"));
-    const QJsonValue kdf = object->value(QLatin1String("kdf"));
-    if (kdf.isObject()) {
-        info.kdf = parseKdf(kdf.toObject());
-        reader.require(info.kdf.has_value());
-    } else {
-        reader.require(kdf.isNull());
-    }
-    // The key schedule needs the parameters exactly when there is a password.
-    reader.require(info.passwordRequired == info.kdf.has_value());
-    if (owner) {
-        info.uploadOffset = reader.unsignedInt(QLatin1String("uploadOffset"));
-        info.downloadsReserved = reader.smallInt(QLatin1String("downloadsReserved"));
-        info.downloadsFinished = reader.smallInt(QLatin1String("downloadsFinished"));
-        info.locked = reader.boolean(QLatin1String("locked"));
-        reader.require(info.uploadOffset <= info.size);
-    }
-    if (!reader.ok())
-        return std::nullopt;
-    return info;
-}
-
-/// "bytes START-END/TOTAL" of a 206 answer.
-struct ContentRange {
-    std::uint64_t start = 0;
-    std::uint64_t end = 0;
-    std::uint64_t total = 0;
-};
-
-std::optional<ContentRange> parseContentRange(const QByteArray& header) {
-    const QByteArray prefix = "bytes ";
-    if (!header.startsWith(prefix))
-        return std::nullopt;
-    const QByteArray rest = header.mid(prefix.size());
-    const qsizetype dash = rest.indexOf('-');
-    const qsizetype slash = rest.indexOf('/');
-    if (dash <= 0 || slash <= dash + 1)
-        return std::nullopt;
-    const auto start = parseDecimal(rest.left(dash));
-    const auto end = parseDecimal(rest.mid(dash + 1, slash - dash - 1));
-    const auto total = parseDecimal(rest.mid(slash + 1));
-    if (!start || !end || !total || *start > *end || *end >= *total)
-        return std::nullopt;
-    return ContentRange{*start, *end, *total};
-}
 
 bool isTransportError(QNetworkReply::NetworkError error) {
     const int code = static_cast<int>(error);
@@ -419,9 +227,8 @@ struct RelayClient::Private {
             error.httpStatus = status;
             return error;
         }
-        const auto object = parseObject(answer.body);
-        const QJsonValue codeValue = object ? object->value(QLatin1String("error")) : QJsonValue();
-        if (status < 400 || !codeValue.isString() || !object->value(QLatin1String("message")).isString()) {
+        const auto body = replies::parseErrorBody(answer.body);
+        if (status < 400 || !body) {
             if (status == 502 || status == 503 || status == 504) {
                 ClientError error = ClientError::make(
                     ErrorKind::RelayUnavailable, QStringLiteral("unavailable"),
@@ -433,7 +240,7 @@ struct RelayClient::Private {
             }
             return notARelay(status);
         }
-        const QString code = codeValue.toString();
+        const QString code = body->code;
         const auto make = [&](ErrorKind kind, const QString& message) {
             ClientError error = ClientError::make(kind, code, message);
             error.httpStatus = status;
@@ -461,11 +268,7 @@ struct RelayClient::Private {
                                        "yet. Try again later."));
         if (code == QLatin1String("proof_invalid")) {
             ClientError error = make(ErrorKind::WrongPassword, QString());
-            const QJsonValue left = object->value(QLatin1String("attemptsLeft"));
-            error.attemptsLeft = left.isDouble()
-                                     ? static_cast<int>(std::clamp<qint64>(left.toInteger(-1), -1,
-                                                                           std::numeric_limits<int>::max()))
-                                     : -1;
+            error.attemptsLeft = body->attemptsLeft;
             if (error.attemptsLeft == 0)
                 error.message =
                     QStringLiteral("The password is wrong, and no attempts are left: the share is "
@@ -807,18 +610,15 @@ struct RelayClient::Private {
         return error;
     }
 
-    /// execute() for calls that expect one success status and a JSON object.
-    Outcome<QJsonObject> json(const Exchange& exchange, int expectedStatus) {
+    /// execute() for calls that expect one success status: the answer's body, for RelayReplies.
+    Outcome<QByteArray> expect(const Exchange& exchange, int expectedStatus) {
         auto outcome = execute(exchange);
         if (!outcome.ok())
             return outcome.error();
-        const Answer& answer = outcome.value();
+        Answer& answer = outcome.value();
         if (answer.status != expectedStatus)
             return unexpected(answer, exchange.credential);
-        auto object = parseObject(answer.body);
-        if (!object)
-            return notARelay(answer.status);
-        return std::move(*object);
+        return std::move(answer.body);
     }
 
     /// A status that is not the call's success: the relay's error, or "not a relay" for a success
@@ -936,10 +736,8 @@ ClientError RelayClient::checkConnection() {
     if (!probe.ok())
         return probe.error();
     const auto& answer = probe.value();
-    const auto object = parseObject(answer.body);
-    if (answer.status != 404 || !object ||
-        object->value(QLatin1String("error")).toString() != QLatin1String("not_found") ||
-        !object->value(QLatin1String("message")).isString())
+    const auto body = replies::parseErrorBody(answer.body);
+    if (answer.status != 404 || !body || body->code != QLatin1String("not_found"))
         return answer.status >= 300 && answer.status < 400 ? d->answerError(answer, Credential::None)
                                                            : d->notARelay(answer.status);
     return {};
@@ -982,20 +780,13 @@ Outcome<CreatedShare> RelayClient::createShare(const CreateRequest& request) {
         exchange.bearer = request.uploadToken.toUtf8();
         exchange.credential = Credential::UploadToken;
     }
-    auto object = d->json(exchange, 201);
-    if (!object.ok())
-        return object.error();
-    FieldReader reader(object.value());
-    CreatedShare created;
-    created.id = reader.string(QLatin1String("id"));
-    reader.require(isShareId(created.id));
-    created.ownerToken = reader.token(QLatin1String("ownerToken"), kTokenBytes);
-    created.expiresAt = reader.integer(QLatin1String("expiresAt"), 0, kMaxJsonInteger);
-    created.uploadOffset = reader.unsignedInt(QLatin1String("uploadOffset"));
-    reader.require(created.uploadOffset <= request.size);
-    if (!reader.ok())
+    auto answer = d->expect(exchange, 201);
+    if (!answer.ok())
+        return answer.error();
+    auto created = replies::parseCreated(answer.value(), request.size);
+    if (!created)
         return d->notARelay(201);
-    return created;
+    return std::move(*created);
 }
 
 Outcome<std::uint64_t> RelayClient::uploadOffset(const QString& id, const QString& ownerToken) {
@@ -1079,10 +870,10 @@ ClientError RelayClient::completeUpload(const QString& id, const QString& ownerT
         return error;
     auto exchange = Private::ownerCall("POST", id, QStringLiteral("/complete"), ownerToken);
     exchange.retry = Retry::Always; // complete is idempotent (SPEC.md §10.13)
-    auto object = d->json(exchange, 200);
-    if (!object.ok())
-        return object.error();
-    if (object.value().value(QLatin1String("state")).toString() != QLatin1String("ready"))
+    auto body = d->expect(exchange, 200);
+    if (!body.ok())
+        return body.error();
+    if (!replies::parseCompleted(body.value()))
         return d->notARelay(200);
     return {};
 }
@@ -1096,7 +887,7 @@ Outcome<ShareInfo> RelayClient::info(const QString& id) {
     const auto& answer = outcome.value();
     if (answer.status != 200)
         return d->unexpected(answer, Credential::None);
-    auto info = parseShareInfo(answer.body, id, false);
+    auto info = replies::parseShareInfo(answer.body, id, false);
     if (!info)
         return d->notARelay(200);
     return std::move(*info);
@@ -1107,16 +898,13 @@ Outcome<Challenge> RelayClient::challenge(const QString& id) {
         return error;
     auto exchange = Private::shareCall("POST", id, QStringLiteral("/challenge"));
     exchange.retry = Retry::UnlessApplied;
-    auto object = d->json(exchange, 200);
-    if (!object.ok())
-        return object.error();
-    FieldReader reader(object.value());
-    Challenge challenge;
-    challenge.nonce = reader.base64Url(QLatin1String("nonce"), kNonceBytes);
-    challenge.expiresIn = reader.smallInt(QLatin1String("expiresIn"));
-    if (!reader.ok())
+    auto body = d->expect(exchange, 200);
+    if (!body.ok())
+        return body.error();
+    auto challenge = replies::parseChallenge(body.value());
+    if (!challenge)
         return d->notARelay(200);
-    return challenge;
+    return std::move(*challenge);
 }
 
 Outcome<QByteArray> RelayClient::metadata(const QString& id, const QByteArray& nonce,
@@ -1128,13 +916,11 @@ Outcome<QByteArray> RelayClient::metadata(const QString& id, const QByteArray& n
     auto exchange = Private::shareCall("POST", id, QStringLiteral("/metadata"));
     exchange.body = Private::proofBody(nonce, signature);
     exchange.retry = Retry::UnlessApplied;
-    auto object = d->json(exchange, 200);
-    if (!object.ok())
-        return object.error();
-    const QJsonValue value = object.value().value(QLatin1String("metadata"));
-    auto envelope = value.isString() ? base64Decode(value.toString()) : std::nullopt;
-    if (!envelope || envelope->size() < kMinEnvelopeBytes ||
-        static_cast<std::size_t>(envelope->size()) > ots::metadata::maxEnvelopeBytes())
+    auto body = d->expect(exchange, 200);
+    if (!body.ok())
+        return body.error();
+    auto envelope = replies::parseMetadata(body.value());
+    if (!envelope)
         return d->notARelay(200);
     return std::move(*envelope);
 }
@@ -1148,17 +934,13 @@ Outcome<Reservation> RelayClient::reserve(const QString& id, const QByteArray& n
     auto exchange = Private::shareCall("POST", id, QStringLiteral("/reservations"));
     exchange.body = Private::proofBody(nonce, signature);
     exchange.retry = Retry::UnlessApplied;
-    auto object = d->json(exchange, 201);
-    if (!object.ok())
-        return object.error();
-    FieldReader reader(object.value());
-    Reservation reservation;
-    reservation.ticket = reader.token(QLatin1String("ticket"), kTokenBytes);
-    reservation.size = reader.unsignedInt(QLatin1String("size"));
-    reservation.expiresIn = reader.smallInt(QLatin1String("expiresIn"));
-    if (!reader.ok())
+    auto body = d->expect(exchange, 201);
+    if (!body.ok())
+        return body.error();
+    auto reservation = replies::parseReservation(body.value());
+    if (!reservation)
         return d->notARelay(201);
-    return reservation;
+    return std::move(*reservation);
 }
 
 Outcome<std::uint64_t> RelayClient::download(const QString& id, const QString& ticket, std::uint64_t offset,
@@ -1196,7 +978,7 @@ Outcome<std::uint64_t> RelayClient::download(const QString& id, const QString& t
             state.checked = true;
             const int status = statusAttribute.toInt();
             if (status == 206) {
-                const auto range = parseContentRange(reply.rawHeader("Content-Range"));
+                const auto range = replies::parseContentRange(reply.rawHeader("Content-Range"));
                 if (!range || range->start != offset || range->end + 1 != range->total) {
                     state.failure = d->notARelay(status);
                     return false;
@@ -1290,14 +1072,13 @@ Outcome<int> RelayClient::finish(const QString& id, const QString& ticket) {
     exchange.bearer = ticket.toLatin1();
     exchange.credential = Credential::Ticket;
     exchange.retry = Retry::UnlessApplied;
-    auto object = d->json(exchange, 200);
-    if (!object.ok())
-        return object.error();
-    FieldReader reader(object.value());
-    const int downloadsLeft = reader.smallInt(QLatin1String("downloadsLeft"));
-    if (!reader.ok())
+    auto body = d->expect(exchange, 200);
+    if (!body.ok())
+        return body.error();
+    const auto downloadsLeft = replies::parseFinish(body.value());
+    if (!downloadsLeft)
         return d->notARelay(200);
-    return downloadsLeft;
+    return *downloadsLeft;
 }
 
 Outcome<ShareInfo> RelayClient::ownerStatus(const QString& id, const QString& ownerToken) {
@@ -1311,7 +1092,7 @@ Outcome<ShareInfo> RelayClient::ownerStatus(const QString& id, const QString& ow
     const auto& answer = outcome.value();
     if (answer.status != 200)
         return d->unexpected(answer, Credential::Owner);
-    auto info = parseShareInfo(answer.body, id, true);
+    auto info = replies::parseShareInfo(answer.body, id, true);
     if (!info)
         return d->notARelay(200);
     return std::move(*info);
@@ -1348,7 +1129,7 @@ Outcome<ShareInfo> RelayClient::unlock(const QString& id, const QString& ownerTo
     const auto& answer = outcome.value();
     if (answer.status != 200)
         return d->unexpected(answer, Credential::Owner);
-    auto info = parseShareInfo(answer.body, id, true);
+    auto info = replies::parseShareInfo(answer.body, id, true);
     if (!info)
         return d->notARelay(200);
     return std::move(*info);

@@ -1,0 +1,370 @@
+// libFuzzer target for the relay's request handling: the input is raw bytes from a client's side of one
+// HTTP/1.1 connection. They are parsed with Beast's parsers the way relay/src/HttpSession.cpp does it
+// (header parser with Config::headerLimit first, then the JSON body within Config::jsonBodyLimit, or
+// the upload body framed by Content-Length and written to the plan's partial file), handed to the
+// relay's Api (ots_relay_core, no sockets) against a real redis-server and a real data folder, and
+// every response is serialised and parsed back. Up to kMaxRequests pipelined requests per input.
+//
+// So that inputs reach past "no such share", the literal "$ID" in a request stands for the id of the
+// last share this input created and "$OWNER" for its owner token (the seeds in
+// tests/fuzz/corpus/fuzz_relay_http use them: create, then upload, complete, info, …).
+//
+// Crashes: any sanitizer report; an exception escaping the Api other than a Redis failure (the
+// session would answer 503 to what must be a 4xx); a response that does not serialise and parse back
+// to the same status and body; an error response (4xx/5xx with a body) that is not the API's
+// {"error": CODE, "message": TEXT}; a 5xx other than "unavailable" while Redis is up.
+//
+// The redis-server is started once (tests/relay/RedisServer.h, free loopback port, own folder) and
+// stopped by its PID at exit. libFuzzer ends a crashing, timed-out or out-of-memory run with _Exit,
+// past every destructor: a forked watchdog that holds the read end of a pipe kills that one PID when
+// the pipe closes, i.e. whenever and however this process ends.
+
+#include "Api.h"
+#include "LocalBlobStore.h"
+#include "Metrics.h"
+#include "RedisConnection.h"
+#include "RedisServer.h"
+#include "ots/Crypto.h"
+
+#include <QTemporaryDir>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+
+using namespace ots::relay;
+namespace beast = boost::beast;
+
+namespace {
+
+constexpr int kMaxRequests = 8;
+/// Inputs between two wipes of Redis and the data folder, so quota and rate windows never saturate.
+constexpr unsigned kWipeEvery = 4000;
+/// Download bodies are read up to this much (the fuzzer cannot sign a proof, so plans are rare).
+constexpr std::uint64_t kMaxDownloadRead = std::uint64_t{1} << 20;
+
+void require(bool condition, const char* what) {
+    if (!condition) {
+        std::fprintf(stderr, "fuzz_relay_http: %s\n", what);
+        std::abort();
+    }
+}
+
+struct World {
+    ots::test::RedisServer redisServer;
+    QTemporaryDir data;
+    Config config;
+    std::unique_ptr<LocalBlobStore> blobs;
+    std::unique_ptr<Metrics> metrics;
+    std::unique_ptr<Api> api;
+    std::unique_ptr<RedisConnection> redis;
+    unsigned runs = 0;
+};
+
+World* world = nullptr;
+
+/// Kills `pid` when this process ends, whichever way: a child blocked on a pipe only we hold open.
+void killWhenWeDie(pid_t pid) {
+    int fds[2];
+    require(::pipe(fds) == 0, "pipe");
+    const pid_t watchdog = ::fork();
+    require(watchdog >= 0, "fork");
+    if (watchdog == 0) {
+        ::close(fds[1]);
+        char byte = 0;
+        while (::read(fds[0], &byte, 1) != 0) {
+        }
+        ::kill(pid, SIGKILL);
+        ::_exit(0);
+    }
+    ::close(fds[0]); // the write end stays open, unused, until this process is gone
+}
+
+/// What message::keep_alive() says, for a bare header (HttpSession's clientKeepsAlive).
+bool clientKeepsAlive(const RequestHeader& header) {
+    const auto connection = header.find(http::field::connection);
+    if (connection == header.end())
+        return header.version() >= 11;
+    http::token_list tokens{connection->value()};
+    return header.version() >= 11 ? !tokens.exists("close") : tokens.exists("keep-alive");
+}
+
+void stopWorld() {
+    delete world; // RedisServer's destructor: SIGTERM to its PID, SIGKILL after a grace period
+    world = nullptr;
+}
+
+/// The session's answer to a request it cannot parse, as HttpSession::onHeader/onJsonBody give it.
+Response parseFailure(const beast::error_code& error) {
+    const RequestHeader none;
+    if (error == http::error::header_limit || error == http::error::body_limit)
+        return Api::error(none, http::status::payload_too_large, "too_large", "too large");
+    return Api::error(none, http::status::bad_request, "bad_request", "malformed");
+}
+
+/// Feeds `rest` to the parser until it is done or wants bytes that are not there.
+template <class Parser>
+beast::error_code feed(Parser& parser, std::string_view& rest, bool headerOnly) {
+    beast::error_code error;
+    while (!(headerOnly ? parser.is_header_done() : parser.is_done())) {
+        if (rest.empty()) {
+            parser.put_eof(error);
+            return error ? error : beast::error_code(http::error::partial_message);
+        }
+        const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), error);
+        rest.remove_prefix(used);
+        if (error == http::error::need_more) {
+            if (used == 0 && !rest.empty())
+                return http::error::partial_message; // wants bytes beyond this input
+            error = {};
+            continue;
+        }
+        if (error)
+            return error;
+    }
+    return {};
+}
+
+/// Serialises the response as the session writes it and parses it back.
+void checkResponse(Response response, const RequestHeader& header) {
+    const unsigned status = response.result_int();
+    require(status >= 100 && status <= 599, "status out of range");
+    const bool bodiless = status < 200 || status == 204 || status == 304;
+    if (!bodiless && !response.has_content_length() && !response.chunked())
+        response.prepare_payload();
+    if (status >= 400 && !response.body().empty()) {
+        boost::system::error_code error;
+        const boost::json::value value = boost::json::parse(response.body(), error);
+        require(!error && value.is_object(), "error body is not a JSON object");
+        const auto& object = value.get_object();
+        require(object.contains("error") && object.at("error").is_string(), "error body without code");
+        require(object.contains("message") && object.at("message").is_string(), "error body without message");
+        if (status >= 500 && status != 507) {
+            const std::string_view code = object.at("error").get_string();
+            require(code == "unavailable" || code == "internal", "unexpected 5xx code");
+        }
+    }
+    std::ostringstream wire;
+    wire << response;
+    const std::string bytes = wire.str();
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    parser.eager(true); // header and body in one put()
+    if (header.method() == http::verb::head)
+        parser.skip(true);
+    beast::error_code error;
+    parser.put(boost::asio::buffer(bytes), error);
+    if (!error && !parser.is_done())
+        parser.put_eof(error);
+    require(!error && parser.is_done(), "response does not parse back");
+    require(parser.get().result_int() == status, "status changed on the wire");
+    if (header.method() != http::verb::head && !bodiless)
+        require(parser.get().body() == response.body(), "body changed on the wire");
+}
+
+/// pwrite of an upload body piece, as HttpSession::storeUploadBytes.
+bool writeAt(const std::filesystem::path& path, std::string_view bytes, std::uint64_t offset) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = true;
+    while (!bytes.empty() && ok) {
+        const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+        ok = n > 0;
+        if (ok) {
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+            offset += static_cast<std::uint64_t>(n);
+        }
+    }
+    ::close(fd);
+    return ok;
+}
+
+void substitute(std::string& text, std::string_view placeholder, const std::string& value) {
+    if (value.empty())
+        return;
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size()))
+        text.replace(at, placeholder.size(), value);
+}
+
+void wipe() {
+    (void)world->redis->command({"FLUSHALL"});
+    for (const char* folder : {"uploads", "blobs"}) {
+        const std::filesystem::path path = std::filesystem::path(world->config.dataDirectory) / folder;
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+    require(ots::initialize().ok(), "libsodium did not initialise");
+    world = new World;
+    require(world->data.isValid(), "no temporary folder");
+    require(world->redisServer.start(), "redis-server did not start (is it installed?)");
+    killWhenWeDie(static_cast<pid_t>(world->redisServer.pid()));
+    std::atexit(stopWorld);
+    Config& config = world->config;
+    config.dataDirectory = std::filesystem::path(world->data.path().toStdString());
+    config.redisPort = world->redisServer.port();
+    config.minExpiry = std::chrono::seconds(1);
+    config.createsPerMinutePerIp = 1'000'000;
+    config.proofsPerMinutePerIp = 1'000'000;
+    world->blobs = std::make_unique<LocalBlobStore>(config.dataDirectory);
+    world->metrics = std::make_unique<Metrics>();
+    world->api = std::make_unique<Api>(config, *world->blobs, *world->metrics);
+    world->redis = std::make_unique<RedisConnection>(config);
+    require(world->redis->ping(), "redis-server does not answer");
+    return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (++world->runs % kWipeEvery == 0)
+        wipe();
+    Api& api = *world->api;
+    RedisConnection& redis = *world->redis;
+    const Config& config = world->config;
+    const RequestContext context{"192.0.2.7", "fuzz"};
+
+    std::string stream(reinterpret_cast<const char*>(data), size); // what the client has not sent yet
+    std::string shareId;
+    std::string ownerToken;
+    for (int request = 0; request < kMaxRequests && !stream.empty(); ++request) {
+        substitute(stream, "$ID", shareId);
+        substitute(stream, "$OWNER", ownerToken);
+        std::string_view rest(stream);
+
+        // HttpSession::readHeader: header limit, no body limit until the route is known.
+        http::request_parser<http::empty_body> headerParser;
+        headerParser.header_limit(static_cast<std::uint32_t>(config.headerLimit));
+        headerParser.body_limit(boost::none);
+        if (const beast::error_code error = feed(headerParser, rest, true)) {
+            if (error != http::error::partial_message)
+                checkResponse(parseFailure(error), RequestHeader{});
+            return 0; // the session answers (or not) and closes
+        }
+        const RequestHeader header = headerParser.get().base();
+        Route route;
+        try {
+            route = api.route(header);
+        } catch (const std::exception&) {
+            require(false, "route() threw");
+        }
+
+        std::optional<Response> response;
+        bool close = false;
+        try {
+            switch (route.kind) {
+            case RouteKind::NotFound:
+                response = Api::error(header, http::status::not_found, "not_found", "nothing");
+                break;
+            case RouteKind::MethodNotAllowed:
+                response = Api::error(header, http::status::method_not_allowed, "method_not_allowed", "no");
+                break;
+            case RouteKind::Static:
+                response = route.endpoint == Endpoint::Readyz ? api.handleReadyz(header, redis)
+                                                              : api.handleStatic(route, header, context);
+                break;
+            case RouteKind::Json: {
+                // HttpSession::readJsonBody
+                const std::size_t limit = config.jsonBodyLimit;
+                if (const auto length = headerParser.content_length(); length && *length > limit) {
+                    response = parseFailure(http::error::body_limit);
+                    close = true;
+                    break;
+                }
+                http::request_parser<http::string_body> jsonParser(std::move(headerParser));
+                jsonParser.body_limit(limit);
+                if (const beast::error_code error = feed(jsonParser, rest, false)) {
+                    if (error == http::error::partial_message)
+                        return 0; // the client went away mid-body
+                    response = parseFailure(error);
+                    close = true;
+                    break;
+                }
+                const std::string body = jsonParser.get().body();
+                response = api.handleJson(route, header, body, context, redis);
+                if (route.endpoint == Endpoint::CreateShare && response->result() == http::status::created) {
+                    const auto created = boost::json::parse(response->body()).as_object();
+                    shareId = std::string(created.at("id").as_string());
+                    ownerToken = std::string(created.at("ownerToken").as_string());
+                }
+                break;
+            }
+            case RouteKind::Upload: {
+                auto plan = api.beginUpload(route, header, context, redis);
+                if (auto* answer = std::get_if<Response>(&plan)) {
+                    response = std::move(*answer);
+                    break;
+                }
+                const UploadPlan& upload = std::get<UploadPlan>(plan);
+                // HttpSession::onUploadPlan: only Content-Length framing of exactly the planned length.
+                if (headerParser.chunked() || headerParser.content_length() != upload.length) {
+                    (void)api.finishUpload(upload, 0, false, context, redis);
+                    response = parseFailure(http::error::bad_chunk);
+                    close = true;
+                    break;
+                }
+                const std::size_t arrived =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(upload.length, rest.size()));
+                require(writeAt(upload.partPath, rest.substr(0, arrived), upload.offset),
+                        "cannot write the partial upload the plan named");
+                rest.remove_prefix(arrived);
+                const bool complete = arrived == upload.length;
+                response = api.finishUpload(upload, arrived, complete, context, redis);
+                if (!complete)
+                    return 0; // cut mid-body: the session closes without an answer
+                break;
+            }
+            case RouteKind::Download: {
+                auto plan = api.beginDownload(route, header, context, redis);
+                if (auto* answer = std::get_if<Response>(&plan)) {
+                    response = std::move(*answer);
+                    break;
+                }
+                DownloadPlan& download = std::get<DownloadPlan>(plan);
+                Response full(std::move(download.header));
+                std::string body(static_cast<std::size_t>(std::min(download.count, kMaxDownloadRead)), '\0');
+                const int fd = ::open(download.blobPath.c_str(), O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                    const ssize_t n =
+                        ::pread(fd, body.data(), body.size(), static_cast<off_t>(download.first));
+                    ::close(fd);
+                    body.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+                }
+                full.body() = std::move(body);
+                full.content_length(full.body().size());
+                response = std::move(full);
+                break;
+            }
+            }
+        } catch (const RedisError&) {
+            response = Api::error(header, http::status::service_unavailable, "unavailable", "busy");
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "fuzz_relay_http: the Api threw: %s\n", e.what());
+            require(false, "an exception escaped the Api");
+        }
+        require(response.has_value(), "no response");
+        checkResponse(std::move(*response), header);
+        if (close || !clientKeepsAlive(header))
+            return 0;
+        stream.erase(0, stream.size() - rest.size());
+    }
+    return 0;
+}
