@@ -475,6 +475,68 @@ Response rateLimited(const RequestHeader& header, std::int64_t retryAfter) {
     return response;
 }
 
+/// A lease value of this process, running from before its begin script until release() or the end of
+/// the scope: then it is ended (its end script answered) or, after a Redis failure, abandoned for the
+/// sweeper to delete (see LeaseRegistry).
+class LeaseScope {
+public:
+    LeaseScope(const Config& config, std::string id)
+        : m_id(std::move(id))
+        , m_value(LeaseRegistry::instance().start(config)) {}
+    ~LeaseScope() {
+        if (m_owned)
+            finish();
+    }
+    LeaseScope(const LeaseScope&) = delete;
+    LeaseScope& operator=(const LeaseScope&) = delete;
+    LeaseScope(LeaseScope&&) = delete;
+    LeaseScope& operator=(LeaseScope&&) = delete;
+
+    [[nodiscard]] const std::string& value() const noexcept { return m_value; }
+    /// Whether the lease may be in Redis now: set before the begin script (a Redis failure from then on
+    /// leaves it for the sweeper to delete), cleared when begin refused or an end script answered.
+    void mayBeInRedis(bool value) noexcept { m_abandoned = value; }
+    /// Someone else (the upload's end, finishUpload) ends it from now on.
+    void release() noexcept { m_owned = false; }
+
+private:
+    void finish() noexcept {
+        try {
+            if (m_abandoned)
+                LeaseRegistry::instance().abandoned(m_id, m_value);
+            else
+                LeaseRegistry::instance().ended(m_value);
+        } catch (...) { // allocation failure: the lease then lapses with its TTL
+        }
+    }
+    std::string m_id;
+    std::string m_value;
+    bool m_owned = true;
+    bool m_abandoned = false;
+};
+
+/// After a script deleted a share's keys: the files go, then the quota and the expiry entry. Should a
+/// file stay (an unlink that failed), the entry stays too, due within the cleanup grace (scheduleCleanup
+/// ran before the script), so the sweeper tries again: the same state a kill -9 right here leaves.
+void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
+    blobs.remove(id);
+    if (filesGone(blobs, id))
+        store.releaseQuota(id);
+}
+
+/// Runs begin (appendBegin or completeBegin with lease) and, when the lease in the way is a stale one of
+/// this very process (its append or complete ended without reaching Redis), deletes it and runs begin
+/// once more. A lease of another relay, or of a request of this one that is still running, stays.
+template <typename Begin>
+OffsetOutcome beginWithTakeover(ShareStore& store, const Config& config, std::string_view id, Begin begin) {
+    OffsetOutcome begun = begin();
+    if (begun.verdict == Verdict::UploadInProgress &&
+        LeaseRegistry::instance().isStale(begun.leaseHolder, config) &&
+        store.releaseLease(id, begun.leaseHolder))
+        begun = begin();
+    return begun;
+}
+
 void stamp(Response& response, const RequestContext& context) {
     if (!context.requestId.empty())
         response.set("X-Request-Id", context.requestId);
@@ -661,8 +723,12 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const auto owner = bearerToken(header);
                 if (!owner)
                     return unauthorized(header);
-                const std::string lease = leaseOwnerPrefix(m_config) + randomHex(16);
-                const auto begun = store.completeBegin(id, tokenHash(*owner), lease);
+                LeaseScope lease(m_config, id);
+                lease.mayBeInRedis(true);
+                const std::string ownerHash = tokenHash(*owner);
+                const auto begun = beginWithTakeover(
+                    store, m_config, id, [&] { return store.completeBegin(id, ownerHash, lease.value()); });
+                lease.mayBeInRedis(begun.ok());
                 if (auto failure = commonFailure(header, begun))
                     return *failure;
                 json::object ready;
@@ -686,10 +752,13 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 }
                 const BlobStatus committed = m_blobs.commit(id, begun.size);
                 if (committed != BlobStatus::Ok) {
-                    (void)store.appendEnd(id, lease, begun.size, 0); // releases the lease, changes nothing
+                    // Releases the lease, changes nothing.
+                    (void)store.appendEnd(id, lease.value(), begun.size, 0);
+                    lease.mayBeInRedis(false);
                     return internalError(header);
                 }
-                const auto ended = store.completeEnd(id, lease);
+                const auto ended = store.completeEnd(id, lease.value());
+                lease.mayBeInRedis(false);
                 if (auto failure = commonFailure(header, ended))
                     return *failure;
                 if (!ended.ok())
@@ -822,12 +891,14 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const auto ticket = bearerToken(header);
                 if (!ticket)
                     return unauthorized(header);
+                // Before the keys can go: should this relay die between the script and the blob's
+                // removal below, the sweeper finds the share due within the grace and removes the blob.
+                store.scheduleCleanup(id);
                 const auto finished = store.finish(id, tokenHash(*ticket));
                 if (auto failure = commonFailure(header, finished))
                     return *failure;
                 if (finished.verdict == Verdict::Destroyed) {
-                    m_blobs.remove(id);
-                    store.releaseQuota(id);
+                    removeFilesAndReleaseQuota(m_blobs, store, id);
                 } else if (!finished.ok()) {
                     return unexpectedOutcome(header);
                 }
@@ -840,13 +911,13 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const auto owner = bearerToken(header);
                 if (!owner)
                     return unauthorized(header);
+                store.scheduleCleanup(id); // as for finish: a crash before the blob's removal
                 const auto removed = store.remove(id, tokenHash(*owner));
                 if (auto failure = commonFailure(header, removed))
                     return *failure;
                 if (!removed.ok())
                     return unexpectedOutcome(header);
-                m_blobs.remove(id);
-                store.releaseQuota(id);
+                removeFilesAndReleaseQuota(m_blobs, store, id);
                 return noContent(header);
             }
 
@@ -940,8 +1011,13 @@ std::variant<Response, UploadPlan> Api::beginUpload(const Route& route, const Re
         try {
             ShareStore store(redis, m_config);
             const std::string& id = route.shareId;
-            const std::string lease = leaseOwnerPrefix(m_config) + randomHex(16);
-            const auto begun = store.appendBegin(id, tokenHash(*owner), *offset, *length, lease);
+            LeaseScope lease(m_config, id);
+            lease.mayBeInRedis(true);
+            const std::string ownerHash = tokenHash(*owner);
+            const auto begun = beginWithTakeover(store, m_config, id, [&] {
+                return store.appendBegin(id, ownerHash, *offset, *length, lease.value());
+            });
+            lease.mayBeInRedis(begun.ok());
             if (auto failure = commonFailure(header, begun))
                 return *failure;
             switch (begun.verdict) {
@@ -966,12 +1042,14 @@ std::variant<Response, UploadPlan> Api::beginUpload(const Route& route, const Re
                 return unexpectedOutcome(header);
             }
             if (m_blobs.preparePart(id, *offset) != BlobStatus::Ok) {
-                (void)store.appendEnd(id, lease, *offset, 0); // releases the lease, changes nothing
+                (void)store.appendEnd(id, lease.value(), *offset, 0); // releases the lease, changes nothing
+                lease.mayBeInRedis(false);
                 return internalError(header);
             }
             UploadPlan plan;
             plan.shareId = id;
-            plan.leaseToken = lease;
+            plan.leaseToken = lease.value();
+            lease.release(); // finishUpload ends it
             plan.partPath = m_blobs.partPath(id);
             plan.offset = *offset;
             plan.length = *length;
@@ -1000,13 +1078,16 @@ Response Api::finishUpload(const UploadPlan& plan, std::uint64_t received, bool 
         const auto size = m_blobs.partSize(plan.shareId);
         const std::uint64_t present = size && *size > plan.offset ? *size - plan.offset : 0;
         count = std::min(count, present);
+        LeaseRegistry& leases = LeaseRegistry::instance();
         try {
             ShareStore store(redis, m_config);
             if (count > 0 && m_blobs.syncPart(plan.shareId) != BlobStatus::Ok) {
                 (void)store.appendEnd(plan.shareId, plan.leaseToken, plan.offset, 0);
+                leases.ended(plan.leaseToken);
                 return internalError(header);
             }
             const auto ended = store.appendEnd(plan.shareId, plan.leaseToken, plan.offset, count);
+            leases.ended(plan.leaseToken);
             if (ended.verdict == Verdict::NotFound || ended.verdict == Verdict::Gone)
                 m_blobs.remove(plan.shareId); // deleted or expired while the body streamed in
             if (auto failure = commonFailure(header, ended))
@@ -1018,6 +1099,9 @@ Response Api::finishUpload(const UploadPlan& plan, std::uint64_t received, bool 
             done.set("Upload-Offset", std::to_string(ended.offset));
             return done;
         } catch (const RedisError&) {
+            // The lease may still be in Redis: no longer running here, so this relay takes it over when
+            // the owner resumes, and the sweeper deletes it once Redis answers (for the other relays).
+            leases.abandoned(plan.shareId, plan.leaseToken);
             m_metrics.redisError();
             return unavailable(header);
         }

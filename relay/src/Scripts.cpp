@@ -91,7 +91,8 @@ if not s[1] then return missing() end
 if s[1] ~= ARGV[1] then return {'unauthorized'} end
 if nowMs() >= tonumber(s[5]) * 1000 then return {'gone', 'expired'} end
 if s[2] ~= 'uploading' then return {'offset_mismatch', tonumber(s[3])} end
-if redis.call('EXISTS', KEYS[3]) == 1 then return {'upload_in_progress'} end
+local holder = redis.call('GET', KEYS[3])
+if holder then return {'upload_in_progress', holder} end
 if s[3] ~= ARGV[2] then return {'offset_mismatch', tonumber(s[3])} end
 if tonumber(ARGV[2]) + tonumber(ARGV[3]) > tonumber(s[4]) then return {'too_large', tonumber(s[4])} end
 redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
@@ -116,7 +117,8 @@ if not s[1] then return missing() end
 if s[1] ~= ARGV[1] then return {'unauthorized'} end
 if nowMs() >= tonumber(s[5]) * 1000 then return {'gone', 'expired'} end
 if s[2] ~= 'uploading' then return {'already'} end
-if redis.call('EXISTS', KEYS[3]) == 1 then return {'upload_in_progress'} end
+local holder = redis.call('GET', KEYS[3])
+if holder then return {'upload_in_progress', holder} end
 if s[3] ~= s[4] then return {'incomplete', tonumber(s[3]), tonumber(s[4])} end
 redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
 return {'ok', tonumber(s[4])}
@@ -292,9 +294,13 @@ if nowMs() >= tonumber(s[4]) * 1000 then return {'gone', 'expired'} end
 return {'ok', s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10]}
 )lua");
 
+// Deletes the lease if its value starts with ARGV[1] and, when ARGV[2] is not empty, does not start
+// with ARGV[2]: at start-up, the leases of this relay's previous runs but not of this one; with the
+// whole value as ARGV[1] and ARGV[2] empty, a compare-and-delete of one lease.
 const Script leaseReclaim = relayScript("leaseReclaim", R"lua(
 local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] and
+    (ARGV[2] == nil or ARGV[2] == '' or string.sub(v, 1, #ARGV[2]) ~= ARGV[2]) then
   redis.call('DEL', KEYS[1])
   return 1
 end
@@ -324,8 +330,15 @@ end
 return removed
 )lua");
 
+// Sets the member's score to Redis time + ARGV[2]. With ARGV[3] = 'sooner' it only brings an existing
+// member forward (never adds one, never moves one later): how a finish or delete makes sure the sweeper
+// looks at the share soon, should the relay die between deleting the keys and deleting the blob.
 const Script schedule = relayScript("schedule", R"lua(
 local at = nowMs() + tonumber(ARGV[2])
+if ARGV[3] == 'sooner' then
+  local current = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if not current or tonumber(current) <= at then return at end
+end
 redis.call('ZADD', KEYS[1], int(at), ARGV[1])
 return at
 )lua");

@@ -45,12 +45,12 @@ extern const Script expireCheck;   // share gone tickets; tombstoneSeconds
 extern const Script remove;        // share gone; ownerHash tombstoneSeconds
 extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
-extern const Script leaseReclaim;  // lease; prefix
+extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
 // Relay-wide scripts on {ots}:… keys.
 extern const Script quotaReserve; // usage sizes expiry; id size quota expiresIn
 extern const Script quotaRelease; // usage sizes expiry; id
-extern const Script schedule;     // a sorted set; member delayMs → score = Redis time + delay
-extern const Script rateLimit;    // window-key-prefix; limit windowSeconds
+extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
+extern const Script rateLimit; // window-key-prefix; limit windowSeconds
 } // namespace scripts
 
 /// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.

@@ -1,12 +1,16 @@
 #include "ShareStore.h"
 
+#include "BlobStore.h"
 #include "Scripts.h"
 
 #include <sodium.h>
 
 #include <array>
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <unistd.h>
+#include <utility>
 
 namespace ots::relay {
 
@@ -48,6 +52,17 @@ std::string tokenHash(std::span<const std::uint8_t> token) {
     std::array<std::uint8_t, crypto_generichash_BYTES> hash{};
     crypto_generichash(hash.data(), hash.size(), token.data(), token.size(), nullptr, 0);
     return toHex(hash);
+}
+
+bool filesGone(const BlobStore& blobs, std::string_view id) {
+    std::error_code error;
+    const auto blob = std::filesystem::symlink_status(blobs.blobPath(id), error);
+    if (error && error != std::errc::no_such_file_or_directory)
+        return false;
+    const auto part = std::filesystem::symlink_status(blobs.partPath(id), error);
+    if (error && error != std::errc::no_such_file_or_directory)
+        return false;
+    return !std::filesystem::exists(blob) && !std::filesystem::exists(part);
 }
 
 std::string leaseOwnerPrefix(const Config& config) {
@@ -163,6 +178,12 @@ void ShareStore::scheduleTicket(std::string_view id, std::string_view ticketHash
     (void)ReplyView(reply.get()).integer();
 }
 
+void ShareStore::scheduleCleanup(std::string_view id) {
+    const ReplyPtr reply = runScript(m_redis, scripts::schedule, {std::string(keys::kExpiry)},
+                                     {std::string(id), number(kCleanupGraceMs), "sooner"});
+    (void)ReplyView(reply.get()).integer();
+}
+
 void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHash) {
     const std::string member = std::string(id) + ":" + std::string(ticketHash);
     const ReplyPtr reply = m_redis.command({"ZREM", keys::kTicketExpiry, member});
@@ -191,6 +212,8 @@ OffsetOutcome ShareStore::appendBegin(std::string_view id, std::string_view owne
         result.size = view[1].unsignedNumber();
     else if (result.verdict == Verdict::OffsetMismatch)
         result.offset = view[1].unsignedNumber();
+    else if (result.verdict == Verdict::UploadInProgress)
+        result.leaseHolder = std::string(view[1].string());
     return result;
 }
 
@@ -219,6 +242,8 @@ OffsetOutcome ShareStore::completeBegin(std::string_view id, std::string_view ow
     } else if (result.verdict == Verdict::Incomplete) {
         result.offset = view[1].unsignedNumber();
         result.size = view[2].unsignedNumber();
+    } else if (result.verdict == Verdict::UploadInProgress) {
+        result.leaseHolder = std::string(view[1].string());
     }
     return result;
 }
@@ -374,9 +399,17 @@ SweepOutcome ShareStore::ticketLapse(std::string_view id, std::string_view ticke
     return result;
 }
 
-bool ShareStore::reclaimLease(std::string_view id, std::string_view ownerPrefix) {
+bool ShareStore::reclaimLease(std::string_view id, std::string_view ownerPrefix,
+                              std::string_view keepPrefix) {
+    const ReplyPtr reply = runScript(m_redis, scripts::leaseReclaim, {keys::lease(id)},
+                                     {std::string(ownerPrefix), std::string(keepPrefix)});
+    return ReplyView(reply.get()).integer() == 1;
+}
+
+bool ShareStore::releaseLease(std::string_view id, std::string_view value) {
+    // The whole value as the prefix: every value of one incarnation has the same length.
     const ReplyPtr reply =
-        runScript(m_redis, scripts::leaseReclaim, {keys::lease(id)}, {std::string(ownerPrefix)});
+        runScript(m_redis, scripts::leaseReclaim, {keys::lease(id)}, {std::string(value), std::string()});
     return ReplyView(reply.get()).integer() == 1;
 }
 

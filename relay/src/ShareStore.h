@@ -5,12 +5,17 @@
 // the worker thread that owns the connection. Every method throws RedisError when Redis fails.
 
 #include "Config.h"
+#include "LeaseRegistry.h"
 #include "RedisConnection.h"
 
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ots::relay {
 
@@ -30,6 +35,10 @@ inline constexpr std::string_view kTicketExpiry =
     "{ots}:tickets"; ///< "ID:HASH" → when the ticket lapses (ms)
 [[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientAddress);
 } // namespace keys
+
+class BlobStore;
+/// Neither the blob nor the partial file of the share exists (any kind of file counts as existing).
+[[nodiscard]] bool filesGone(const BlobStore& blobs, std::string_view id);
 
 /// Hex of BLAKE2b-256 (crypto_generichash) of a token's bytes: all Redis ever holds of a secret.
 [[nodiscard]] std::string tokenHash(std::span<const std::uint8_t> token);
@@ -86,6 +95,7 @@ struct QuotaOutcome : Outcome {
 struct OffsetOutcome : Outcome {
     std::uint64_t offset = 0; ///< the stored (or new) offset
     std::uint64_t size = 0;
+    std::string leaseHolder; ///< for UploadInProgress: the value of the lease that is in the way
 };
 struct AttemptOutcome : Outcome {
     std::string authPublicKey;
@@ -127,6 +137,10 @@ struct StatusOutcome : Outcome {
 
 class ShareStore {
 public:
+    /// How long after a finish or delete begins the sweeper looks at the share (scheduleCleanup): far
+    /// longer than the finish/delete takes (two Redis round trips of at most redis-timeout and an unlink).
+    static constexpr std::int64_t kCleanupGraceMs = 15'000;
+
     ShareStore(RedisConnection& redis, const Config& config) noexcept
         : m_redis(redis)
         , m_config(config) {}
@@ -140,6 +154,11 @@ public:
     /// Registers a ticket for the sweeper before it exists, so a crash cannot leave one unwatched.
     void scheduleTicket(std::string_view id, std::string_view ticketHash);
     void unscheduleTicket(std::string_view id, std::string_view ticketHash);
+    /// Before a step that may delete a share's keys (finish, delete): brings the share's `{ots}:expiry`
+    /// entry forward to now + kCleanupGrace (never later than it was, never adding one). If the relay dies
+    /// after the keys are gone but before the blob is, the sweeper finds the entry due within the grace
+    /// and removes the blob; if the share lives on, the sweeper's expireCheck moves the entry back.
+    void scheduleCleanup(std::string_view id);
 
     // One share
     [[nodiscard]] Outcome create(std::string_view id, const NewShare& share, std::int64_t expiresAt);
@@ -172,7 +191,10 @@ public:
     // Sweeper
     [[nodiscard]] SweepOutcome expireCheck(std::string_view id);
     [[nodiscard]] SweepOutcome ticketLapse(std::string_view id, std::string_view ticketHash);
-    bool reclaimLease(std::string_view id, std::string_view ownerPrefix);
+    /// Deletes the share's lease if its value starts with ownerPrefix but not with keepPrefix.
+    bool reclaimLease(std::string_view id, std::string_view ownerPrefix, std::string_view keepPrefix);
+    /// Deletes the share's lease if it still holds exactly value.
+    bool releaseLease(std::string_view id, std::string_view value);
 
 private:
     RedisConnection& m_redis;

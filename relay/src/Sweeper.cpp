@@ -74,7 +74,14 @@ void Sweeper::cleanUp(RedisConnection& redis, const std::string& id) {
     // Files first, then the index entry: if this relay dies in between, the entry is still due and the
     // next pass (here or elsewhere) repeats the idempotent deletion.
     m_blobs.remove(id);
-    if (ShareStore(redis, m_config).releaseQuota(id)) {
+    ShareStore store(redis, m_config);
+    if (!filesGone(m_blobs, id)) {
+        // An unlink failed: keep the entry, due soon, so a later pass tries again (a ticket lapse
+        // removes its own member next, and the expiry entry may lie far ahead).
+        store.scheduleCleanup(id);
+        return;
+    }
+    if (store.releaseQuota(id)) {
         ++m_swept;
         m_metrics.sweptShares(1);
     }
@@ -116,7 +123,9 @@ void Sweeper::sweepTickets(RedisConnection& redis, std::int64_t nowMs) {
                 reschedule(redis, keys::kTicketExpiry, outcome.at, member);
                 continue;
             }
-            if (outcome.verdict == Verdict::Destroyed)
+            // Absent: the share's keys are gone, possibly by this very lapse in a pass that died before
+            // its clean-up (the member is removed only after it): the files go now, idempotently.
+            if (outcome.verdict == Verdict::Destroyed || outcome.verdict == Verdict::Absent)
                 cleanUp(redis, id);
             removeMember(redis, keys::kTicketExpiry, member);
         }
@@ -156,9 +165,26 @@ void Sweeper::countShares(RedisConnection& redis) {
     }
 }
 
+void Sweeper::releaseAbandonedLeases(RedisConnection& redis) {
+    LeaseRegistry& registry = LeaseRegistry::instance();
+    auto leases = registry.takeAbandoned();
+    ShareStore store(redis, m_config);
+    for (std::size_t i = 0; i < leases.size(); ++i) {
+        try {
+            (void)store.releaseLease(leases[i].first, leases[i].second);
+        } catch (const RedisError&) {
+            // Keep this one and the rest for the next pass.
+            leases.erase(leases.begin(), leases.begin() + static_cast<std::ptrdiff_t>(i));
+            registry.keepAbandoned(std::move(leases));
+            throw;
+        }
+    }
+}
+
 void Sweeper::sweepOnce(RedisConnection& redis) {
     std::lock_guard lock(m_mutex);
     try {
+        releaseAbandonedLeases(redis);
         const std::int64_t nowMs = redisNowMs(redis);
         sweepExpiries(redis, nowMs);
         sweepTickets(redis, nowMs);
@@ -171,8 +197,6 @@ void Sweeper::sweepOnce(RedisConnection& redis) {
 void Sweeper::startupScan(RedisConnection& redis) {
     std::lock_guard lock(m_mutex);
     try {
-        ShareStore store(redis, m_config);
-        const std::string prefix = leaseOwnerPrefix(m_config);
         for (const std::string& id : m_blobs.partialIds()) {
             if (!isShareId(id))
                 continue; // not ours: leave files we did not name alone
@@ -180,14 +204,41 @@ void Sweeper::startupScan(RedisConnection& redis) {
             if (ReplyView(exists.get()).integer() == 0) {
                 std::error_code ignored;
                 std::filesystem::remove(m_blobs.partPath(id), ignored);
-                continue;
             }
-            // A lease of this relay's previous run can only belong to an append that died with it.
-            (void)store.reclaimLease(id, prefix);
         }
+        reclaimPreviousLeases(redis);
     } catch (const RedisError&) {
         m_metrics.redisError();
     }
+}
+
+void Sweeper::reclaimPreviousLeases(RedisConnection& redis) {
+    // Every lease key, not only those of shares with a partial file: a run killed between a begin
+    // script and the partial file's creation, or between complete's rename and its end, leaves a lease
+    // and no partial file. Leases exist only while appends and completes run, so there are few; the
+    // walk over the keyspace happens once per start. A lease of this relay's previous runs (same host,
+    // port and data folder: the port is ours now, so that run is over) can only belong to a request
+    // that died with it; this run's own leases are left alone (the scan may run after serving began).
+    ShareStore store(redis, m_config);
+    const std::string previous = leaseOwnerPrefix(m_config);
+    const std::string current = LeaseRegistry::instance().ownPrefix(m_config);
+    constexpr std::string_view head = "ots:{";
+    constexpr std::string_view tail = "}:lease";
+    std::string cursor = "0";
+    do {
+        const ReplyPtr reply = redis.command({"SCAN", cursor, "MATCH", "ots:{*}:lease", "COUNT", kScanCount});
+        const ReplyView view(reply.get());
+        cursor = std::string(view[0].string());
+        const ReplyView found = view[1];
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            const std::string_view key = found[i].string();
+            if (key.size() <= head.size() + tail.size())
+                continue;
+            const std::string id(key.substr(head.size(), key.size() - head.size() - tail.size()));
+            if (isShareId(id))
+                (void)store.reclaimLease(id, previous, current);
+        }
+    } while (cursor != "0");
 }
 
 } // namespace ots::relay

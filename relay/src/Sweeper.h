@@ -20,11 +20,12 @@ class Sweeper {
 public:
     Sweeper(const Config& config, BlobStore& blobs, Metrics& metrics);
 
-    /// One pass: due expiry entries, due ticket lapses, and a slice of the share count. Redis errors
-    /// end the pass early (counted in Metrics); the next pass picks up where this one stopped.
+    /// One pass: abandoned leases, due expiry entries, due ticket lapses, and a slice of the share count.
+    /// Redis errors end the pass early (counted in Metrics); the next pass picks up where this one stopped.
     void sweepOnce(RedisConnection& redis);
     /// Removes partial files whose share is gone and releases the upload leases this relay's previous
-    /// run left behind, so an upload cut by a crash can resume at once. Never deletes a blob.
+    /// runs left behind (every lease key, found with SCAN), so an upload cut by a crash can resume at
+    /// once. Never deletes a blob.
     void startupScan(RedisConnection& redis);
 
     /// Shares whose keys this relay's sweeper deleted (also in Metrics).
@@ -35,6 +36,10 @@ private:
     void sweepTickets(RedisConnection& redis, std::int64_t nowMs);
     void countShares(RedisConnection& redis);
     void cleanUp(RedisConnection& redis, const std::string& id);
+    /// Deletes the leases whose end failed in Redis (LeaseRegistry::abandoned), so that every relay can
+    /// resume those uploads without waiting for the lease's TTL.
+    void releaseAbandonedLeases(RedisConnection& redis);
+    void reclaimPreviousLeases(RedisConnection& redis);
 
     const Config& m_config;
     BlobStore& m_blobs;

@@ -550,7 +550,17 @@ private Q_SLOTS:
         QCOMPARE(errorOf(complete(share)), "upload_in_progress");
 
         // That append dies after writing bytes it never confirmed (a crash): its lease goes with the
-        // relay (startupScan releases it), and the next append cuts the unconfirmed bytes off.
+        // relay (the next run's startupScan releases it), and the next append cuts the unconfirmed bytes
+        // off. In this one process the "previous run" is made by giving the lease another incarnation
+        // (HOST:PORT:DATA/ INCARNATION - TOKEN): a start-up scan leaves its own run's leases alone.
+        {
+            const std::string value = redisGet({"GET", keys::lease(share.id)});
+            QVERIFY(value.size() > 49);
+            QVERIFY(value.starts_with(LeaseRegistry::instance().ownPrefix(m_config)));
+            const std::string previous =
+                value.substr(0, value.size() - 49) + "ffffffffffffffff-" + value.substr(value.size() - 32);
+            QCOMPARE(redisGet({"SET", keys::lease(share.id), previous}), "OK");
+        }
         {
             QFile file(QString::fromStdString(plan.partPath.string()));
             QVERIFY(file.open(QIODevice::ReadWrite));

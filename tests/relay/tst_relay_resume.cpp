@@ -1,6 +1,7 @@
 // Interruptions and lifetimes over real sockets: downloads and uploads cut mid-way resume to the
 // identical bytes; kill -9 of the relay mid-upload and mid-download loses nothing that was finished;
-// two relays share one Redis and one data folder; SIGTERM drains; expired shares leave Redis and disk.
+// two relays share one Redis and one data folder; SIGTERM drains; expired shares leave Redis and disk;
+// stale upload leases are taken over; a blob left by a kill between a finish/delete and its removal is swept.
 
 #include "RelayClient.h"
 #include "RelayProcess.h"
@@ -8,6 +9,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSet>
 #include <QTest>
 #include <QThread>
@@ -23,6 +25,38 @@ QByteArray headerOf(const QByteArray& wire) {
 
 QByteArray bodyOf(const QByteArray& wire) {
     return wire.mid(wire.indexOf("\r\n\r\n") + 4);
+}
+
+/// Redis' clock in milliseconds (the scripts' clock).
+qint64 redisNowMs(quint16 redisPort) {
+    const QList<QByteArray> time = redisCli(redisPort, {QStringLiteral("TIME")}).split('\n');
+    return time.size() < 2 ? 0
+                           : time[0].trimmed().toLongLong() * 1000 + time[1].trimmed().toLongLong() / 1000;
+}
+
+QByteArray redisValue(quint16 redisPort, const QStringList& command) {
+    return redisCli(redisPort, command).trimmed();
+}
+
+QString leaseKey(const QByteArray& id) {
+    return QStringLiteral("ots:{%1}:lease").arg(QString::fromLatin1(id));
+}
+
+QString blobPathIn(const QString& dataDir, const QByteArray& id) {
+    const QString text = QString::fromLatin1(id);
+    return QDir(dataDir).filePath(QStringLiteral("blobs/%1/%2/%3").arg(text.left(2), text.mid(2, 2), text));
+}
+
+/// Puts a non-empty folder where the blob was, so that the relay's unlink of it fails and the blob
+/// stays: afterwards Redis and the disk are as a kill -9 between the finish/delete script and the
+/// blob's removal leaves them. restoreBlob() puts the real file back (the orphan the sweep must find).
+bool blockBlobRemoval(const QString& dataDir, const QByteArray& id) {
+    const QString path = blobPathIn(dataDir, id);
+    return QFile::rename(path, path + QStringLiteral(".kept")) && QDir().mkpath(path + QStringLiteral("/x"));
+}
+bool restoreBlob(const QString& dataDir, const QByteArray& id) {
+    const QString path = blobPathIn(dataDir, id);
+    return QDir(path).removeRecursively() && QFile::rename(path + QStringLiteral(".kept"), path);
 }
 
 } // namespace
@@ -373,6 +407,149 @@ private Q_SLOTS:
         QVERIFY(waitUntil([&] { return filesNamed(dataDir(), QString::fromLatin1(share.id)).isEmpty(); },
                           10'000));
         QCOMPARE(keysLeftBehind(m_fixture.redis.port(), share.id), QList<QByteArray>{});
+        fast.stop();
+    }
+
+    // Regression (issue 7, fault suite): an upload's lease (ots:{id}:lease) outlived the append that
+    // took it — after Redis failed at the append's end, or after a kill -9 before the partial file
+    // existed — and every resume was refused with 409 upload_in_progress for the lease's hour.
+    void staleLeasesAreTakenOver() {
+        const quint16 redisPort = m_fixture.redis.port();
+        TestShare share = TestShare::make({.payloadBytes = 3 << 20, .seed = 11});
+        OTS_EXPECT_STATUS(m_client.create(share), 201);
+
+        // The lease value this relay process writes, read while an append streams.
+        const qint64 piece = 1 << 20;
+        const QByteArray wire =
+            RelayClient::appendRequest(share, 0, share.ciphertext.left(piece)).serialize(m_client.port());
+        HttpConnection slow(m_client.port());
+        QVERIFY(slow.connect());
+        const double before = m_client.metric("ots_http_bytes_received_total");
+        QVERIFY(slow.writeAll(headerOf(wire) + bodyOf(wire).left(64 << 10)));
+        QVERIFY(relayReceived(m_client, before, 64 << 10));
+        const QByteArray lease = redisValue(redisPort, {QStringLiteral("GET"), leaseKey(share.id)});
+        QVERIFY2(lease.size() > 49, lease.constData());
+        // A second append meanwhile is refused: the first one is running.
+        OTS_EXPECT_ERROR(m_client.append(share, 0, share.ciphertext.left(10)), 409, "upload_in_progress");
+        QVERIFY(slow.writeAll(bodyOf(wire).mid(64 << 10)));
+        OTS_EXPECT_STATUS(slow.readResponse(), 204);
+        QVERIFY(redisValue(redisPort, {QStringLiteral("EXISTS"), leaseKey(share.id)}) == "0");
+
+        // 1. What an append's end that never reached Redis leaves: this process's lease, an hour to
+        //    live, no append running. The owner's resume takes it over at once.
+        QCOMPARE(redisValue(redisPort, {QStringLiteral("SET"), leaseKey(share.id), QString::fromLatin1(lease),
+                                        QStringLiteral("PX"), QStringLiteral("3600000")}),
+                 QByteArray("OK"));
+        OTS_EXPECT_STATUS(m_client.append(share, piece, share.ciphertext.mid(piece, piece)), 204);
+
+        // 2. A lease of another relay is respected (its append may be streaming right now).
+        const QString foreign =
+            QStringLiteral("elsewhere:8080:/srv/ots/0123456789abcdef-") + QString(32, QLatin1Char('0'));
+        redisCli(redisPort, {QStringLiteral("SET"), leaseKey(share.id), foreign, QStringLiteral("PX"),
+                             QStringLiteral("3600000")});
+        OTS_EXPECT_ERROR(m_client.append(share, 2 * piece, share.ciphertext.mid(2 * piece)), 409,
+                         "upload_in_progress");
+
+        // 3. A lease of this relay's previous run on a share without a partial file (a kill -9
+        //    between the begin script and the file's creation): released by the restart.
+        TestShare fresh = TestShare::make({.payloadBytes = 200'000, .seed = 12});
+        OTS_EXPECT_STATUS(m_client.create(fresh), 201);
+        const QString previousRun = QString::fromLatin1(lease.left(lease.size() - 49)) +
+                                    QStringLiteral("ffffffffffffffff-") + QString(32, QLatin1Char('0'));
+        redisCli(redisPort, {QStringLiteral("SET"), leaseKey(fresh.id), previousRun, QStringLiteral("PX"),
+                             QStringLiteral("3600000")});
+        QVERIFY(filesNamed(dataDir(), QString::fromLatin1(fresh.id)).isEmpty());
+        m_fixture.relay.kill();
+        QVERIFY2(m_fixture.relay.restart(), qPrintable(m_fixture.relay.error()));
+        m_client = m_fixture.client();
+        QVERIFY(redisValue(redisPort, {QStringLiteral("EXISTS"), leaseKey(fresh.id)}) == "0");
+        OTS_EXPECT_STATUS(m_client.uploadFrom(fresh, 0), 204);
+        OTS_EXPECT_STATUS(m_client.complete(fresh), 200);
+        // … while the other relay's lease survived the restart.
+        QCOMPARE(redisValue(redisPort, {QStringLiteral("GET"), leaseKey(share.id)}), foreign.toLatin1());
+        redisCli(redisPort, {QStringLiteral("DEL"), leaseKey(share.id)});
+        OTS_EXPECT_STATUS(m_client.uploadFrom(share, 2 * piece), 204);
+        OTS_EXPECT_STATUS(m_client.complete(share), 200);
+        const HttpResponse content = m_client.reserveAndDownload(share);
+        OTS_EXPECT_STATUS(content, 200);
+        QVERIFY(content.body == share.ciphertext);
+    }
+
+    // Regression (issue 7, fault suite): a relay killed after the finish or delete script had deleted
+    // a share's keys but before it removed the blob left the blob until the share's original expiry,
+    // because the expiry index entry still pointed there. The relay now brings the entry forward to
+    // within the cleanup grace before such a script, so the sweep finds the orphan; a live share's
+    // blob stays, and its entry goes back to its expiry.
+    void blobLeftByKilledFinishOrDeleteIsSwept() {
+        const quint16 redisPort = m_fixture.redis.port();
+        RelayProcess fast;
+        QVERIFY2(fast.start(redisPort, dataDir(), {QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+                 qPrintable(fast.error()));
+        const RelayClient client = fast.client();
+        TestShare finished = TestShare::make({.payloadBytes = 100'000, .seed = 21});
+        TestShare deleted = TestShare::make({.payloadBytes = 100'000, .seed = 22});
+        TestShare live = TestShare::make({.payloadBytes = 100'000, .maxDownloads = 2, .seed = 23});
+        for (TestShare* share : {&finished, &deleted, &live})
+            OTS_EXPECT_STATUS(client.createReady(*share), 200);
+        const HttpResponse reservation = client.prove(finished, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        const HttpResponse liveReservation = client.prove(live, "reservations");
+        OTS_EXPECT_STATUS(liveReservation, 201);
+
+        QVERIFY(blockBlobRemoval(dataDir(), finished.id));
+        QVERIFY(blockBlobRemoval(dataDir(), deleted.id));
+        const qint64 startMs = redisNowMs(redisPort);
+        OTS_EXPECT_STATUS(client.finish(finished.id, RelayClient::ticketOf(reservation)), 200);
+        OTS_EXPECT_STATUS(client.remove(deleted), 204);
+        OTS_EXPECT_STATUS(client.finish(live.id, RelayClient::ticketOf(liveReservation)), 200);
+
+        // The state a kill -9 at that point leaves: keys gone, tombstone set, blob still there, and the
+        // expiry entry (with the quota) still there — now due within the grace, not at the expiry.
+        for (const TestShare* share : {&finished, &deleted}) {
+            const QString id = QString::fromLatin1(share->id);
+            QVERIFY(redisValue(redisPort,
+                               {QStringLiteral("EXISTS"), QStringLiteral("ots:{%1}:share").arg(id)}) == "0");
+            QVERIFY(!redisValue(redisPort, {QStringLiteral("GET"), QStringLiteral("ots:{%1}:gone").arg(id)})
+                         .isEmpty());
+            const QByteArray due =
+                redisValue(redisPort, {QStringLiteral("ZSCORE"), QStringLiteral("{ots}:expiry"), id});
+            QVERIFY2(!due.isEmpty() && due.toLongLong() <= startMs + 60'000,
+                     qPrintable(QStringLiteral("expiry entry of %1: '%2', now %3")
+                                    .arg(id, QString::fromLatin1(due))
+                                    .arg(startMs)));
+            QVERIFY(restoreBlob(dataDir(), share->id));
+            QVERIFY(QFileInfo(blobPathIn(dataDir(), share->id)).isFile());
+        }
+
+        // The sweep removes both orphans (and their quota and entries) once the grace has passed.
+        for (const TestShare* share : {&finished, &deleted}) {
+            const QString id = QString::fromLatin1(share->id);
+            QVERIFY2(waitUntil([&] { return filesNamed(dataDir(), id).isEmpty(); }, 30'000),
+                     qPrintable(filesNamed(dataDir(), id).join(QLatin1Char(' '))));
+            QVERIFY(waitUntil(
+                [&] {
+                    return redisValue(redisPort,
+                                      {QStringLiteral("ZSCORE"), QStringLiteral("{ots}:expiry"), id})
+                               .isEmpty() &&
+                           redisValue(redisPort, {QStringLiteral("HGET"), QStringLiteral("{ots}:sizes"), id})
+                               .isEmpty();
+                },
+                5000));
+        }
+        // The live share (one of two downloads finished) kept its blob, and the sweep moved its entry
+        // back to its expiry.
+        const QString liveId = QString::fromLatin1(live.id);
+        QVERIFY(QFileInfo(blobPathIn(dataDir(), live.id)).isFile());
+        QVERIFY(waitUntil(
+            [&] {
+                return redisValue(redisPort,
+                                  {QStringLiteral("ZSCORE"), QStringLiteral("{ots}:expiry"), liveId})
+                           .toLongLong() >= live.expiresAt * 1000;
+            },
+            10'000));
+        const HttpResponse second = client.reserveAndDownload(live);
+        OTS_EXPECT_STATUS(second, 200);
+        QVERIFY(second.body == live.ciphertext);
         fast.stop();
     }
 
