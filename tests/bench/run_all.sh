@@ -39,7 +39,8 @@ results=$build/bench-results.txt
 }
 
 benchmarks=(
-    "format_bench --mib 1024 --stream-gib 10"
+    "format_bench --mib 1024"
+    "format_bench --mib 0 --stream-gib 10"
     "relay_bench"
     "transfer_bench"
     "client_memory_bench"
