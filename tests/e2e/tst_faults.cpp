@@ -43,10 +43,12 @@ qsizetype randomSize(std::mt19937_64& rng, double maxDoublings = 7.0) {
     return static_cast<qsizetype>(64.0 * 1024.0 * std::exp2(doublings(rng)));
 }
 
-/// A transfer that is downloaded (1 or 2 times allowed).
-TransferSpec downloadedSpec(std::mt19937_64& rng) {
+/// A transfer that is downloaded (1 or 2 times allowed), at least `floor` bytes. The scenarios that
+/// time their faults give their transfers a floor, so that on a fast, idle machine the transfers still
+/// last long enough for the faults to land in them.
+TransferSpec downloadedSpec(std::mt19937_64& rng, qsizetype floor = 0) {
     TransferSpec spec;
-    spec.bytes = randomSize(rng);
+    spec.bytes = floor + randomSize(rng);
     spec.maxDownloads = std::uniform_int_distribution<int>(1, 2)(rng);
     return spec;
 }
@@ -59,6 +61,9 @@ TransferSpec expiringSpec(std::mt19937_64& rng) {
     spec.download = false;
     return spec;
 }
+
+/// The size floor of transfers in the scenarios that time their faults (see downloadedSpec).
+constexpr qsizetype kFaultFloor = qsizetype{4} << 20;
 
 bool inCi() {
     return qEnvironmentVariable("CI") == QLatin1String("true");
@@ -177,13 +182,14 @@ private Q_SLOTS:
 
         TransferRun run(work.path(), relay.port(), 6);
         for (int i = 0; i < 14; ++i) {
-            TransferSpec spec = i % 7 == 6 ? expiringSpec(rng) : downloadedSpec(rng);
+            TransferSpec spec = i % 7 == 6 ? expiringSpec(rng) : downloadedSpec(rng, kFaultFloor);
             spec.holdDownload = true; // downloads start after the upload phase, for their own kills
             run.add(spec, rng);
         }
         QElapsedTimer clock;
         clock.start();
-        qint64 nextKillMs = std::uniform_int_distribution<int>(0, 300)(rng);
+        // The first kill as soon as uploads run: on an idle machine the whole upload phase is short.
+        qint64 nextKillMs = std::uniform_int_distribution<int>(0, 40)(rng);
         int kills = 0;
         // Kill Redis while uploads run, keep it down for a moment (clients get 503 and retry), restart.
         const auto killDuring = [&](int busy, const char* what) {
@@ -236,13 +242,13 @@ private Q_SLOTS:
         constexpr int kTransfers = 50;
         TransferRun run(work.path(), relay.port(), 6);
         for (int i = 0; i < kTransfers; ++i)
-            run.add(i % 10 == 9 ? expiringSpec(rng) : downloadedSpec(rng), rng);
+            run.add(i % 10 == 9 ? expiringSpec(rng) : downloadedSpec(rng, kFaultFloor / 2), rng);
 
         QElapsedTimer clock;
         clock.start();
-        // A kill every 50–300 ms while transfers run: on an idle machine the 50 transfers take only
-        // about 4 s (uploads resume at once after a kill), and at least 8 kills must land in them.
-        std::uniform_int_distribution<int> gap(50, 300);
+        // A kill every 20–150 ms while transfers run: on an idle machine the 50 transfers take only
+        // a few seconds (uploads resume at once after a kill), and at least 8 kills must land in them.
+        std::uniform_int_distribution<int> gap(20, 150);
         qint64 nextKillMs = gap(rng);
         int kills = 0;
         int midUpload = 0;
@@ -373,11 +379,11 @@ private Q_SLOTS:
 
         TransferRun run(work.path(), relay.port(), 6);
         for (int i = 0; i < 18; ++i)
-            run.add(i % 9 == 8 ? expiringSpec(rng) : downloadedSpec(rng), rng);
+            run.add(i % 9 == 8 ? expiringSpec(rng) : downloadedSpec(rng, kFaultFloor), rng);
 
         QElapsedTimer clock;
         clock.start();
-        std::uniform_int_distribution<int> gap(100, 600);
+        std::uniform_int_distribution<int> gap(30, 200);
         qint64 nextStopMs = gap(rng);
         int restarts = 0;
         int retriedWhileDown = 0;
