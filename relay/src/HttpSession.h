@@ -16,6 +16,7 @@
 #include "ConnectionTracker.h"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -90,6 +91,10 @@ private:
     void onDownloadPlan(std::variant<Response, DownloadPlan> result);
     void sendDownloadPiece();
     void onDownloadPiece(boost::beast::error_code error, std::size_t bytes);
+    /// Plain TCP: the body goes from the blob file to the socket with sendfile(2), no copy through
+    /// the relay's memory; waits for the socket with the idle timeout when it is full.
+    void sendFileBody();
+    void finishDownload();
 
     /// Runs work(redis) on the worker pool and then(result) back on this session's executor; if
     /// the pool's queue is full, answers 503 at once.
@@ -145,6 +150,7 @@ private:
     std::uint64_t m_downloadOffset = 0;
     std::uint64_t m_downloadRemaining = 0;
     std::size_t m_pieceSize = 0;
+    std::optional<boost::asio::steady_timer> m_sendTimer; ///< the idle timeout of a sendfile wait
 };
 
 extern template class HttpSession<PlainStream>;

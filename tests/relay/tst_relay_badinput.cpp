@@ -8,8 +8,16 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
+#include <QThread>
 
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace ots;
@@ -361,6 +369,73 @@ private Q_SLOTS:
             QVERIFY2(refused(response), response.describe().constData());
         }
         QVERIFY(waitUntil([&] { return m_client.metric("ots_http_connections_active") <= 2; }, 5000));
+        QVERIFY(stillHealthy());
+    }
+
+    void stalledDownloadReader() {
+        // A download whose client stops reading: the relay's socket fills, and after the idle timeout
+        // the relay cuts that connection (the body is sent with sendfile, so this is its own timer),
+        // serves everyone else meanwhile, and the share is untouched: the ticket still resumes.
+        TestShare share = TestShare::make({.payloadBytes = 64 << 20, .seed = 7});
+        OTS_EXPECT_STATUS(m_client.createReady(share), 200);
+        const HttpResponse reservation = m_client.prove(share, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        const QByteArray ticket = RelayClient::ticketOf(reservation);
+
+        // A plain socket with a small receive buffer, so that nothing reads on our side behind the
+        // test's back (a QTcpSocket would, whenever an event loop runs).
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(fd >= 0);
+        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+        const int small = 64 * 1024;
+        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+        // A relay that never cuts the connection would leave it open after the body: recv gives up.
+        const timeval patience{5, 0};
+        QCOMPARE(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience), 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(m_client.port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+        const QByteArray request = RelayClient::downloadRequest(share.id, ticket).serialize(m_client.port());
+        QCOMPARE(::send(fd, request.constData(), static_cast<size_t>(request.size()), MSG_NOSIGNAL),
+                 static_cast<ssize_t>(request.size()));
+
+        // Not reading for longer than the idle timeout; others are served all the while.
+        QElapsedTimer stalled;
+        stalled.start();
+        while (stalled.elapsed() < (kIdleTimeoutSeconds + 2) * 1000) {
+            OTS_EXPECT_STATUS(m_client.get("/healthz"), 200);
+            QThread::msleep(250);
+        }
+        // Now read: the connection ends (cut by the relay) long before the whole body.
+        QByteArray received;
+        char buffer[65536];
+        QElapsedTimer reading;
+        reading.start();
+        bool ended = false;
+        while (!ended && reading.elapsed() < 20'000) {
+            const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+            if (got > 0)
+                received.append(buffer, got);
+            else
+                ended = got == 0 || errno != EINTR; // closed, or (EAGAIN) nothing came for 5 s
+        }
+        QVERIFY2(ended, "the stalled download's connection was never cut");
+        const qsizetype headEnd = received.indexOf("\r\n\r\n");
+        QVERIFY2(received.startsWith("HTTP/1.1 200") && headEnd > 0, received.left(200).constData());
+        const qsizetype body = received.size() - headEnd - 4;
+        qInfo("stalled reader: the relay cut it after %lld of %lld body bytes", qint64(body),
+              qint64(share.ciphertext.size()));
+        QVERIFY2(body < share.ciphertext.size(), QByteArray::number(body).constData());
+        QVERIFY(received.mid(headEnd + 4) == share.ciphertext.left(body));
+
+        // Nothing consumed: the same ticket resumes from there and ends with the whole share.
+        const HttpResponse rest =
+            m_client.download(share.id, ticket, "bytes=" + QByteArray::number(body) + '-');
+        OTS_EXPECT_STATUS(rest, 206);
+        QVERIFY(share.ciphertext.left(body) + rest.body == share.ciphertext);
+        OTS_EXPECT_STATUS(m_client.finish(share.id, ticket), 200);
         QVERIFY(stillHealthy());
     }
 
