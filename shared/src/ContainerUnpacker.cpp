@@ -1,6 +1,7 @@
 #include "ots/ContainerUnpacker.h"
 
 #include "Platform.h"
+#include "WriteBehind.h"
 
 #include <sodium.h>
 
@@ -27,8 +28,6 @@ constexpr std::int64_t kEarliestMtime = -(std::int64_t{1} << 31);
 constexpr std::int64_t kLatestMtime = (std::int64_t{1} << 32) - 1;
 
 constexpr int kMaxNameAttempts = 10000;
-/// Bytes of a file written before its writeback is started (see onData).
-constexpr std::uint64_t kWritebackStep = std::uint64_t{16} << 20;
 
 // "x": fail if the name exists instead of truncating it, and never follow a link at that name.
 std::FILE* createNewFile(const fs::path& path) {
@@ -79,7 +78,8 @@ Result<std::unique_ptr<ContainerUnpacker>> ContainerUnpacker::create(const fs::p
 ContainerUnpacker::ContainerUnpacker(fs::path targetDir, fs::path stagingDir, PathRules rules)
     : m_targetDir(std::move(targetDir))
     , m_stagingDir(std::move(stagingDir))
-    , m_rules(rules) {}
+    , m_rules(rules)
+    , m_writer(std::make_unique<WriteBehind>()) {}
 
 ContainerUnpacker::~ContainerUnpacker() {
     abort();
@@ -120,22 +120,18 @@ Status ContainerUnpacker::onEntry(const ContainerEntry& entry) {
         return Error{Errc::IoWriteFailed, entry.path};
     m_filePath = path;
     m_fileMtime = entry.mtime;
-    m_unflushed = 0;
+    m_writer->begin(m_file.get());
     return {};
 }
 
 Status ContainerUnpacker::onData(ByteView data) {
     if (!m_file)
         return Error{Errc::InvalidArgument, "data outside a file entry"};
-    if (std::fwrite(data.data(), 1, data.size(), m_file.get()) != data.size())
+    // Written on a second thread, which also starts the writeback of a large file while the rest
+    // still arrives: decryption and the page cache then work in parallel (WriteBehind.h).
+    if (!m_writer->write(data)) {
+        errno = m_writer->error();
         return writeFailed();
-    // Start writing a large file back while the rest still arrives, so the fsync at its end finds
-    // little left and the disk works in parallel with download and decryption.
-    m_unflushed += data.size();
-    if (m_unflushed >= kWritebackStep) {
-        m_unflushed = 0;
-        if (!platform::startWriteback(m_file.get()))
-            return writeFailed();
     }
     return {};
 }
@@ -143,6 +139,10 @@ Status ContainerUnpacker::onData(ByteView data) {
 Status ContainerUnpacker::onEntryEnd() {
     if (!m_file)
         return {};
+    if (!m_writer->finish()) {
+        errno = m_writer->error();
+        return writeFailed();
+    }
     // Synced as each file is closed, so that commit() only renames data that is on stable storage
     // and never has to hold or reopen thousands of files.
     if (!platform::syncFile(m_file.get()))
@@ -188,6 +188,7 @@ void ContainerUnpacker::abort() noexcept {
     if (m_closed)
         return;
     m_closed = true;
+    m_writer->discard();
     m_file.reset();
     try {
         std::error_code ignored;

@@ -17,6 +17,8 @@
 
 namespace ots {
 
+class WriteBehind;
+
 class ContainerUnpacker final : public ContainerHandler {
 public:
     /// Creates the staging folder ".ots-partial-<random>" (mode 0700) inside targetDir.
@@ -57,8 +59,8 @@ private:
     std::filesystem::path m_stagingDir;
     PathRules m_rules;
     std::unique_ptr<std::FILE, FileCloser> m_file; // the file entry being received
+    std::unique_ptr<WriteBehind> m_writer;         // writes m_file on a second thread
     std::filesystem::path m_filePath;
-    std::uint64_t m_unflushed = 0; // bytes written to m_file since its last writeback start
     std::string m_entryPath;
     std::int64_t m_fileMtime = 0;
     std::vector<StagedDirectory> m_directories;
