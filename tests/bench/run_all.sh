@@ -43,6 +43,7 @@ benchmarks=(
     "format_bench --mib 0 --stream-gib 10"
     "relay_bench"
     "transfer_bench"
+    "transfer_bench --dir /dev/shm"
     "client_memory_bench"
     "relay_load_bench"
     "soak_bench --minutes $soak_minutes"
