@@ -23,6 +23,22 @@ std::FILE* openForWriting(const QString& path) {
     return std::fopen(QFile::encodeName(path).constData(), "wbx");
 }
 
+/// The bytes of the file at `path`, or a null array when it cannot be read.
+QByteArray readWhole(const QString& path) {
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+/// Writes `data` as a whole new file at `path` through `writer`, which must already be idle.
+bool writeWhole(WriteBehind& writer, const QString& path, const QByteArray& data) {
+    std::FILE* file = openForWriting(path);
+    if (file == nullptr)
+        return false;
+    writer.begin(file);
+    const bool written = writer.write(view(data)) && writer.finish();
+    return std::fclose(file) == 0 && written;
+}
+
 /// Threads of this process (entries of /proc/self/task).
 int threadCount() {
     int count = 0;
@@ -74,10 +90,9 @@ private Q_SLOTS:
             QCOMPARE(writer.error(), 0);
         }
         QCOMPARE(std::fclose(file), 0);
-        QFile written(path);
-        QVERIFY(written.open(QIODevice::ReadOnly));
+        const QByteArray written = readWhole(path);
         QCOMPARE(written.size(), size);
-        QVERIFY(written.readAll() == data);
+        QVERIFY(written == data);
     }
 
     void oneWriterForManyFiles() {
@@ -88,15 +103,8 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i) {
             const QByteArray data = pattern(qsizetype(WriteBehind::kBufferBytes) * (i + 1) + i * 1000).mid(i);
             const QString path = dir.filePath(QString::number(i));
-            std::FILE* file = openForWriting(path);
-            QVERIFY(file != nullptr);
-            writer.begin(file);
-            QVERIFY(writer.write(view(data)));
-            QVERIFY(writer.finish());
-            QCOMPARE(std::fclose(file), 0);
-            QFile written(path);
-            QVERIFY(written.open(QIODevice::ReadOnly));
-            QVERIFY(written.readAll() == data);
+            QVERIFY(writeWhole(writer, path, data));
+            QVERIFY(readWhole(path) == data);
         }
     }
 
@@ -171,19 +179,11 @@ private Q_SLOTS:
             writer.discard();
             // After discard() the writer no longer touches the file: closing it now is safe.
             QCOMPARE(std::fclose(file), 0);
-            file = nullptr;
             // And the writer can go on with another file.
             const QString next = dir.filePath(QStringLiteral("next"));
-            file = openForWriting(next);
-            QVERIFY(file != nullptr);
-            writer.begin(file);
             const QByteArray data = pattern(2 * qsizetype(WriteBehind::kBufferBytes) + 3);
-            QVERIFY(writer.write(view(data)));
-            QVERIFY(writer.finish());
-            QCOMPARE(std::fclose(file), 0);
-            QFile written(next);
-            QVERIFY(written.open(QIODevice::ReadOnly));
-            QVERIFY(written.readAll() == data);
+            QVERIFY(writeWhole(writer, next, data));
+            QVERIFY(readWhole(next) == data);
         }
         QVERIFY(QFile::exists(path)); // whatever part of it was written: removing it is the caller's job
     }
