@@ -44,6 +44,44 @@ bool startWriteback(std::FILE* file) noexcept {
     return true;
 }
 
+std::size_t writeRaw(std::FILE* file, const void* data, std::size_t size) noexcept {
+#ifdef _WIN32
+    return std::fwrite(data, 1, size, file);
+#else
+    const int fd = ::fileno(file);
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t written = ::write(fd, bytes + done, size - done);
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            return done;
+        }
+        if (written == 0) {
+            errno = EIO;
+            return done;
+        }
+        done += static_cast<std::size_t>(written);
+    }
+    return done;
+#endif
+}
+
+bool setDirectIo(std::FILE* file, bool on) noexcept {
+#ifdef __linux__
+    const int fd = ::fileno(file);
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return false;
+    const int wanted = on ? (flags | O_DIRECT) : (flags & ~O_DIRECT);
+    return wanted == flags || ::fcntl(fd, F_SETFL, wanted) == 0;
+#else
+    (void)file;
+    return !on;
+#endif
+}
+
 bool lastErrorIsDiskFull() noexcept {
 #ifdef EDQUOT
     if (errno == EDQUOT) // the user's quota: full, for this user

@@ -21,6 +21,21 @@ namespace ots::platform {
 /// do, so a large download does not end with one long flush. Advisory: errors surface in syncFile().
 [[nodiscard]] bool startWriteback(std::FILE* file) noexcept;
 
+/// Writes `size` bytes to the file's descriptor with write(2) (retrying short writes and EINTR), past
+/// stdio's buffer, which must be empty (nothing written through the stream since it was opened or
+/// flushed). Returns the bytes written: all of them, or fewer with errno set. Elsewhere: fwrite.
+[[nodiscard]] std::size_t writeRaw(std::FILE* file, const void* data, std::size_t size) noexcept;
+
+/// Memory addresses, file offsets and lengths of direct writes are multiples of this (the largest
+/// logical block size of common disks).
+inline constexpr std::size_t kDirectIoAlignment = 4096;
+
+/// Switches direct I/O on or off for the file's descriptor (O_DIRECT on Linux): writeRaw() then moves
+/// the bytes from the caller's buffer to the disk without copying them into the page cache, which
+/// costs about as much CPU as decrypting them. Every direct write must be aligned as above. False
+/// where the file system or OS has no direct I/O (tmpfs, other systems): then nothing changed.
+[[nodiscard]] bool setDirectIo(std::FILE* file, bool on) noexcept;
+
 /// True if errno after a failed write means no more data fits: disk, quota or file-size limit.
 [[nodiscard]] bool lastErrorIsDiskFull() noexcept;
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #ifdef __linux__
 #include <pthread.h>
@@ -16,11 +17,18 @@ namespace ots {
 
 namespace {
 
+static_assert(WriteBehind::kBufferBytes % platform::kDirectIoAlignment == 0,
+              "a full buffer must be a whole number of direct-I/O blocks");
+
 /// Bytes written before the file's writeback is started, so the fsync at its end finds little left and
 /// the disk works while the rest still arrives.
 constexpr std::int64_t kWritebackStep = std::int64_t{16} << 20;
 
 } // namespace
+
+void WriteBehind::AlignedDelete::operator()(std::uint8_t* memory) const noexcept {
+    ::operator delete[](memory, std::align_val_t{platform::kDirectIoAlignment});
+}
 
 WriteBehind::~WriteBehind() {
     {
@@ -32,7 +40,7 @@ WriteBehind::~WriteBehind() {
     if (m_thread.joinable())
         m_thread.join();
     for (auto& buffer : m_buffers)
-        sodium_memzero(buffer.data(), buffer.size());
+        sodium_memzero(buffer.get(), kBufferBytes);
 }
 
 void WriteBehind::begin(std::FILE* file) noexcept {
@@ -41,13 +49,16 @@ void WriteBehind::begin(std::FILE* file) noexcept {
     m_filled = 0;
     m_sinceFlush = 0;
     m_error = 0;
+    m_direct = false;
+    m_directTried = false;
 }
 
 bool WriteBehind::write(ByteView data) {
     if (m_buffers.empty()) {
         m_buffers.resize(kBuffers);
         for (std::size_t i = 0; i < kBuffers; ++i) {
-            m_buffers[i].resize(kBufferBytes);
+            m_buffers[i].reset(static_cast<std::uint8_t*>(
+                ::operator new[](kBufferBytes, std::align_val_t{platform::kDirectIoAlignment})));
             if (i != 0)
                 m_free.push_back(i);
         }
@@ -55,7 +66,7 @@ bool WriteBehind::write(ByteView data) {
     }
     while (!data.empty()) {
         const std::size_t take = std::min(data.size(), kBufferBytes - m_filled);
-        std::memcpy(m_buffers[m_filling].data() + m_filled, data.data(), take);
+        std::memcpy(m_buffers[m_filling].get() + m_filled, data.data(), take);
         m_filled += take;
         data = data.subspan(take);
         if (m_filled < kBufferBytes)
@@ -66,6 +77,11 @@ bool WriteBehind::write(ByteView data) {
         std::unique_lock lock(m_mutex);
         if (m_error != 0)
             return false;
+        if (!m_directTried) {
+            // The file's first full buffer: a large file. The writer has not touched it yet.
+            m_directTried = true;
+            m_direct = platform::setDirectIo(m_file, true);
+        }
         m_queue.push_back(Piece{m_filling, m_filled});
         m_changed.notify_all();
         m_filling = takeFree(lock);
@@ -81,6 +97,7 @@ bool WriteBehind::finish() {
         waitIdle(lock);
         if (m_error != 0)
             return false;
+        leaveDirectIo(); // the rest is not a whole number of blocks
     }
     // The rest, from this thread: the writer is idle and nothing is queued.
     if (m_filled > 0) {
@@ -101,6 +118,7 @@ void WriteBehind::discard() noexcept {
         m_free.push_back(piece.buffer);
     m_queue.clear();
     waitIdle(lock);
+    leaveDirectIo();
     m_file = nullptr;
     m_filled = 0;
 }
@@ -108,6 +126,19 @@ void WriteBehind::discard() noexcept {
 int WriteBehind::error() const noexcept {
     std::lock_guard lock(m_mutex);
     return m_error;
+}
+
+bool WriteBehind::directIo() const noexcept {
+    std::lock_guard lock(m_mutex);
+    return m_direct;
+}
+
+void WriteBehind::leaveDirectIo() noexcept {
+    if (!m_direct)
+        return;
+    m_direct = false;
+    if (m_file != nullptr && !platform::setDirectIo(m_file, false) && m_error == 0)
+        m_error = errno != 0 ? errno : EIO;
 }
 
 void WriteBehind::startThread() {
@@ -139,7 +170,23 @@ void WriteBehind::run() {
 }
 
 int WriteBehind::writeOut(std::size_t index, std::size_t size) noexcept {
-    if (std::fwrite(m_buffers[index].data(), 1, size, m_file) != size)
+    // m_direct only changes while the writer is idle, or here on the writer's own thread.
+    const std::uint8_t* data = m_buffers[index].get();
+    if (m_direct) {
+        const std::size_t done = platform::writeRaw(m_file, data, size);
+        if (done == size)
+            return 0;
+        if (errno != EINVAL)
+            return errno != 0 ? errno : EIO;
+        // The file system took the flag but not this write: the rest goes through the page cache.
+        std::lock_guard lock(m_mutex);
+        m_direct = false;
+        if (!platform::setDirectIo(m_file, false))
+            return errno != 0 ? errno : EIO;
+        data += done;
+        size -= done;
+    }
+    if (platform::writeRaw(m_file, data, size) != size)
         return errno != 0 ? errno : EIO;
     m_sinceFlush += static_cast<std::int64_t>(size);
     if (m_sinceFlush >= kWritebackStep) {

@@ -8,6 +8,12 @@
 // empties full buffers into the file. Memory stays at kBuffers × kBufferBytes, whatever the file size:
 // when every buffer is waiting to be written, the caller waits (back-pressure).
 //
+// Where the file system allows it, a file that fills a buffer is written with direct I/O (O_DIRECT):
+// the writer hands whole, aligned buffers to the disk and skips the page cache, whose copy would cost
+// the two cores as much as the decryption. The last, partial buffer is written through the page cache
+// as usual, and finish()'s caller syncs the whole file. Where direct I/O is refused (tmpfs, other
+// systems), or a direct write fails with EINVAL, everything goes through the page cache instead.
+//
 // Small files never start the thread: until the first buffer fills, everything stays in that buffer
 // and finish() writes it from the caller's thread. Errors of the writer thread are kept (the first
 // one's errno) and reported by the next write() or by finish(); what was queued after a failure is
@@ -20,6 +26,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -37,8 +44,10 @@ public:
     WriteBehind(const WriteBehind&) = delete;
     WriteBehind& operator=(const WriteBehind&) = delete;
 
-    /// Starts a new file: every write() goes to `file` until finish() or discard(). The caller keeps
-    /// owning `file` and must not touch it in between.
+    /// Starts a new file: every write() goes to `file` until finish() or discard(). `file` is new and
+    /// empty, opened for writing, with nothing written through it yet (the writes go to its descriptor,
+    /// past stdio's buffer, from offset 0). The caller keeps owning `file` and must not touch it in
+    /// between.
     void begin(std::FILE* file) noexcept;
 
     /// Queues a copy of `data`. False if a write has failed (then error() is its errno).
@@ -53,6 +62,10 @@ public:
 
     /// errno of the first failed write since begin(), 0 if none.
     [[nodiscard]] int error() const noexcept;
+
+    /// Whether the current file's full buffers go to the disk with direct I/O (false before the first
+    /// buffer fills, after finish() and where the file system refuses it).
+    [[nodiscard]] bool directIo() const noexcept;
 
 private:
     void startThread();
@@ -69,7 +82,15 @@ private:
         std::size_t size;
     };
 
-    std::vector<std::vector<std::uint8_t>> m_buffers; // allocated on first use, reused for every file
+    struct AlignedDelete {
+        void operator()(std::uint8_t* memory) const noexcept;
+    };
+    using Buffer = std::unique_ptr<std::uint8_t[], AlignedDelete>;
+
+    /// Leaves direct I/O for the rest of the file (caller holds the lock, the writer is idle).
+    void leaveDirectIo() noexcept;
+
+    std::vector<Buffer> m_buffers; // allocated on first use, aligned for direct I/O, reused for every file
     std::FILE* m_file = nullptr;
     std::size_t m_filling = 0;     // index of the buffer the caller is filling
     std::size_t m_filled = 0;      // bytes in it
@@ -82,6 +103,8 @@ private:
     bool m_writing = false;          // the writer is writing a piece it took from the queue
     bool m_stop = false;
     int m_error = 0;
+    bool m_direct = false;      // full buffers of this file are written with direct I/O
+    bool m_directTried = false; // this file's first full buffer decided m_direct
     std::thread m_thread;
 };
 

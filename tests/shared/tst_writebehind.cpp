@@ -5,6 +5,7 @@
 #include "../../shared/src/WriteBehind.h"
 #include "TestUtil.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -12,7 +13,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <dirent.h>
+#include <fcntl.h>
 #include <string>
+#include <unistd.h>
 
 using namespace ots;
 using namespace ots::test;
@@ -48,6 +51,17 @@ int threadCount() {
         ::closedir(tasks);
     }
     return count;
+}
+
+/// Whether the file system of `dir` accepts direct I/O: a file opened there with O_DIRECT.
+bool takesDirectIo(const QString& dir) {
+    const QByteArray probe = QFile::encodeName(dir + QStringLiteral("/probe"));
+    const int fd = ::open(probe.constData(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT, 0600);
+    if (fd < 0)
+        return false;
+    ::close(fd);
+    ::unlink(probe.constData());
+    return true;
 }
 
 } // namespace
@@ -164,6 +178,42 @@ private Q_SLOTS:
             QVERIFY(!finished ? writer.error() == ENOSPC : std::fflush(file) != 0);
         }
         std::fclose(file);
+    }
+
+    void directIoWhereTheFileSystemTakesIt_data() {
+        QTest::addColumn<QString>("parent");
+        // The test's temporary folder (a disk here and in CI) and /dev/shm (tmpfs: no direct I/O on
+        // the kernels we ship for); each is held against what the kernel says of it.
+        QTest::newRow("temporary folder") << QDir::tempPath();
+        QTest::newRow("tmpfs") << QStringLiteral("/dev/shm");
+    }
+
+    void directIoWhereTheFileSystemTakesIt() {
+        QFETCH(QString, parent);
+        QTemporaryDir dir(parent + QStringLiteral("/tst_writebehind-XXXXXX"));
+        QVERIFY2(dir.isValid(), qPrintable(parent));
+        const bool expected = takesDirectIo(dir.path());
+        const QString path = dir.filePath(QStringLiteral("large"));
+        const qsizetype buffer = qsizetype(WriteBehind::kBufferBytes);
+        const QByteArray data = pattern(5 * buffer + 4097); // a tail that is no whole block
+        std::FILE* file = openForWriting(path);
+        QVERIFY(file != nullptr);
+        {
+            WriteBehind writer;
+            writer.begin(file);
+            QVERIFY(writer.write(view(data.left(buffer - 1))));
+            QVERIFY(!writer.directIo()); // not before a buffer is full: a small file stays cached
+            QVERIFY(writer.write(view(data.mid(buffer - 1))));
+            QCOMPARE(writer.directIo(), expected);
+            QVERIFY(writer.finish());
+            QVERIFY(!writer.directIo());
+        }
+        // The caller gets its file back as it gave it: no O_DIRECT left on the descriptor.
+        const int flags = ::fcntl(::fileno(file), F_GETFL);
+        QVERIFY(flags >= 0);
+        QCOMPARE(flags & O_DIRECT, 0);
+        QCOMPARE(std::fclose(file), 0);
+        QVERIFY(readWhole(path) == data);
     }
 
     void discardLeavesTheFileAlone() {
