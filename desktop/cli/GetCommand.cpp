@@ -20,7 +20,7 @@ using client::ErrorKind;
 
 namespace {
 
-const QString kCommand = QStringLiteral("get");
+const QString kGetCommand = QStringLiteral("get");
 constexpr int kListedEntries = 20;
 
 QString attemptsText(int attemptsLeft) {
@@ -94,18 +94,19 @@ int GetCommand::run(const QStringList& arguments) {
     parser.addPositionalArgument(QStringLiteral("link"), QStringLiteral("The share's link."),
                                  QStringLiteral("LINK"));
     if (const auto done =
-            m_output.parse(parser, arguments, kCommand, QStringLiteral("ots get [options] LINK")))
+            m_output.parse(parser, arguments, kGetCommand, QStringLiteral("ots get [options] LINK")))
         return *done;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return m_output.usage(QStringLiteral("'ots get' needs exactly one LINK"), kCommand);
+        return m_output.usage(QStringLiteral("'ots get' needs exactly one LINK"), kGetCommand);
 
     int passwordFd = -1;
     if (parser.isSet(QStringLiteral("password-fd"))) {
         bool ok = false;
         passwordFd = parser.value(QStringLiteral("password-fd")).toInt(&ok);
         if (!ok || passwordFd < 0)
-            return m_output.usage(QStringLiteral("--password-fd needs a file descriptor number"), kCommand);
+            return m_output.usage(QStringLiteral("--password-fd needs a file descriptor number"),
+                                  kGetCommand);
     }
     const QString outputDir =
         QDir(parser.isSet(QStringLiteral("o")) ? parser.value(QStringLiteral("o")) : QDir::currentPath())

@@ -17,7 +17,7 @@ using client::HistoryEntry;
 
 namespace {
 
-const QString kCommand = QStringLiteral("history");
+const QString kHistoryCommand = QStringLiteral("history");
 
 QString shortened(const QString& text, qsizetype width) {
     if (text.size() <= width)
@@ -70,10 +70,10 @@ int HistoryCommand::run(const QStringList& arguments) {
         {QStringLiteral("json"), QStringLiteral("Print one JSON object with every share.")},
     });
     if (const auto done =
-            m_output.parse(parser, arguments, kCommand, QStringLiteral("ots history [options]")))
+            m_output.parse(parser, arguments, kHistoryCommand, QStringLiteral("ots history [options]")))
         return *done;
     if (!parser.positionalArguments().isEmpty())
-        return m_output.usage(QStringLiteral("'ots history' takes no arguments"), kCommand);
+        return m_output.usage(QStringLiteral("'ots history' takes no arguments"), kHistoryCommand);
 
     client::ShareHistory history;
     ClientError refreshError;

@@ -15,7 +15,7 @@ using client::ClientError;
 
 namespace {
 
-const QString kCommand = QStringLiteral("info");
+const QString kInfoCommand = QStringLiteral("info");
 
 } // namespace
 
@@ -29,11 +29,11 @@ int InfoCommand::run(const QStringList& arguments) {
     parser.addPositionalArgument(QStringLiteral("link"), QStringLiteral("The share's link."),
                                  QStringLiteral("LINK"));
     if (const auto done =
-            m_output.parse(parser, arguments, kCommand, QStringLiteral("ots info [options] LINK")))
+            m_output.parse(parser, arguments, kInfoCommand, QStringLiteral("ots info [options] LINK")))
         return *done;
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
-        return m_output.usage(QStringLiteral("'ots info' needs exactly one LINK"), kCommand);
+        return m_output.usage(QStringLiteral("'ots info' needs exactly one LINK"), kInfoCommand);
 
     client::ReceiveOptions options;
     options.link = positional.first();

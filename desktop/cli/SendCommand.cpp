@@ -27,7 +27,7 @@ using client::Outcome;
 
 namespace {
 
-const QString kCommand = QStringLiteral("send");
+const QString kSendCommand = QStringLiteral("send");
 
 // Where ShareHistory and the settings dialog keep the relay's upload token (a credential).
 const QString kUploadTokenKey = QStringLiteral("upload-token");
@@ -165,7 +165,7 @@ int SendCommand::run(const QStringList& arguments) {
     });
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files and folders to share."),
                                  QStringLiteral("[PATH...]"));
-    if (const auto done = m_output.parse(parser, arguments, kCommand,
+    if (const auto done = m_output.parse(parser, arguments, kSendCommand,
                                          QStringLiteral("ots send [options] PATH... | --text TEXT | -")))
         return *done;
 
@@ -182,19 +182,20 @@ int SendCommand::run(const QStringList& arguments) {
         options.relay = QUrl(parser.value(QStringLiteral("relay")), QUrl::StrictMode);
         if (!options.relay.isValid() || options.relay.scheme().isEmpty() || options.relay.host().isEmpty())
             return m_output.usage(QStringLiteral("--relay needs a URL such as https://relay.example"),
-                                  kCommand);
+                                  kSendCommand);
     }
     if (parser.isSet(QStringLiteral("downloads"))) {
         bool ok = false;
         options.maxDownloads = parser.value(QStringLiteral("downloads")).toInt(&ok);
         if (!ok || options.maxDownloads < 1)
-            return m_output.usage(QStringLiteral("--downloads needs a whole number of at least 1"), kCommand);
+            return m_output.usage(QStringLiteral("--downloads needs a whole number of at least 1"),
+                                  kSendCommand);
     }
     if (parser.isSet(QStringLiteral("expires"))) {
         options.expiresIn = client::parseDuration(parser.value(QStringLiteral("expires")));
         if (options.expiresIn <= 0)
             return m_output.usage(QStringLiteral("--expires needs a duration such as 90s, 15m, 1h, 7d or 2w"),
-                                  kCommand);
+                                  kSendCommand);
     }
     options.note = parser.value(QStringLiteral("note"));
 
@@ -202,12 +203,13 @@ int SendCommand::run(const QStringList& arguments) {
     const QStringList paths = parser.positionalArguments();
     const bool textOption = parser.isSet(QStringLiteral("text"));
     if (textOption && !paths.isEmpty())
-        return m_output.usage(QStringLiteral("Share either a text or paths, not both"), kCommand);
+        return m_output.usage(QStringLiteral("Share either a text or paths, not both"), kSendCommand);
     if (paths.contains(QStringLiteral("-")) && paths.size() > 1)
         return m_output.usage(QStringLiteral("'-' (text from standard input) cannot be mixed with paths"),
-                              kCommand);
+                              kSendCommand);
     if (!textOption && paths.isEmpty())
-        return m_output.usage(QStringLiteral("Nothing to send: give PATHs, --text TEXT or '-'"), kCommand);
+        return m_output.usage(QStringLiteral("Nothing to send: give PATHs, --text TEXT or '-'"),
+                              kSendCommand);
     const bool textFromStdin = (textOption && parser.value(QStringLiteral("text")) == QLatin1String("-")) ||
                                paths == QStringList{QStringLiteral("-")};
     for (const QString& path : paths)

@@ -1,9 +1,11 @@
 #include "PageStyle.h"
 
 #include <QFont>
+#include <QIcon>
 #include <QLabel>
 #include <QLayout>
 #include <QPalette>
+#include <QPushButton>
 
 namespace ots::gui {
 
@@ -51,6 +53,14 @@ QLabel* errorLabel(QWidget* parent) {
 void showError(QLabel* label, const QString& text) {
     label->setText(text);
     label->setVisible(!text.isEmpty());
+}
+
+QPushButton* makeButton(const QString& text, QWidget* parent, const QString& icon) {
+    auto* button = new QPushButton(text, parent);
+    button->setAutoDefault(true); // Enter presses a focused button, as Space does
+    if (!icon.isEmpty())
+        button->setIcon(QIcon(icon));
+    return button;
 }
 
 } // namespace ots::gui

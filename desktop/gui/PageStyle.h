@@ -1,11 +1,12 @@
 #pragma once
 
 // Small helpers that give every page the same look: a page heading, a section heading, a muted hint
-// line, and the margins and spacing of a page.
+// line, the margins and spacing of a page, and its buttons.
 
 #include <QString>
 
 class QLabel;
+class QPushButton;
 class QLayout;
 class QWidget;
 
@@ -23,5 +24,8 @@ void applyPageMargins(QLayout* layout);
 [[nodiscard]] QLabel* errorLabel(QWidget* parent);
 /// Shows text in a label made by errorLabel() (hides it when text is empty).
 void showError(QLabel* label, const QString& text);
+/// A push button that Enter presses while it has the focus (as Space does), with an optional icon
+/// (a resource path such as ":/icons/folder.svg").
+[[nodiscard]] QPushButton* makeButton(const QString& text, QWidget* parent, const QString& icon = {});
 
 } // namespace ots::gui

@@ -34,14 +34,6 @@ using client::ReceiveJob;
 
 namespace {
 
-QPushButton* makeButton(const QString& text, QWidget* parent, const QString& icon = {}) {
-    auto* button = new QPushButton(text, parent);
-    button->setAutoDefault(true); // Enter presses a focused button, as Space does
-    if (!icon.isEmpty())
-        button->setIcon(QIcon(icon));
-    return button;
-}
-
 QString defaultDownloadFolder() {
     QString folder = QStandardPaths::writableLocation(QStandardPaths::DownloadLocation);
     if (folder.isEmpty())

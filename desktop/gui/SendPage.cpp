@@ -45,14 +45,6 @@ namespace {
 /// The SecretStore key of the relay's upload token (the same as the `ots` command and Settings use).
 const QString kUploadTokenKey = QStringLiteral("upload-token");
 
-QPushButton* makeButton(const QString& text, QWidget* parent, const QString& icon = {}) {
-    auto* button = new QPushButton(text, parent);
-    button->setAutoDefault(true); // Enter presses a focused button, as Space does
-    if (!icon.isEmpty())
-        button->setIcon(QIcon(icon));
-    return button;
-}
-
 /// Deleting a share that is already gone is what the person wanted.
 bool alreadyGone(const ClientError& error) {
     return error.kind == ErrorKind::NotFound || error.kind == ErrorKind::Deleted ||

@@ -34,11 +34,6 @@ struct BadRequest {
     std::string message;
 };
 
-bool isShareId(std::string_view text) noexcept {
-    ShareId id{};
-    return text.size() == format::kShareIdChars && base64url::decodeInto(text, id);
-}
-
 bool needsShareId(Endpoint endpoint) noexcept {
     switch (endpoint) {
     case Endpoint::CreateShare:
@@ -321,7 +316,7 @@ Route Api::route(const RequestHeader& header) const {
         return match(http::verb::get, RouteKind::Static, endpoint) ? route : notAllowed();
     }
     if (path.starts_with("/s/")) {
-        if (!isShareId(path.substr(3)))
+        if (!isShareIdText(path.substr(3)))
             return route; // not found: a landing page only exists for well-formed links
         return match(http::verb::get, RouteKind::Static, Endpoint::LandingPage) ? route : notAllowed();
     }
@@ -372,7 +367,7 @@ Route Api::route(const RequestHeader& header) const {
         return notAllowed();
     // A malformed id keeps its endpoint with an empty shareId; every handler answers it with 400
     // bad_share_id before touching Redis or the disk.
-    if (isShareId(id))
+    if (isShareIdText(id))
         route.shareId = std::string(id);
     return route;
 }

@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::string_view trim(std::string_view text) noexcept {
+std::string_view trimOws(std::string_view text) noexcept {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
         text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
@@ -38,7 +38,7 @@ std::array<std::uint8_t, 16> mappedBytes(const asio::ip::address& address) noexc
 } // namespace
 
 bool ClientAddress::parseAddress(std::string_view text, asio::ip::address& out) noexcept {
-    text = trim(text);
+    text = trimOws(text);
     std::string_view host = text;
     if (text.starts_with('[')) {
         const std::size_t close = text.find(']');
@@ -67,7 +67,7 @@ bool ClientAddress::parseAddress(std::string_view text, asio::ip::address& out) 
 Result<ClientAddress> ClientAddress::fromTrustedProxies(const std::vector<std::string>& cidrs) {
     ClientAddress result;
     for (const std::string& entry : cidrs) {
-        const std::string_view text = trim(entry);
+        const std::string_view text = trimOws(entry);
         const std::size_t slash = text.find('/');
         asio::ip::address base;
         boost::system::error_code error;
@@ -134,7 +134,7 @@ std::string ClientAddress::resolve(const asio::ip::address& peer, std::string_vi
     while (!forwardedFor.empty()) {
         const std::size_t comma = forwardedFor.rfind(',');
         const std::string_view entry =
-            trim(comma == std::string_view::npos ? forwardedFor : forwardedFor.substr(comma + 1));
+            trimOws(comma == std::string_view::npos ? forwardedFor : forwardedFor.substr(comma + 1));
         forwardedFor = comma == std::string_view::npos ? std::string_view{} : forwardedFor.substr(0, comma);
         if (entry.empty())
             continue;

@@ -43,7 +43,7 @@ Error invalid(std::string message) {
     return Error{Errc::InvalidArgument, std::move(message)};
 }
 
-std::string_view trim(std::string_view text) noexcept {
+std::string_view trimSpace(std::string_view text) noexcept {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
         text.remove_prefix(1);
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
@@ -54,7 +54,7 @@ std::string_view trim(std::string_view text) noexcept {
 template <typename T>
 Result<T> parseInteger(std::string_view text, T minimum = std::numeric_limits<T>::min(),
                        T maximum = std::numeric_limits<T>::max()) {
-    text = trim(text);
+    text = trimSpace(text);
     std::uint64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc{} || end != text.data() + text.size())
@@ -69,7 +69,7 @@ std::vector<std::string> splitList(std::string_view text) {
     std::vector<std::string> items;
     while (true) {
         const std::size_t comma = text.find(',');
-        const std::string_view item = trim(text.substr(0, comma));
+        const std::string_view item = trimSpace(text.substr(0, comma));
         if (!item.empty())
             items.emplace_back(item);
         if (comma == std::string_view::npos)
@@ -95,7 +95,7 @@ Result<std::vector<std::string>> readTokensFile(const std::string& path) {
     std::vector<std::string> tokens;
     std::string line;
     while (std::getline(file, line)) {
-        const std::string_view token = trim(line);
+        const std::string_view token = trimSpace(line);
         if (!token.empty() && !token.starts_with('#'))
             tokens.emplace_back(token);
     }
@@ -144,7 +144,7 @@ auto integerOption(Field Config::*field) {
 
 auto stringOption(std::string Config::*field) {
     return std::pair{[field](Settings& s, std::string_view v) -> Status {
-                         s.config.*field = std::string(trim(v));
+                         s.config.*field = std::string(trimSpace(v));
                          return {};
                      },
                      [field](const Config& c) { return c.*field; }};
@@ -160,18 +160,18 @@ const std::vector<Option>& options() {
     static const std::vector<Option> table = [] {
         std::vector<Option> o;
         // Network
-        o.push_back(
-            Option{"listen", "ADDRESS:PORT",
-                   "address and port to listen on: 127.0.0.1:8080, [::1]:8080, 0.0.0.0:443 (port 0: any free "
-                   "port, logged at start-up)",
-                   [](Settings& s, std::string_view v) {
-                       return ConfigLoader::parseListen(trim(v), s.config.listenAddress, s.config.listenPort);
-                   },
-                   [](const Config& c) {
-                       const bool v6 = c.listenAddress.find(':') != std::string::npos;
-                       return (v6 ? "[" + c.listenAddress + "]" : c.listenAddress) + ":" +
-                              std::to_string(c.listenPort);
-                   }});
+        o.push_back(Option{
+            "listen", "ADDRESS:PORT",
+            "address and port to listen on: 127.0.0.1:8080, [::1]:8080, 0.0.0.0:443 (port 0: any free "
+            "port, logged at start-up)",
+            [](Settings& s, std::string_view v) {
+                return ConfigLoader::parseListen(trimSpace(v), s.config.listenAddress, s.config.listenPort);
+            },
+            [](const Config& c) {
+                const bool v6 = c.listenAddress.find(':') != std::string::npos;
+                return (v6 ? "[" + c.listenAddress + "]" : c.listenAddress) + ":" +
+                       std::to_string(c.listenPort);
+            }});
         o.push_back(makeOption("io-threads", "N", "I/O threads, one event loop each (0: one per core)",
                                integerOption(&Config::ioThreads)));
         o.push_back(makeOption("tls-certificate", "FILE",
@@ -201,7 +201,7 @@ const std::vector<Option>& options() {
         // Storage
         o.push_back(Option{"data-dir", "DIR", "folder for blobs and partial uploads (created if missing)",
                            [](Settings& s, std::string_view v) -> Status {
-                               s.config.dataDirectory = std::filesystem::path(std::string(trim(v)));
+                               s.config.dataDirectory = std::filesystem::path(std::string(trimSpace(v)));
                                return {};
                            },
                            [](const Config& c) { return c.dataDirectory.string(); }});
@@ -265,14 +265,14 @@ const std::vector<Option>& options() {
         o.push_back(Option{"upload-tokens-file", "FILE",
                            "file with one upload token per line (# comments), added to upload-tokens",
                            [](Settings& s, std::string_view v) -> Status {
-                               s.uploadTokensFile = std::string(trim(v));
+                               s.uploadTokensFile = std::string(trimSpace(v));
                                return {};
                            },
                            [](const Config&) { return std::string(); }});
         // Operations
         o.push_back(Option{"log-level", "LEVEL", "debug, info, warn or error",
                            [](Settings& s, std::string_view v) -> Status {
-                               const std::string_view level = trim(v);
+                               const std::string_view level = trimSpace(v);
                                if (!Log::parseLevel(level))
                                    return invalid("\"" + std::string(level) +
                                                   "\" is not a log level (debug, info, warn, error)");
@@ -311,13 +311,14 @@ Status applyFile(Settings& settings, const std::string& path) {
     while (std::getline(file, line)) {
         ++number;
         const std::string origin = path + ":" + std::to_string(number);
-        std::string_view text = trim(line);
+        std::string_view text = trimSpace(line);
         if (text.empty() || text.starts_with('#'))
             continue;
         const std::size_t equals = text.find('=');
         if (equals == std::string_view::npos)
             return invalid(origin + ": expected \"name = value\"");
-        OTS_TRY(apply(settings, trim(text.substr(0, equals)), trim(text.substr(equals + 1)), origin));
+        OTS_TRY(
+            apply(settings, trimSpace(text.substr(0, equals)), trimSpace(text.substr(equals + 1)), origin));
     }
     return {};
 }
@@ -516,7 +517,7 @@ std::string ConfigLoader::describe(const Config& config) {
 }
 
 Result<std::uint64_t> ConfigLoader::parseSize(std::string_view text) {
-    text = trim(text);
+    text = trimSpace(text);
     const std::string original(text);
     bool binarySuffix = false; // "KiB": then a unit letter must precede
     if (text.ends_with("iB") || text.ends_with("ib")) {
@@ -558,7 +559,7 @@ Result<std::uint64_t> ConfigLoader::parseSize(std::string_view text) {
 }
 
 Result<std::chrono::milliseconds> ConfigLoader::parseDuration(std::string_view text) {
-    text = trim(text);
+    text = trimSpace(text);
     const std::string original(text);
     std::uint64_t unitMs = 1000;
     if (text.ends_with("ms")) {

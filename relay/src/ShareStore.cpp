@@ -2,6 +2,8 @@
 
 #include "BlobStore.h"
 #include "Scripts.h"
+#include "ots/Base64Url.h"
+#include "ots/KeySchedule.h"
 
 #include <sodium.h>
 
@@ -13,6 +15,11 @@
 #include <utility>
 
 namespace ots::relay {
+
+bool isShareIdText(std::string_view text) noexcept {
+    ShareId id{};
+    return text.size() == format::kShareIdChars && base64url::decodeInto(text, id);
+}
 
 namespace keys {
 std::string share(std::string_view id) {

@@ -36,6 +36,9 @@ inline constexpr std::string_view kTicketExpiry =
 [[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientAddress);
 } // namespace keys
 
+/// Whether `text` is a share id as links, paths and key names spell it: canonical base64url of 16 bytes.
+[[nodiscard]] bool isShareIdText(std::string_view text) noexcept;
+
 class BlobStore;
 /// Neither the blob nor the partial file of the share exists (any kind of file counts as existing).
 [[nodiscard]] bool filesGone(const BlobStore& blobs, std::string_view id);

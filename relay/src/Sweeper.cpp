@@ -23,11 +23,6 @@ constexpr int kBatchesPerPass = 8;
 constexpr int kScanCallsPerPass = 16;
 constexpr std::string_view kScanCount = "1000";
 
-bool isShareId(std::string_view text) noexcept {
-    ShareId id{};
-    return text.size() == format::kShareIdChars && base64url::decodeInto(text, id);
-}
-
 std::int64_t redisNowMs(RedisConnection& redis) {
     const ReplyPtr reply = redis.command({"TIME"});
     const ReplyView view(reply.get());
@@ -92,7 +87,7 @@ void Sweeper::sweepExpiries(RedisConnection& redis, std::int64_t nowMs) {
     for (int batch = 0; batch < kBatchesPerPass; ++batch) {
         const std::vector<std::string> ids = dueMembers(redis, keys::kExpiry, nowMs);
         for (const std::string& id : ids) {
-            if (!isShareId(id)) {
+            if (!isShareIdText(id)) {
                 removeMember(redis, keys::kExpiry, id);
                 continue;
             }
@@ -114,7 +109,7 @@ void Sweeper::sweepTickets(RedisConnection& redis, std::int64_t nowMs) {
         for (const std::string& member : members) {
             const auto colon = member.find(':');
             const std::string id = member.substr(0, colon);
-            if (colon == std::string::npos || !isShareId(id)) {
+            if (colon == std::string::npos || !isShareIdText(id)) {
                 removeMember(redis, keys::kTicketExpiry, member);
                 continue;
             }
@@ -198,7 +193,7 @@ void Sweeper::startupScan(RedisConnection& redis) {
     std::lock_guard lock(m_mutex);
     try {
         for (const std::string& id : m_blobs.partialIds()) {
-            if (!isShareId(id))
+            if (!isShareIdText(id))
                 continue; // not ours: leave files we did not name alone
             const ReplyPtr exists = redis.command({"EXISTS", keys::share(id)});
             if (ReplyView(exists.get()).integer() == 0) {
@@ -235,7 +230,7 @@ void Sweeper::reclaimPreviousLeases(RedisConnection& redis) {
             if (key.size() <= head.size() + tail.size())
                 continue;
             const std::string id(key.substr(head.size(), key.size() - head.size() - tail.size()));
-            if (isShareId(id))
+            if (isShareIdText(id))
                 (void)store.reclaimLease(id, previous, current);
         }
     } while (cursor != "0");

@@ -25,7 +25,7 @@ constexpr qint64 kPieceBytes = qint64{1024} * 1024;
 constexpr qint64 kMaxQueuedBytes = qint64{4} * 1024 * 1024;
 constexpr int kTickMs = 50; ///< how often cancellation and the idle timeout are looked at
 /// Chunked framing adds a few bytes per chunk; the raw answer is bounded a little above its parts.
-constexpr qsizetype kMaxAnswerBytes = 3 * BlobUpload::kMaxAnswerPart;
+constexpr qsizetype kMaxUploadAnswerBytes = 3 * BlobUpload::kMaxAnswerPart;
 constexpr qsizetype kMaxChunkSizeLine = 1024;
 
 bool isTokenChar(char c) {
@@ -210,7 +210,7 @@ void BlobUpload::startConnection() {
         QObject::connect(m_socket.get(), &QTcpSocket::connected, &m_loop, [this] { onConnected(); });
     }
     // Qt stops reading from the connection beyond this; an answer that fills it is too large anyway.
-    m_socket->setReadBufferSize(kMaxAnswerBytes + 1);
+    m_socket->setReadBufferSize(kMaxUploadAnswerBytes + 1);
     QObject::connect(m_socket.get(), &QTcpSocket::bytesWritten, &m_loop,
                      [this](qint64 bytes) { onBytesWritten(bytes); });
     QObject::connect(m_socket.get(), &QTcpSocket::readyRead, &m_loop, [this] { onReadable(); });
@@ -372,7 +372,7 @@ void BlobUpload::settle(Parse parsed, bool closed) {
 }
 
 BlobUpload::Parse BlobUpload::parseAnswer(QByteArrayView answer, bool closed, Result& result) {
-    if (answer.size() > kMaxAnswerBytes)
+    if (answer.size() > kMaxUploadAnswerBytes)
         return Parse::TooLarge;
     const QByteArrayView all(answer);
     qsizetype position = 0;

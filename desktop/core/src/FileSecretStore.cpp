@@ -12,8 +12,6 @@
 namespace ots::client {
 namespace {
 
-constexpr int kLockWaitMs = 5000;
-
 ClientError lockError(const QString& path) {
     return ClientError::make(
         ErrorKind::LocalIo, QStringLiteral("secrets.locked"),
@@ -62,7 +60,7 @@ ClientError FileSecretStore::store(const QString& key, const QString& secret) {
     if (ClientError error = checkPrivateFolder(m_folder))
         return error;
     QLockFile lock(filePath() + QStringLiteral(".lock"));
-    if (!lock.tryLock(kLockWaitMs))
+    if (!lock.tryLock(privatefiles::kLockWaitMs))
         return lockError(filePath());
     auto object = readObject();
     if (!object.ok())
@@ -76,7 +74,7 @@ Outcome<QString> FileSecretStore::load(const QString& key) {
     if (ClientError error = checkPrivateFolder(m_folder))
         return error;
     QLockFile lock(filePath() + QStringLiteral(".lock"));
-    if (!lock.tryLock(kLockWaitMs))
+    if (!lock.tryLock(privatefiles::kLockWaitMs))
         return lockError(filePath());
     const auto object = readObject();
     if (!object.ok())
@@ -93,7 +91,7 @@ ClientError FileSecretStore::remove(const QString& key) {
     if (ClientError error = checkPrivateFolder(m_folder))
         return error;
     QLockFile lock(filePath() + QStringLiteral(".lock"));
-    if (!lock.tryLock(kLockWaitMs))
+    if (!lock.tryLock(privatefiles::kLockWaitMs))
         return lockError(filePath());
     auto object = readObject();
     if (!object.ok())

@@ -11,6 +11,10 @@
 
 namespace ots::client::privatefiles {
 
+/// How long a reader or writer of these files waits for another process's lock (QLockFile) before
+/// reporting the folder busy.
+inline constexpr int kLockWaitMs = 5000;
+
 /// Creates folder (0700; missing parents with the usual permissions) or checks the existing one:
 /// a folder that other users can write to is refused, since they could replace what is in it.
 [[nodiscard]] ClientError ensureFolder(const QString& folder);

@@ -2,6 +2,7 @@
 
 #include "Backoff.h"
 #include "JobMailbox.h"
+#include "JobSupport.h"
 #include "MetadataCodec.h"
 #include "TextCollector.h"
 #include "TransferMeter.h"
@@ -27,16 +28,15 @@ namespace ots::client {
 
 namespace {
 
+using jobs::usage;
+using jobs::wipe;
+
 // A text share larger than this is saved as a file even when the caller asked for it in memory.
 constexpr std::uint64_t kMaxTextInMemory = std::uint64_t{16} << 20;
 
-ClientError cancelledError() {
+ClientError receiveCancelled() {
     return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
                              QStringLiteral("Receiving was cancelled."));
-}
-
-ClientError usage(const QString& message) {
-    return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"), message);
 }
 
 ClientError tampered(const QString& code, const QString& message) {
@@ -45,12 +45,6 @@ ClientError tampered(const QString& code, const QString& message) {
 
 QByteArray bytesOf(const std::uint8_t* data, std::size_t size) {
     return {reinterpret_cast<const char*>(data), static_cast<qsizetype>(size)};
-}
-
-void wipe(QByteArray& bytes) {
-    if (!bytes.isEmpty())
-        std::memset(bytes.data(), 0, static_cast<std::size_t>(bytes.size()));
-    bytes.clear();
 }
 
 } // namespace
@@ -111,7 +105,7 @@ private:
             if (job->m_cancel->cancelled() && kind != Report::StepEndAlways) {
                 if (kind == Report::StepEnd) {
                     job->m_busy = false;
-                    job->m_error = cancelledError();
+                    job->m_error = receiveCancelled();
                     job->setState(State::Cancelled);
                     Q_EMIT job->cancelled();
                 }
@@ -131,7 +125,7 @@ private:
     void postCancelled() {
         post(Report::StepEnd, [](ReceiveJob& job) {
             job.m_busy = false;
-            job.m_error = cancelledError();
+            job.m_error = receiveCancelled();
             job.setState(State::Cancelled);
             Q_EMIT job.cancelled();
         });
@@ -229,7 +223,7 @@ void ReceiveJob::Worker::unlockStep(const QString& password) {
     if (error.ok())
         error = unlock(clientFor(client), password);
     if (error.ok() && m_cancel->cancelled())
-        error = cancelledError();
+        error = receiveCancelled();
     if (error) {
         reportError(error);
         return;
@@ -352,7 +346,7 @@ ClientError ReceiveJob::Worker::unlock(RelayClient& client, const QString& passw
     if (ClientError failed = deriveKeys(password))
         return failed;
     if (m_cancel->cancelled())
-        return cancelledError();
+        return receiveCancelled();
     auto envelope = withProof<QByteArray>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
         return client.metadata(m_id, nonce, signature);
     });
@@ -407,7 +401,7 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
     } guard{extractor.get()};
 
     if (m_cancel->cancelled())
-        return cancelledError();
+        return receiveCancelled();
     auto reservation =
         withProof<Reservation>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
             return client.reserve(m_id, nonce, signature);
@@ -449,14 +443,14 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
         if (sinkError)
             return sinkError;
         if (m_cancel->cancelled())
-            return cancelledError();
+            return receiveCancelled();
         // A complete answer that still leaves bytes missing, or a relay that has nothing from here on,
         // means its copy is shorter than the share: decryption below reports the truncation.
         if (delivered.ok() || delivered.error().code == QLatin1String("range_not_satisfiable"))
             break;
         ClientError failure = delivered.error();
         if (failure.kind == ErrorKind::Cancelled)
-            return cancelledError();
+            return receiveCancelled();
         if (!Backoff::isTransient(failure))
             return failure;
         if (received > before)
@@ -467,7 +461,7 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
         post(Report::Info, [attempt = failures, failure, ms = static_cast<int>(wait.count())](
                                ReceiveJob& job) { Q_EMIT job.retrying(attempt, failure, ms); });
         if (!Backoff::sleep(wait, *m_cancel))
-            return cancelledError();
+            return receiveCancelled();
     }
 
     if (collector) {
@@ -552,7 +546,7 @@ void ReceiveJob::cancel() {
     m_cancel->cancel();
     if (m_busy)
         return; // the running step reports cancelled()
-    m_error = cancelledError();
+    m_error = receiveCancelled();
     setState(State::Cancelled);
     Q_EMIT cancelled();
 }

@@ -22,6 +22,15 @@
 
 namespace ots::client {
 
+// Named, not anonymous: RelayClient::Private (a named class) holds them as fields.
+enum class Retry {
+    Always,        ///< GET, HEAD, DELETE and idempotent POSTs: any transient failure is retried
+    UnlessApplied, ///< other POSTs: only when the relay cannot have applied the request
+    Never,         ///< appendBlob and download: the job resumes by offset instead
+};
+
+enum class Credential { None, Owner, Ticket, UploadToken };
+
 namespace {
 
 #ifdef OTS_VERSION
@@ -51,14 +60,6 @@ using replies::kTokenBytes;
 using replies::parseDecimal;
 
 const QString kZeroShareId = QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA");
-
-enum class Retry {
-    Always,        ///< GET, HEAD, DELETE and idempotent POSTs: any transient failure is retried
-    UnlessApplied, ///< other POSTs: only when the relay cannot have applied the request
-    Never,         ///< appendBlob and download: the job resumes by offset instead
-};
-
-enum class Credential { None, Owner, Ticket, UploadToken };
 
 bool isTransportError(QNetworkReply::NetworkError error) {
     const int code = static_cast<int>(error);

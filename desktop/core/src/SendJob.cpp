@@ -4,6 +4,7 @@
 #include "BytePipe.h"
 #include "CiphertextProducer.h"
 #include "JobMailbox.h"
+#include "JobSupport.h"
 #include "MetadataCodec.h"
 #include "PipeDevice.h"
 #include "TransferMeter.h"
@@ -35,6 +36,9 @@ namespace ots::client {
 
 namespace {
 
+using jobs::usage;
+using jobs::wipe;
+
 // Enough to keep the socket busy while the encryptor catches up, small enough to be "flat".
 constexpr std::size_t kPipeBytes = std::size_t{4} << 20;
 // A PATCH smaller than this would spend more on the request and the relay's fsync than on the data.
@@ -43,11 +47,7 @@ constexpr std::uint64_t kMinSegmentBytes = std::uint64_t{64} << 10;
 const RetryPolicy kCleanupRetry{2, std::chrono::milliseconds(200), std::chrono::milliseconds(1000),
                                 std::chrono::milliseconds(5000)};
 
-ClientError usage(const QString& message) {
-    return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"), message);
-}
-
-ClientError cancelledError() {
+ClientError sendCancelled() {
     return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
                              QStringLiteral("The share was cancelled."));
 }
@@ -62,12 +62,6 @@ bool isUploadConflict(const ClientError& error) {
 std::filesystem::path toPath(const QString& input) {
     const QString absolute = QDir::cleanPath(QFileInfo(input).absoluteFilePath());
     return {absolute.toStdU16String()};
-}
-
-void wipe(QByteArray& bytes) {
-    if (!bytes.isEmpty())
-        std::memset(bytes.data(), 0, static_cast<std::size_t>(bytes.size()));
-    bytes.clear();
 }
 
 } // namespace
@@ -158,7 +152,7 @@ void SendJob::Worker::run() {
     deleteHalfMadeShare();
     if (m_cancel->cancelled() || error.kind == ErrorKind::Cancelled) {
         post([](SendJob& job) {
-            job.m_error = cancelledError();
+            job.m_error = sendCancelled();
             job.setState(State::Cancelled);
             Q_EMIT job.cancelled();
         });
@@ -249,12 +243,12 @@ ClientError SendJob::Worker::execute() {
         packer.emplace(std::move(listed).value());
     }
     if (m_cancel->cancelled())
-        return cancelledError();
+        return sendCancelled();
 
     if (ClientError failed = deriveKeys())
         return failed;
     if (m_cancel->cancelled())
-        return cancelledError();
+        return sendCancelled();
 
     const ShareMetadata description = MetadataCodec::describe(packer->entries(), isText, m_options.note);
     const QByteArray metadataJson = MetadataCodec::encode(description);
@@ -299,7 +293,7 @@ ClientError SendJob::Worker::execute() {
     if (ClientError failed = upload(client, *packer, *pristine, total, created.value().uploadOffset))
         return failed;
     if (m_cancel->cancelled())
-        return cancelledError();
+        return sendCancelled();
     postState(State::Finishing);
     if (ClientError failed = complete(client))
         return failed;
@@ -356,7 +350,7 @@ ClientError SendJob::Worker::upload(RelayClient& client, const ContainerPacker& 
         if (!producer.status().ok())
             return ClientError::fromOts(producer.status().error());
         if (m_cancel->cancelled() || failure.kind == ErrorKind::Cancelled)
-            return cancelledError();
+            return sendCancelled();
         if (!Backoff::isTransient(failure) && !isUploadConflict(failure))
             return failure;
         if (++failures >= std::max(m_options.retry.attempts, 1))
@@ -366,7 +360,7 @@ ClientError SendJob::Worker::upload(RelayClient& client, const ContainerPacker& 
             Q_EMIT job.retrying(attempt, failure, ms);
         });
         if (!Backoff::sleep(wait, *m_cancel))
-            return cancelledError();
+            return sendCancelled();
         auto stored = client.uploadOffset(m_shareId, m_ownerToken);
         if (!stored.ok())
             return stored.error();
@@ -394,7 +388,7 @@ ClientError SendJob::Worker::complete(RelayClient& client) {
             Q_EMIT job.retrying(failure, error, ms);
         });
         if (!Backoff::sleep(wait, *m_cancel))
-            return cancelledError();
+            return sendCancelled();
     }
 }
 
@@ -464,7 +458,7 @@ void SendJob::cancel() {
     switch (m_state) {
     case State::Idle:
         m_cancel->cancel();
-        m_error = cancelledError();
+        m_error = sendCancelled();
         setState(State::Cancelled);
         Q_EMIT cancelled();
         return;

@@ -27,8 +27,6 @@ const QString kExpired = QStringLiteral("expired");
 const QString kDeleted = QStringLiteral("deleted");
 const QString kUnknown = QStringLiteral("unknown");
 
-constexpr int kLockWaitMs = 5000;
-
 std::int64_t now() {
     return QDateTime::currentSecsSinceEpoch();
 }
@@ -240,7 +238,7 @@ ClientError ShareHistory::load() {
     QList<HistoryEntry> entries;
     if (!error) {
         QLockFile lock(filePath() + QStringLiteral(".lock"));
-        if (!lock.tryLock(kLockWaitMs)) {
+        if (!lock.tryLock(privatefiles::kLockWaitMs)) {
             error = ClientError::make(ErrorKind::LocalIo, QStringLiteral("history.locked"),
                                       QStringLiteral("The share history %1 is in use by another OneTimeShare "
                                                      "program; try again in a moment.")
@@ -279,7 +277,7 @@ ClientError ShareHistory::modify(const Change& change) {
     if (ClientError error = checkPrivateFolder(m_folder))
         return error;
     QLockFile lock(filePath() + QStringLiteral(".lock"));
-    if (!lock.tryLock(kLockWaitMs))
+    if (!lock.tryLock(privatefiles::kLockWaitMs))
         return ClientError::make(ErrorKind::LocalIo, QStringLiteral("history.locked"),
                                  QStringLiteral("The share history %1 is in use by another OneTimeShare "
                                                 "program; try again in a moment.")
