@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 #pragma GCC diagnostic pop
 
+#include "BenchArguments.h"
 #include "ScratchDir.h"
 #include "ots/Base64Url.h"
 #include "ots/Crypto.h"
@@ -559,22 +560,17 @@ struct RelayOptions {
 /// own(flag, value), which returns false for a flag it does not know; value() takes the next argument.
 template <class Own>
 void parseArguments(int argc, char** argv, const std::string& program, RelayOptions& relay, Own own) {
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                fail(arg + " needs a value");
-            return argv[++i];
-        };
+    forEachArgument(argc, argv, program, [&](const std::string& arg, const auto& value) {
         if (arg == "--relay")
             relay.relay = value();
         else if (arg == "--dir")
             relay.dir = value();
         else if (arg == "--relay-arg")
             relay.relayArgs.push_back(value());
-        else if (!own(arg, value))
-            fail("unknown argument " + arg + " (see the comment at the top of " + program + ".cpp)");
-    }
+        else
+            return own(arg, value);
+        return true;
+    });
 }
 
 /// main() of a benchmark: SIGPIPE off (a relay may close a socket mid-write), libsodium's self-tests,

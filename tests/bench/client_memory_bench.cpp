@@ -17,6 +17,7 @@
 // made (no room, set-up failure, a failed transfer, different bytes). The temporary folder is removed
 // whatever ends the run (Ctrl-C included).
 
+#include "BenchArguments.h"
 #include "JobRuns.h"
 #include "LocalRelay.h"
 #include "ScratchDir.h"
@@ -395,22 +396,18 @@ private:
 
 Options parseOptions(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                fail(arg + " needs a value");
-            return argv[++i];
-        };
-        if (arg == "--gib")
-            options.gib = std::stoull(value());
-        else if (arg == "--dir")
-            options.dir = value();
-        else if (arg == "--relay")
-            options.relay = value();
-        else
-            fail("unknown argument " + arg + " (see the comment at the top of client_memory_bench.cpp)");
-    }
+    ots::bench::forEachArgument(argc, argv, "client_memory_bench",
+                                [&](const std::string& arg, const auto& value) {
+                                    if (arg == "--gib")
+                                        options.gib = std::stoull(value());
+                                    else if (arg == "--dir")
+                                        options.dir = value();
+                                    else if (arg == "--relay")
+                                        options.relay = value();
+                                    else
+                                        return false;
+                                    return true;
+                                });
     if (options.gib < 1 || options.gib > 1024)
         fail("--gib must be 1…1024");
     return options;

@@ -28,6 +28,7 @@
 // (b), and their ratio. Target: every ratio ≥ 0.60; the exit status is 1 if any is missed, 2 if the
 // run could not be made (set-up failure, a failed transfer, different bytes).
 
+#include "BenchArguments.h"
 #include "JobRuns.h"
 #include "LocalRelay.h"
 #include "ScratchDir.h"
@@ -405,13 +406,7 @@ private:
 
 Options parseOptions(int argc, char** argv) {
     Options options;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                fail(arg + " needs a value");
-            return argv[++i];
-        };
+    ots::bench::forEachArgument(argc, argv, "transfer_bench", [&](const std::string& arg, const auto& value) {
         if (arg == "--mib")
             options.mib = std::stoull(value());
         else if (arg == "--dir")
@@ -421,8 +416,9 @@ Options parseOptions(int argc, char** argv) {
         else if (arg == "--rounds")
             options.rounds = std::stoi(value());
         else
-            fail("unknown argument " + arg + " (see the comment at the top of transfer_bench.cpp)");
-    }
+            return false;
+        return true;
+    });
     if (options.mib < 1 || options.rounds < 1)
         fail("--mib and --rounds must be at least 1");
     return options;

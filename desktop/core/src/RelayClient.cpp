@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 namespace ots::client {
@@ -622,6 +623,20 @@ struct RelayClient::Private {
         return std::move(answer.body);
     }
 
+    /// expect(), then a RelayReplies parser over the body: its value, or "not a relay" when the body
+    /// does not parse.
+    template <typename Parse>
+    auto parsed(const Exchange& exchange, int expectedStatus, Parse parse)
+        -> Outcome<typename std::invoke_result_t<Parse, const QByteArray&>::value_type> {
+        auto body = expect(exchange, expectedStatus);
+        if (!body.ok())
+            return body.error();
+        auto value = parse(body.value());
+        if (!value)
+            return notARelay(expectedStatus);
+        return std::move(*value);
+    }
+
     /// A status that is not the call's success: the relay's error, or "not a relay" for a success
     /// status the API does not use here.
     [[nodiscard]] ClientError unexpected(const Answer& answer, Credential credential) const {
@@ -666,11 +681,20 @@ struct RelayClient::Private {
             QStringLiteral("The %1 is not 43 characters of base64url.").arg(QLatin1String(what)));
     }
 
-    [[nodiscard]] static QByteArray proofBody(const QByteArray& nonce, const QByteArray& signature) {
+    /// A POST that proves the link (SPEC.md §3.4): the challenge's nonce and its signature as the body.
+    [[nodiscard]] static Outcome<Exchange> proofCall(const QString& id, const QString& suffix,
+                                                     const QByteArray& nonce, const QByteArray& signature) {
+        if (auto error = checkShare(id))
+            return error;
+        if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
+            return badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
+        Exchange exchange = shareCall("POST", id, suffix);
         const QJsonObject body{
             {QStringLiteral("nonce"), QString::fromLatin1(base64UrlEncode(nonce))},
             {QStringLiteral("signature"), QString::fromLatin1(base64UrlEncode(signature))}};
-        return QJsonDocument(body).toJson(QJsonDocument::Compact);
+        exchange.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        exchange.retry = Retry::UnlessApplied;
+        return exchange;
     }
 };
 
@@ -781,13 +805,8 @@ Outcome<CreatedShare> RelayClient::createShare(const CreateRequest& request) {
         exchange.bearer = request.uploadToken.toUtf8();
         exchange.credential = Credential::UploadToken;
     }
-    auto answer = d->expect(exchange, 201);
-    if (!answer.ok())
-        return answer.error();
-    auto created = replies::parseCreated(answer.value(), request.size);
-    if (!created)
-        return d->notARelay(201);
-    return std::move(*created);
+    return d->parsed(exchange, 201,
+                     [&](const QByteArray& answer) { return replies::parseCreated(answer, request.size); });
 }
 
 Outcome<std::uint64_t> RelayClient::uploadOffset(const QString& id, const QString& ownerToken) {
@@ -882,16 +901,8 @@ ClientError RelayClient::completeUpload(const QString& id, const QString& ownerT
 Outcome<ShareInfo> RelayClient::info(const QString& id) {
     if (auto error = Private::checkShare(id))
         return error;
-    auto outcome = d->execute(Private::shareCall("GET", id, QString()));
-    if (!outcome.ok())
-        return outcome.error();
-    const auto& answer = outcome.value();
-    if (answer.status != 200)
-        return d->unexpected(answer, Credential::None);
-    auto info = replies::parseShareInfo(answer.body, id, false);
-    if (!info)
-        return d->notARelay(200);
-    return std::move(*info);
+    return d->parsed(Private::shareCall("GET", id, QString()), 200,
+                     [&](const QByteArray& body) { return replies::parseShareInfo(body, id, false); });
 }
 
 Outcome<Challenge> RelayClient::challenge(const QString& id) {
@@ -899,49 +910,23 @@ Outcome<Challenge> RelayClient::challenge(const QString& id) {
         return error;
     auto exchange = Private::shareCall("POST", id, QStringLiteral("/challenge"));
     exchange.retry = Retry::UnlessApplied;
-    auto body = d->expect(exchange, 200);
-    if (!body.ok())
-        return body.error();
-    auto challenge = replies::parseChallenge(body.value());
-    if (!challenge)
-        return d->notARelay(200);
-    return std::move(*challenge);
+    return d->parsed(exchange, 200, replies::parseChallenge);
 }
 
 Outcome<QByteArray> RelayClient::metadata(const QString& id, const QByteArray& nonce,
                                           const QByteArray& signature) {
-    if (auto error = Private::checkShare(id))
-        return error;
-    if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
-        return Private::badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
-    auto exchange = Private::shareCall("POST", id, QStringLiteral("/metadata"));
-    exchange.body = Private::proofBody(nonce, signature);
-    exchange.retry = Retry::UnlessApplied;
-    auto body = d->expect(exchange, 200);
-    if (!body.ok())
-        return body.error();
-    auto envelope = replies::parseMetadata(body.value());
-    if (!envelope)
-        return d->notARelay(200);
-    return std::move(*envelope);
+    auto exchange = Private::proofCall(id, QStringLiteral("/metadata"), nonce, signature);
+    if (!exchange.ok())
+        return exchange.error();
+    return d->parsed(exchange.value(), 200, replies::parseMetadata);
 }
 
 Outcome<Reservation> RelayClient::reserve(const QString& id, const QByteArray& nonce,
                                           const QByteArray& signature) {
-    if (auto error = Private::checkShare(id))
-        return error;
-    if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
-        return Private::badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
-    auto exchange = Private::shareCall("POST", id, QStringLiteral("/reservations"));
-    exchange.body = Private::proofBody(nonce, signature);
-    exchange.retry = Retry::UnlessApplied;
-    auto body = d->expect(exchange, 201);
-    if (!body.ok())
-        return body.error();
-    auto reservation = replies::parseReservation(body.value());
-    if (!reservation)
-        return d->notARelay(201);
-    return std::move(*reservation);
+    auto exchange = Private::proofCall(id, QStringLiteral("/reservations"), nonce, signature);
+    if (!exchange.ok())
+        return exchange.error();
+    return d->parsed(exchange.value(), 201, replies::parseReservation);
 }
 
 Outcome<std::uint64_t> RelayClient::download(const QString& id, const QString& ticket, std::uint64_t offset,
@@ -1073,13 +1058,7 @@ Outcome<int> RelayClient::finish(const QString& id, const QString& ticket) {
     exchange.bearer = ticket.toLatin1();
     exchange.credential = Credential::Ticket;
     exchange.retry = Retry::UnlessApplied;
-    auto body = d->expect(exchange, 200);
-    if (!body.ok())
-        return body.error();
-    const auto downloadsLeft = replies::parseFinish(body.value());
-    if (!downloadsLeft)
-        return d->notARelay(200);
-    return *downloadsLeft;
+    return d->parsed(exchange, 200, replies::parseFinish);
 }
 
 Outcome<ShareInfo> RelayClient::ownerStatus(const QString& id, const QString& ownerToken) {
@@ -1087,16 +1066,8 @@ Outcome<ShareInfo> RelayClient::ownerStatus(const QString& id, const QString& ow
         return error;
     if (auto error = Private::checkToken(ownerToken, "owner token"))
         return error;
-    auto outcome = d->execute(Private::ownerCall("GET", id, QStringLiteral("/owner"), ownerToken));
-    if (!outcome.ok())
-        return outcome.error();
-    const auto& answer = outcome.value();
-    if (answer.status != 200)
-        return d->unexpected(answer, Credential::Owner);
-    auto info = replies::parseShareInfo(answer.body, id, true);
-    if (!info)
-        return d->notARelay(200);
-    return std::move(*info);
+    return d->parsed(Private::ownerCall("GET", id, QStringLiteral("/owner"), ownerToken), 200,
+                     [&](const QByteArray& body) { return replies::parseShareInfo(body, id, true); });
 }
 
 ClientError RelayClient::deleteShare(const QString& id, const QString& ownerToken) {
@@ -1124,16 +1095,8 @@ Outcome<ShareInfo> RelayClient::unlock(const QString& id, const QString& ownerTo
         return error;
     auto exchange = Private::ownerCall("POST", id, QStringLiteral("/unlock"), ownerToken);
     exchange.retry = Retry::Always; // unlock sets the attempts to zero: repeating it changes nothing
-    auto outcome = d->execute(exchange);
-    if (!outcome.ok())
-        return outcome.error();
-    const auto& answer = outcome.value();
-    if (answer.status != 200)
-        return d->unexpected(answer, Credential::Owner);
-    auto info = replies::parseShareInfo(answer.body, id, true);
-    if (!info)
-        return d->notARelay(200);
-    return std::move(*info);
+    return d->parsed(exchange, 200,
+                     [&](const QByteArray& body) { return replies::parseShareInfo(body, id, true); });
 }
 
 } // namespace ots::client

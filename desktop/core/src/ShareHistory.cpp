@@ -428,7 +428,8 @@ ClientError ShareHistory::add(const SendResult& sent) {
     return {};
 }
 
-ClientError ShareHistory::refresh(const HistoryEntry& entry, const RetryPolicy& retry) {
+ClientError ShareHistory::callAsOwner(const HistoryEntry& entry, const RetryPolicy& retry,
+                                      const OwnerCall& call) {
     auto base = current(entry);
     if (!base.ok())
         return base.error();
@@ -440,16 +441,7 @@ ClientError ShareHistory::refresh(const HistoryEntry& entry, const RetryPolicy& 
     if (ClientError error = client.validate())
         return error;
 
-    ClientError result;
-    const auto status = client.ownerStatus(record.id, token.value());
-    if (status.ok()) {
-        applyStatus(record, status.value());
-    } else if (!applyGone(record, status.error())) {
-        result = status.error();
-        record.lastError = result.message;
-        if (result.kind == ErrorKind::NotFound)
-            record.state = kUnknown;
-    }
+    ClientError result = call(client, token.value(), record);
     record.refreshedAt = now();
     const auto before = update(record);
     if (!before.ok())
@@ -458,6 +450,22 @@ ClientError ShareHistory::refresh(const HistoryEntry& entry, const RetryPolicy& 
     if (before.value() == kWaiting && record.state == kDownloaded)
         Q_EMIT shareDownloaded(record);
     return result;
+}
+
+ClientError ShareHistory::refresh(const HistoryEntry& entry, const RetryPolicy& retry) {
+    return callAsOwner(entry, retry, [](RelayClient& client, const QString& token, HistoryEntry& record) {
+        ClientError result;
+        const auto status = client.ownerStatus(record.id, token);
+        if (status.ok()) {
+            applyStatus(record, status.value());
+        } else if (!applyGone(record, status.error())) {
+            result = status.error();
+            record.lastError = result.message;
+            if (result.kind == ErrorKind::NotFound)
+                record.state = kUnknown;
+        }
+        return result;
+    });
 }
 
 ClientError ShareHistory::refreshAll(const RetryPolicy& retry) {
@@ -474,71 +482,43 @@ ClientError ShareHistory::refreshAll(const RetryPolicy& retry) {
 }
 
 ClientError ShareHistory::revoke(const HistoryEntry& entry, const RetryPolicy& retry) {
-    auto base = current(entry);
-    if (!base.ok())
-        return base.error();
-    HistoryEntry record = std::move(base).value();
-    const auto token = ownerToken(record);
-    if (!token.ok())
-        return token.error();
-    RelayClient client(QUrl(record.relayUrl), retry);
-    if (ClientError error = client.validate())
-        return error;
-
-    ClientError result = client.deleteShare(record.id, token.value());
-    if (!result) {
-        record.state = kDeleted;
-        record.downloadsLeft = 0;
-        record.lastError.clear();
-    } else if (result.kind == ErrorKind::Deleted ||
-               (result.kind == ErrorKind::NotFound && record.state != kExpired &&
-                record.state != kDownloaded)) {
-        // Already gone: what the sender wanted. (A share the relay has forgotten keeps the reason
-        // it was known to have gone for.)
-        record.state = kDeleted;
-        record.downloadsLeft = 0;
-        record.lastError.clear();
-        result = {};
-    } else if (applyGone(record, result)) {
-        result = {}; // expired or downloaded before the revoke arrived: gone all the same
-    } else {
-        record.lastError = result.message;
-    }
-    record.refreshedAt = now();
-    const auto before = update(record);
-    if (!before.ok())
-        return before.error();
-    Q_EMIT changed();
-    return result;
+    return callAsOwner(entry, retry, [](RelayClient& client, const QString& token, HistoryEntry& record) {
+        ClientError result = client.deleteShare(record.id, token);
+        if (!result) {
+            record.state = kDeleted;
+            record.downloadsLeft = 0;
+            record.lastError.clear();
+        } else if (result.kind == ErrorKind::Deleted ||
+                   (result.kind == ErrorKind::NotFound && record.state != kExpired &&
+                    record.state != kDownloaded)) {
+            // Already gone: what the sender wanted. (A share the relay has forgotten keeps the reason
+            // it was known to have gone for.)
+            record.state = kDeleted;
+            record.downloadsLeft = 0;
+            record.lastError.clear();
+            result = {};
+        } else if (applyGone(record, result)) {
+            result = {}; // expired or downloaded before the revoke arrived: gone all the same
+        } else {
+            record.lastError = result.message;
+        }
+        return result;
+    });
 }
 
 ClientError ShareHistory::unlock(const HistoryEntry& entry, const RetryPolicy& retry) {
-    auto base = current(entry);
-    if (!base.ok())
-        return base.error();
-    HistoryEntry record = std::move(base).value();
-    const auto token = ownerToken(record);
-    if (!token.ok())
-        return token.error();
-    RelayClient client(QUrl(record.relayUrl), retry);
-    if (ClientError error = client.validate())
-        return error;
-
-    ClientError result;
-    const auto status = client.unlock(record.id, token.value());
-    if (status.ok()) {
-        applyStatus(record, status.value());
-    } else {
-        result = status.error(); // a share that is gone cannot be unlocked: that stays an error
-        if (!applyGone(record, result))
-            record.lastError = result.message;
-    }
-    record.refreshedAt = now();
-    const auto before = update(record);
-    if (!before.ok())
-        return before.error();
-    Q_EMIT changed();
-    return result;
+    return callAsOwner(entry, retry, [](RelayClient& client, const QString& token, HistoryEntry& record) {
+        ClientError result;
+        const auto status = client.unlock(record.id, token);
+        if (status.ok()) {
+            applyStatus(record, status.value());
+        } else {
+            result = status.error(); // a share that is gone cannot be unlocked: that stays an error
+            if (!applyGone(record, result))
+                record.lastError = result.message;
+        }
+        return result;
+    });
 }
 
 ClientError ShareHistory::forget(const HistoryEntry& entry) {

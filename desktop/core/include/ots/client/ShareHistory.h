@@ -101,6 +101,15 @@ private:
     /// The current record with entry's key, NotFound when it is not in the history.
     [[nodiscard]] Outcome<HistoryEntry> current(const HistoryEntry& entry) const;
     [[nodiscard]] Outcome<QString> secret(const QString& kind, const HistoryEntry& entry) const;
+    /// What an owner's call did to the record, and the error to report.
+    using OwnerCall =
+        std::function<ClientError(RelayClient& client, const QString& ownerToken, HistoryEntry& record)>;
+    /// An owner's call about one share (refresh, revoke, unlock): the record as stored now, its owner
+    /// token and a client for its relay go to `call`, which changes the record; the record is then
+    /// stored with the time of the answer and changed() sent (shareDownloaded() too when it went from
+    /// waiting to downloaded). An error of the steps around the call comes before the call's own.
+    [[nodiscard]] ClientError callAsOwner(const HistoryEntry& entry, const RetryPolicy& retry,
+                                          const OwnerCall& call);
 
     QString m_folder;
     std::unique_ptr<SecretStore> m_secrets;
