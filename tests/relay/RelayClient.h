@@ -179,6 +179,12 @@ public:
         }
         return true;
     }
+    /// True if the relay has answered (or closed) already, without waiting for it.
+    [[nodiscard]] bool answered() {
+        if (m_socket.bytesAvailable() > 0 || m_socket.waitForReadyRead(0))
+            m_buffer += m_socket.readAll();
+        return !m_buffer.isEmpty() || !isConnected();
+    }
     /// Queues data and pushes what the kernel takes now, without waiting (for tight loops).
     void writeNow(const QByteArray& data) {
         m_socket.write(data);

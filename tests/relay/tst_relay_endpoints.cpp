@@ -321,10 +321,17 @@ private Q_SLOTS:
         const qsizetype headerBytes = wire.indexOf("\r\n\r\n") + 4;
         QVERIFY(slow.writeAll(wire.left(headerBytes + 1000)));
 
-        // A second append meanwhile: 409 upload_in_progress (poll: the first must have begun).
+        // A second append meanwhile: 409 upload_in_progress (poll: the first must have begun). A poll
+        // holds the lease for a moment itself; if the first append's head arrived in that moment, the
+        // first was the one refused (it has an answer): it is sent again.
         HttpResponse second;
         waitUntil(
             [&] {
+                if (slow.answered()) {
+                    slow.socket().abort();
+                    if (!slow.connect() || !slow.writeAll(wire.left(headerBytes + 1000)))
+                        return false;
+                }
                 second = m_client.append(share, 0, QByteArray());
                 return second.errorCode() == QStringLiteral("upload_in_progress");
             },
