@@ -576,8 +576,17 @@ Response Api::error(const RequestHeader& header, http::status status, std::strin
 
 // --- JSON endpoints ------------------------------------------------------------------------------
 
+void Api::removeShareFiles(ShareStore& store, const std::string& id, AfterAnswer* later) {
+    if (!later)
+        return removeFilesAndReleaseQuota(m_blobs, store, id);
+    *later = [this, id](RedisConnection& redis) {
+        ShareStore laterStore(redis, m_config);
+        removeFilesAndReleaseQuota(m_blobs, laterStore, id);
+    };
+}
+
 Response Api::handleJson(const Route& route, const RequestHeader& header, const std::string& body,
-                         const RequestContext& context, RedisConnection& redis) {
+                         const RequestContext& context, RedisConnection& redis, AfterAnswer* afterAnswer) {
     Response response = [&]() -> Response {
         if (route.endpoint == Endpoint::Readyz)
             return handleReadyz(header, redis);
@@ -893,7 +902,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 if (auto failure = commonFailure(header, finished))
                     return *failure;
                 if (finished.verdict == Verdict::Destroyed) {
-                    removeFilesAndReleaseQuota(m_blobs, store, id);
+                    removeShareFiles(store, id, afterAnswer);
                 } else if (!finished.ok()) {
                     return unexpectedOutcome(header);
                 }
@@ -912,7 +921,9 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                     return *failure;
                 if (!removed.ok())
                     return unexpectedOutcome(header);
-                removeFilesAndReleaseQuota(m_blobs, store, id);
+                // Removed before the answer: the owner who revokes a share is told it is gone once its
+                // ciphertext has left this disk.
+                removeShareFiles(store, id, nullptr);
                 return noContent(header);
             }
 

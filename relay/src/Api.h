@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <variant>
 
@@ -23,6 +24,7 @@ namespace ots::relay {
 
 class RedisConnection;
 class BlobStore;
+class ShareStore;
 class Metrics;
 
 namespace http = boost::beast::http;
@@ -86,9 +88,19 @@ public:
     /// Method and path only; never touches Redis. Rejects malformed ids here (400/404).
     [[nodiscard]] Route route(const RequestHeader& header) const;
 
+    /// Work a request leaves for after its answer: removing the files of a share that a finish (its
+    /// last download) has just destroyed. Unlinking a large blob keeps the kernel busy for a good
+    /// part of a second (dropping its cached pages, freeing its extents), which the recipient need not
+    /// wait for: the share's keys are gone already, and the sweeper removes the files should this
+    /// relay stop before the work runs (the share was scheduled for cleanup first). A delete still
+    /// removes them before it answers: the owner is told the ciphertext is gone when it is.
+    using AfterAnswer = std::function<void(RedisConnection&)>;
+
+    /// afterAnswer: where to leave such work for the caller, to run on a worker once the answer is on
+    /// its way; without it (tests, fuzzer) the work is done before this returns.
     [[nodiscard]] Response handleJson(const Route& route, const RequestHeader& header,
                                       const std::string& body, const RequestContext& context,
-                                      RedisConnection& redis);
+                                      RedisConnection& redis, AfterAnswer* afterAnswer = nullptr);
     [[nodiscard]] Response handleStatic(const Route& route, const RequestHeader& header,
                                         const RequestContext& context);
     /// Readyz needs Redis and the disk, so it runs on a worker.
@@ -113,6 +125,9 @@ public:
                                         std::string_view code, std::string_view message);
 
 private:
+    /// A destroyed share's files and quota: now, or left in *later.
+    void removeShareFiles(ShareStore& store, const std::string& id, AfterAnswer* later);
+
     const Config& m_config;
     BlobStore& m_blobs;
     Metrics& m_metrics;

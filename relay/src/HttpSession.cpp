@@ -352,12 +352,24 @@ void HttpSession<Stream>::onJsonBody(beast::error_code error, std::size_t bytes)
     m_bodyPending = false;
     std::string body = std::move(m_jsonParser->get().body());
     m_jsonParser.reset();
+    struct Answer {
+        Response response;
+        Api::AfterAnswer after;
+    };
     offload(
         [self = this->shared_from_this(), body = std::move(body)](RedisConnection& redis) {
-            return self->m_services.api.handleJson(self->m_route, self->m_header, body, self->m_context,
-                                                   redis);
+            Answer answer;
+            answer.response = self->m_services.api.handleJson(self->m_route, self->m_header, body,
+                                                              self->m_context, redis, &answer.after);
+            return answer;
         },
-        [](HttpSession& session, Response response) { session.writeResponse(std::move(response)); });
+        [](HttpSession& session, Answer answer) {
+            session.writeResponse(std::move(answer.response));
+            // The answer is on its way; a destroyed share's files go now (post() refuses only once the
+            // relay is stopping: the sweeper then removes them).
+            if (answer.after)
+                session.m_services.workers.post(std::move(answer.after));
+        });
 }
 
 // Uploads ----------------------------------------------------------------------------------------

@@ -34,8 +34,9 @@ public:
     /// answer 503 at once.
     [[nodiscard]] bool tryPost(Job job);
     /// Queues a job even beyond the capacity. Only for work that must not be dropped because it
-    /// releases state in Redis (the lease of an upload whose body has ended); each such job follows
-    /// a job that tryPost admitted, so the overshoot is bounded by the number of connections.
+    /// releases state in Redis (the lease of an upload whose body has ended, a destroyed share's files
+    /// and quota); each such job follows a job that tryPost admitted, so the overshoot is bounded by
+    /// the number of connections.
     /// Returns false only once the pool has stopped.
     bool post(Job job);
 

@@ -725,6 +725,24 @@ private Q_SLOTS:
         // Released when the share goes.
         OTS_EXPECT_STATUS(client.remove(first), 204);
         OTS_EXPECT_STATUS(client.create(second), 201);
+        // And when its last download finishes: the files and the quota go after the answer.
+        OTS_EXPECT_STATUS(client.remove(second), 204);
+        TestShare third = TestShare::make({.payloadBytes = 60'000});
+        OTS_EXPECT_STATUS(client.createReady(third), 200);
+        const HttpResponse reservation = client.prove(third, "reservations");
+        OTS_EXPECT_STATUS(reservation, 201);
+        OTS_EXPECT_STATUS(client.finish(third.id, RelayClient::ticketOf(reservation)), 200);
+        QVERIFY(waitUntil(
+            [&] { return filesNamed(small.dataDir.path(), QString::fromLatin1(third.id)).isEmpty(); }, 5000));
+        TestShare fourth = TestShare::make({.payloadBytes = 60'000});
+        HttpResponse created;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         created = client.create(fourth);
+                         return created.status == 201;
+                     },
+                     5000),
+                 created.describe().constData());
     }
 
     void redisDownAndBack() {
