@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <utility>
 
 namespace ots::client {
@@ -252,11 +253,16 @@ qint64 BlobUpload::queuedBytes() const {
 void BlobUpload::pump() {
     if (m_done || !m_connected)
         return;
+    static_assert(std::tuple_size_v<decltype(m_pieces)> == kMaxQueuedBytes / kPieceBytes + 2);
     QIODevice* const body = m_request.body;
     while (m_queued < m_request.length && queuedBytes() < kMaxQueuedBytes) {
         const auto want =
             static_cast<qint64>(std::min<std::uint64_t>(kPieceBytes, m_request.length - m_queued));
-        QByteArray piece(want, Qt::Uninitialized);
+        QByteArray& piece = m_pieces[m_nextPiece];
+        if (piece.isDetached() && piece.capacity() >= want)
+            piece.resize(want); // the socket is done with it: the same memory again
+        else
+            piece = QByteArray(want, Qt::Uninitialized);
         const qint64 got = body->read(piece.data(), want);
         if (got < 0 ||
             (got == 0 && (m_bodyEnded || !body->isOpen() || (!body->isSequential() && body->atEnd())))) {
@@ -273,6 +279,7 @@ void BlobUpload::pump() {
             finish(Failure::ConnectionLost);
             return;
         }
+        m_nextPiece = (m_nextPiece + 1) % m_pieces.size();
         m_queued += static_cast<std::uint64_t>(got);
     }
 }
