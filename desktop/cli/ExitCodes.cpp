@@ -51,7 +51,7 @@ QString exitCodeHelp() {
         "  3    network: relay unreachable or unavailable, storage full, rate limited\n"
         "  4    share gone: not found, expired, deleted by the sender, already downloaded,\n"
         "       upload not finished\n"
-        "  5    password required or wrong, wrong link secret, share locked\n"
+        "  5    password required or wrong, link damaged or incomplete, share locked\n"
         "  6    integrity: the data was tampered with or truncated\n"
         "  7    local I/O: reading the input or writing the output failed (e.g. disk full)\n"
         "  130  cancelled (Ctrl-C, SIGTERM)\n");

@@ -82,7 +82,7 @@ QString ErrorText::forReceive(const ClientError& error) {
                              : tr("%1 attempts left before the share locks.").arg(error.attemptsLeft)));
         return join(tr("That password is not right."), tr("Check it with the sender and try again."));
     case ErrorKind::WrongKey:
-        return join(tr("This link's secret does not open the share."),
+        return join(tr("This link is damaged or incomplete."),
                     tr("Copy the whole link again; part of it may be missing or changed."));
     case ErrorKind::Locked:
         return join(tr("Too many wrong passwords: the share is locked."),

@@ -106,6 +106,16 @@ std::string randomHex(std::size_t bytes) {
     return toHex(buffer);
 }
 
+// A public key as stored in the share hash; anything but 32 bytes means Redis holds something no
+// create wrote (answered like a Redis failure, never trusted).
+AuthPublicKey storedPublicKey(std::string_view stored) {
+    AuthPublicKey key{};
+    if (stored.size() != key.size())
+        throw RedisError("a share's stored public key has the wrong length");
+    std::copy(stored.begin(), stored.end(), key.begin());
+    return key;
+}
+
 std::string standardBase64(std::string_view bytes) {
     std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
     sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
@@ -643,6 +653,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 share.maxAttempts = m_config.maxAttempts;
                 const auto authKey = requireBase64Url<format::kAuthPublicKeyBytes>(request, "authPublicKey");
                 share.authPublicKey.assign(reinterpret_cast<const char*>(authKey.data()), authKey.size());
+                const auto linkKey = requireBase64Url<format::kAuthPublicKeyBytes>(request, "linkPublicKey");
+                share.linkPublicKey.assign(reinterpret_cast<const char*>(linkKey.data()), linkKey.size());
                 constexpr std::size_t minEnvelope =
                     1 + format::kMetadataNonceBytes + format::kMetadataBlockBytes + format::kMetadataTagBytes;
                 const auto metadata =
@@ -805,30 +817,23 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const json::object request = parseObject(body);
                 const auto nonce = requireBase64Url<format::kChallengeNonceBytes>(request, "nonce");
                 const auto signature = requireBase64Url<format::kSignatureBytes>(request, "signature");
+                const auto linkSignature =
+                    requireBase64Url<format::kSignatureBytes>(request, "linkSignature");
+                ShareId idBytes{};
+                if (!base64url::decodeInto(id, idBytes))
+                    return badShareId(header);
 
-                const std::string attemptId = randomHex(16);
-                const auto attempt = store.attemptBegin(id, toHex(nonce), forDownload, attemptId);
-                if (auto failure = commonFailure(header, attempt))
+                // Step one counts nothing: only a holder of the link (S) gets past the link signature. A
+                // stranger who knows the id can neither lock nor probe the share; the nonce is spent.
+                const auto begun = store.proofBegin(id, toHex(nonce), forDownload);
+                if (auto failure = commonFailure(header, begun))
                     return *failure;
-                switch (attempt.verdict) {
+                switch (begun.verdict) {
                 case Verdict::Ok:
                     break;
                 case Verdict::NotReady:
                     return error(header, http::status::conflict, "not_ready",
                                  "The upload is not complete yet.");
-                case Verdict::Locked:
-                    m_metrics.attemptRefused();
-                    return error(header, http::status::locked, "locked",
-                                 "Too many wrong proofs: the share is locked until its owner unlocks it.");
-                case Verdict::Busy: {
-                    // Every attempt left is being checked right now; one of them may refund it.
-                    m_metrics.attemptRefused();
-                    Response busy =
-                        error(header, http::status::too_many_requests, "rate_limited",
-                              "Other proofs for this share are being checked; retry in a second.");
-                    busy.set(http::field::retry_after, "1");
-                    return busy;
-                }
                 case Verdict::ChallengeInvalid:
                     return error(header, http::status::gone, "challenge_invalid",
                                  "The challenge is unknown, used or expired; ask for a new one.");
@@ -838,16 +843,50 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 default:
                     return unexpectedOutcome(header);
                 }
-                AuthPublicKey publicKey{};
-                if (attempt.authPublicKey.size() != publicKey.size())
-                    throw RedisError("a share's stored public key has the wrong length");
-                std::copy(attempt.authPublicKey.begin(), attempt.authPublicKey.end(), publicKey.begin());
-                ShareId idBytes{};
-                if (!base64url::decodeInto(id, idBytes))
-                    return badShareId(header);
-                const bool valid = verifyDownloadProof(publicKey, idBytes, nonce, signature);
+                const AuthPublicKey linkKey = storedPublicKey(begun.linkPublicKey);
+                if (!verifyLinkProof(linkKey, idBytes, nonce, linkSignature)) {
+                    store.spendNonce(id, toHex(nonce));
+                    m_metrics.linkProofRejected();
+                    return error(header, http::status::forbidden, "link_invalid",
+                                 "The link does not verify: it is damaged or incomplete.");
+                }
+
+                // Step two spends the nonce and, for a password share only, reserves an attempt before the
+                // password proof is checked. Without a password the link secret is the whole key (256
+                // bits): nothing to count, and such a share never locks.
+                const std::string attemptId = randomHex(16);
+                const auto attempt = store.attemptBegin(id, toHex(nonce), attemptId, begun.passwordRequired);
+                if (auto failure = commonFailure(header, attempt))
+                    return *failure;
+                switch (attempt.verdict) {
+                case Verdict::Ok:
+                    break;
+                case Verdict::ChallengeInvalid:
+                    return error(header, http::status::gone, "challenge_invalid",
+                                 "The challenge is unknown, used or expired; ask for a new one.");
+                case Verdict::Locked:
+                    m_metrics.attemptRefused();
+                    return error(header, http::status::locked, "locked",
+                                 "Too many wrong passwords: the share is locked until its owner unlocks it.");
+                case Verdict::Busy: {
+                    // Every attempt left is being checked right now; one of them may refund it.
+                    m_metrics.attemptRefused();
+                    Response busy =
+                        error(header, http::status::too_many_requests, "rate_limited",
+                              "Other proofs for this share are being checked; retry in a second.");
+                    busy.set(http::field::retry_after, "1");
+                    return busy;
+                }
+                default:
+                    return unexpectedOutcome(header);
+                }
+                const bool valid =
+                    verifyDownloadProof(storedPublicKey(begun.authPublicKey), idBytes, nonce, signature);
                 m_metrics.proofVerified(valid);
                 if (!valid) {
+                    if (!begun.passwordRequired)
+                        return error(header, http::status::forbidden, "proof_invalid",
+                                     "The proof does not verify.");
                     const auto failed = store.attemptFail(id, attemptId);
                     if (auto failure = commonFailure(header, failed))
                         return *failure;
@@ -858,8 +897,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                     extra["attemptsLeft"] =
                         failed.maxAttempts - std::min(failed.attempts, failed.maxAttempts);
                     return errorWith(header, http::status::forbidden, "proof_invalid",
-                                     "The proof does not verify: the link or password is wrong.",
-                                     std::move(extra));
+                                     "The proof does not verify: the password is wrong.", std::move(extra));
                 }
                 if (!forDownload) {
                     const auto refunded = store.attemptRefund(id, attemptId);

@@ -17,6 +17,10 @@ void Metrics::proofVerified(bool valid) noexcept {
     (valid ? m_proofsValid : m_proofsInvalid).fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::linkProofRejected() noexcept {
+    m_linkProofsRejected.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::attemptRefused() noexcept {
     m_attemptsRefused.fetch_add(1, std::memory_order_relaxed);
 }
@@ -76,6 +80,10 @@ std::string Metrics::render() const {
     family("ots_proof_verifications_total", "counter", "Download proof signatures checked, by result.");
     out << "ots_proof_verifications_total{result=\"valid\"} " << load(m_proofsValid) << '\n';
     out << "ots_proof_verifications_total{result=\"invalid\"} " << load(m_proofsInvalid) << '\n';
+    family("ots_link_proofs_rejected_total", "counter",
+           "Proofs refused because the link signature does not verify (strangers, damaged links); never "
+           "counted as attempts.");
+    out << "ots_link_proofs_rejected_total " << load(m_linkProofsRejected) << '\n';
     family("ots_attempts_refused_total", "counter",
            "Proofs refused before verification because the share is locked.");
     out << "ots_attempts_refused_total " << load(m_attemptsRefused) << '\n';

@@ -80,7 +80,8 @@ local expiresAt = tonumber(ARGV[2])
 if nowMs() >= expiresAt * 1000 then return {'expired'} end
 redis.call('HSET', KEYS[1], 'state', 'uploading', 'size', ARGV[1], 'offset', '0', 'expiresAt', ARGV[2],
   'maxDownloads', ARGV[3], 'reserved', '0', 'finished', '0', 'lapsed', '0', 'attempts', '0',
-  'maxAttempts', ARGV[4], 'authPk', ARGV[5], 'ownerHash', ARGV[6], 'kdf', ARGV[7], 'metadata', ARGV[8])
+  'maxAttempts', ARGV[4], 'authPk', ARGV[5], 'ownerHash', ARGV[6], 'kdf', ARGV[7], 'metadata', ARGV[8],
+  'linkPk', ARGV[10])
 redis.call('PEXPIREAT', KEYS[1], int((expiresAt + tonumber(ARGV[9])) * 1000))
 return {'ok'}
 )lua");
@@ -145,35 +146,55 @@ redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 return {'ok'}
 )lua");
 
-// Reserves an attempt before the signature is checked: however many proofs race, at most
+// The first step of every proof: the share's state and that the nonce is live; the link key comes back
+// for the relay to check the link signature. Nothing is counted or consumed here: a stranger who knows
+// only the share id fails the link signature (the relay then deletes the nonce) and never reaches the
+// attempts.
+const Script proofBegin = shareScript("proofBegin", R"lua(
+local s = redis.call('HMGET', KEYS[1], 'state', 'expiresAt', 'reserved', 'maxDownloads', 'linkPk', 'authPk',
+  'kdf')
+if not s[1] then return missing() end
+if nowMs() >= tonumber(s[2]) * 1000 then return {'gone', 'expired'} end
+if s[1] ~= 'ready' then return {'not_ready'} end
+if ARGV[1] == '1' and tonumber(s[3]) >= tonumber(s[4]) then return {'no_downloads_left'} end
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'challenge_invalid'} end
+local passwordRequired = '0'
+if s[7] and s[7] ~= '' then passwordRequired = '1' end
+return {'ok', s[5], s[6], passwordRequired}
+)lua");
+
+// After a valid link signature: consumes the nonce and, for a share with a password (ARGV[3] = '1'),
+// reserves an attempt before the password proof is checked, so however many proofs race, at most
 // maxAttempts of them are past this point between two successes. Failures so far (attempts) and
 // verifications running now (the pending set) both count, so "locked" means maxAttempts real failures,
-// while a share whose remaining attempts are all being checked at this moment answers "busy".
-// A pending entry older than its stale age belongs to a relay that died while verifying; it counts as a
-// failure, the conservative reading.
+// while a share whose remaining attempts are all being checked at this moment answers "busy"; both
+// leave the nonce for a retry. A pending entry older than its stale age belongs to a relay that died
+// while verifying; it counts as a failure, the conservative reading. Without a password the link
+// secret is the whole key: nothing is counted, and such a share never locks.
 const Script attemptBegin = shareScript("attemptBegin", R"lua(
-local s = redis.call('HMGET', KEYS[1], 'state', 'expiresAt', 'attempts', 'maxAttempts', 'reserved',
-  'maxDownloads', 'authPk')
+local s = redis.call('HMGET', KEYS[1], 'expiresAt', 'attempts', 'maxAttempts')
 if not s[1] then return missing() end
 local now = nowMs()
-if now >= tonumber(s[2]) * 1000 then return {'gone', 'expired'} end
-if s[1] ~= 'ready' then return {'not_ready'} end
-if ARGV[1] == '1' and tonumber(s[5]) >= tonumber(s[6]) then return {'no_downloads_left'} end
-local attempts = tonumber(s[3])
-local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', int(now - tonumber(ARGV[3])))
+if now >= tonumber(s[1]) * 1000 then return {'gone', 'expired'} end
+local attempts = tonumber(s[2])
+local maxAttempts = tonumber(s[3])
+if ARGV[3] ~= '1' then
+  if redis.call('DEL', KEYS[3]) == 0 then return {'challenge_invalid'} end
+  return {'ok', attempts, maxAttempts}
+end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', int(now - tonumber(ARGV[2])))
 if #stale > 0 then
   for _, member in ipairs(stale) do redis.call('ZREM', KEYS[4], member) end
   attempts = redis.call('HINCRBY', KEYS[1], 'attempts', #stale)
 end
-local maxAttempts = tonumber(s[4])
 if attempts >= maxAttempts then return {'locked'} end
 local pending = redis.call('ZCARD', KEYS[4])
 if attempts + pending >= maxAttempts then return {'busy'} end
 if redis.call('DEL', KEYS[3]) == 0 then return {'challenge_invalid'} end
-redis.call('ZADD', KEYS[4], int(now), ARGV[2])
+redis.call('ZADD', KEYS[4], int(now), ARGV[1])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
-return {'ok', s[7], attempts + pending + 1, maxAttempts}
+return {'ok', attempts + pending + 1, maxAttempts}
 )lua");
 
 // A wrong proof: its pending attempt becomes a failure.

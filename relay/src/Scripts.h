@@ -28,13 +28,14 @@ struct Script {
 namespace scripts {
 // Share scripts: KEYS[1] = ots:{ID}:share, KEYS[2] = ots:{ID}:gone, then per script.
 extern const Script create;        // share gone; size expiresAt maxDownloads maxAttempts authPk ownerHash kdf
-                                   // metadata keepAfterExpiry
+                                   // metadata keepAfterExpiry linkPk
 extern const Script appendBegin;   // share gone lease; ownerHash offset length leaseValue leaseMs
 extern const Script appendEnd;     // share gone lease; leaseValue offset received
 extern const Script completeBegin; // share gone lease; ownerHash leaseValue leaseMs
 extern const Script completeEnd;   // share gone lease; leaseValue
 extern const Script challenge;     // share gone nonce; challengeMs
-extern const Script attemptBegin;  // share gone nonce pending; needDownload(0|1) attemptId staleMs
+extern const Script proofBegin;    // share gone nonce; needDownload(0|1) (returns linkPk authPk password)
+extern const Script attemptBegin;  // share gone nonce pending; attemptId staleMs counted(0|1)
 extern const Script attemptFail;   // share gone pending; attemptId
 extern const Script attemptRefund; // share gone pending; attemptId (returns the metadata)
 extern const Script reserve;       // share gone ticket tickets pending; ticketHash ticketMs attemptId

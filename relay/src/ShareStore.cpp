@@ -198,11 +198,12 @@ void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHa
 }
 
 Outcome ShareStore::create(std::string_view id, const NewShare& share, std::int64_t expiresAt) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::create, {keys::share(id), keys::gone(id)},
-        {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
-         number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash, share.kdfJson,
-         share.metadata, number(static_cast<std::int64_t>(m_config.ticketLifetime.count()))});
+    const ReplyPtr reply =
+        runScript(m_redis, scripts::create, {keys::share(id), keys::gone(id)},
+                  {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
+                   number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash,
+                   share.kdfJson, share.metadata,
+                   number(static_cast<std::int64_t>(m_config.ticketLifetime.count())), share.linkPublicKey});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
@@ -271,18 +272,36 @@ Outcome ShareStore::challenge(std::string_view id, std::string_view nonceHex) {
     return outcome<Outcome>(view);
 }
 
-AttemptOutcome ShareStore::attemptBegin(std::string_view id, std::string_view nonceHex, bool forDownload,
-                                        std::string_view attemptId) {
+ProofOutcome ShareStore::proofBegin(std::string_view id, std::string_view nonceHex, bool forDownload) {
+    const ReplyPtr reply =
+        runScript(m_redis, scripts::proofBegin, {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)},
+                  {forDownload ? "1" : "0"});
+    ReplyView view(reply.get());
+    auto result = outcome<ProofOutcome>(view);
+    if (result.ok()) {
+        result.linkPublicKey = std::string(view[1].string());
+        result.authPublicKey = std::string(view[2].string());
+        result.passwordRequired = view[3].string() == "1";
+    }
+    return result;
+}
+
+void ShareStore::spendNonce(std::string_view id, std::string_view nonceHex) {
+    const ReplyPtr reply = m_redis.command({"DEL", keys::nonce(id, nonceHex)});
+    (void)ReplyView(reply.get()).integer();
+}
+
+AttemptOutcome ShareStore::attemptBegin(std::string_view id, std::string_view nonceHex,
+                                        std::string_view attemptId, bool counted) {
     const ReplyPtr reply =
         runScript(m_redis, scripts::attemptBegin,
                   {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex), keys::pending(id)},
-                  {forDownload ? "1" : "0", std::string(attemptId), number(kStaleAttemptMs)});
+                  {std::string(attemptId), number(kStaleAttemptMs), counted ? "1" : "0"});
     ReplyView view(reply.get());
     auto result = outcome<AttemptOutcome>(view);
     if (result.ok()) {
-        result.authPublicKey = std::string(view[1].string());
-        result.attempts = view[2].unsignedNumber();
-        result.maxAttempts = view[3].unsignedNumber();
+        result.attempts = view[1].unsignedNumber();
+        result.maxAttempts = view[2].unsignedNumber();
     }
     return result;
 }

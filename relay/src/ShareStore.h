@@ -87,6 +87,7 @@ struct NewShare {
     std::uint32_t maxDownloads = 1;
     std::uint32_t maxAttempts = 5;
     std::string authPublicKey; ///< 32 raw bytes
+    std::string linkPublicKey; ///< 32 raw bytes (SPEC §3.5)
     std::string ownerHash;
     std::string kdfJson;  ///< canonical JSON of the password parameters, empty without a password
     std::string metadata; ///< the raw envelope bytes
@@ -100,8 +101,12 @@ struct OffsetOutcome : Outcome {
     std::uint64_t size = 0;
     std::string leaseHolder; ///< for UploadInProgress: the value of the lease that is in the way
 };
-struct AttemptOutcome : Outcome {
+struct ProofOutcome : Outcome {
+    std::string linkPublicKey;
     std::string authPublicKey;
+    bool passwordRequired = false;
+};
+struct AttemptOutcome : Outcome {
     std::uint64_t attempts = 0; ///< begin: failures + pending incl. this one; fail: failures after this one
     std::uint64_t maxAttempts = 0;
 };
@@ -174,9 +179,15 @@ public:
                                               std::string_view leaseValue);
     [[nodiscard]] Outcome completeEnd(std::string_view id, std::string_view leaseValue);
     [[nodiscard]] Outcome challenge(std::string_view id, std::string_view nonceHex);
-    /// Consumes the nonce and reserves an attempt under attemptId (random, per request).
+    /// Checks the share's state and that the nonce is live; returns the keys to verify with. Counts and
+    /// consumes nothing.
+    [[nodiscard]] ProofOutcome proofBegin(std::string_view id, std::string_view nonceHex, bool forDownload);
+    /// A proof whose link signature failed: its nonce is spent all the same.
+    void spendNonce(std::string_view id, std::string_view nonceHex);
+    /// After a valid link signature: consumes the nonce and, when counted (a password share), reserves
+    /// an attempt under attemptId (random, per request) before the password proof is checked.
     [[nodiscard]] AttemptOutcome attemptBegin(std::string_view id, std::string_view nonceHex,
-                                              bool forDownload, std::string_view attemptId);
+                                              std::string_view attemptId, bool counted);
     /// A wrong proof: the attempt counts. attempts/maxAttempts are the totals after it.
     [[nodiscard]] AttemptOutcome attemptFail(std::string_view id, std::string_view attemptId);
     /// A valid proof for the metadata: refunds the attempt and returns the envelope.

@@ -151,7 +151,7 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>This link&apos;s secret does not open the share.</source>
+        <source>This link is damaged or incomplete.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -485,7 +485,7 @@
 <context>
     <name>ots::gui::MainWindow</name>
     <message>
-        <location filename="../../desktop/gui/MainWindow.cpp" line="+31"/>
+        <location filename="../../desktop/gui/MainWindow.cpp" line="+54"/>
         <location line="+24"/>
         <source>OneTimeShare</source>
         <translation type="unfinished"></translation>
@@ -553,7 +553,7 @@ The relay never sees your files.</source>
 <context>
     <name>ots::gui::ReceivePage</name>
     <message>
-        <location filename="../../desktop/gui/ReceivePage.cpp" line="+59"/>
+        <location filename="../../desktop/gui/ReceivePage.cpp" line="+51"/>
         <source>Receive</source>
         <translation type="unfinished"></translation>
     </message>
@@ -911,7 +911,7 @@ The relay never sees your files.</source>
 <context>
     <name>ots::gui::SendPage</name>
     <message>
-        <location filename="../../desktop/gui/SendPage.cpp" line="+70"/>
+        <location filename="../../desktop/gui/SendPage.cpp" line="+62"/>
         <source>Send</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1038,7 +1038,17 @@ The relay never sees your files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
+        <source>Copy &amp;password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy the password, to paste it into another channel than the link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>&amp;Delete now</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1058,7 +1068,12 @@ The relay never sees your files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+11"/>
+        <source>Password copied. Send it another way than the link.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+39"/>
         <source>Choose files to share</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1148,7 +1163,7 @@ The relay never sees your files.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>The link is on the clipboard: paste it into a message to the receiver.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -18,15 +18,27 @@ SecretBuffer deriveSubkey(const SecretBuffer& shareKey, std::uint64_t id) {
 }
 
 // label || share id || nonce: fixed lengths after a fixed label, so no two inputs share an encoding.
-std::array<std::uint8_t, format::kProofLabel.size() + format::kShareIdBytes + format::kChallengeNonceBytes>
-proofMessage(const ShareId& shareId, const ChallengeNonce& nonce) {
-    std::array<std::uint8_t,
-               format::kProofLabel.size() + format::kShareIdBytes + format::kChallengeNonceBytes>
-        msg{};
-    std::memcpy(msg.data(), format::kProofLabel.data(), format::kProofLabel.size());
-    std::memcpy(msg.data() + format::kProofLabel.size(), shareId.data(), shareId.size());
-    std::memcpy(msg.data() + format::kProofLabel.size() + shareId.size(), nonce.data(), nonce.size());
+// The two labels differ, so a signature of one kind never stands for the other (and the keys differ).
+template <std::size_t LabelBytes>
+using ProofMessage =
+    std::array<std::uint8_t, LabelBytes + format::kShareIdBytes + format::kChallengeNonceBytes>;
+
+template <std::size_t LabelBytes>
+ProofMessage<LabelBytes> proofMessage(std::string_view label, const ShareId& shareId,
+                                      const ChallengeNonce& nonce) {
+    ProofMessage<LabelBytes> msg{};
+    std::memcpy(msg.data(), label.data(), LabelBytes);
+    std::memcpy(msg.data() + LabelBytes, shareId.data(), shareId.size());
+    std::memcpy(msg.data() + LabelBytes + shareId.size(), nonce.data(), nonce.size());
     return msg;
+}
+
+auto downloadProofMessage(const ShareId& shareId, const ChallengeNonce& nonce) {
+    return proofMessage<format::kProofLabel.size()>(format::kProofLabel, shareId, nonce);
+}
+
+auto linkProofMessage(const ShareId& shareId, const ChallengeNonce& nonce) {
+    return proofMessage<format::kLinkProofLabel.size()>(format::kLinkProofLabel, shareId, nonce);
 }
 
 } // namespace
@@ -56,15 +68,20 @@ SecretBuffer generateLinkSecret() {
     return secret;
 }
 
-ShareKeys::ShareKeys(SecretBuffer shareKey)
+ShareKeys::ShareKeys(SecretBuffer shareKey, const SecretBuffer& linkSecret)
     : m_shareKey(std::move(shareKey))
     , m_streamKey(deriveSubkey(m_shareKey, format::kSubkeyStream))
     , m_metadataKey(deriveSubkey(m_shareKey, format::kSubkeyMetadata))
     , m_commitKey(deriveSubkey(m_shareKey, format::kSubkeyCommit))
     , m_headerMacKey(deriveSubkey(m_shareKey, format::kSubkeyHeaderMac))
-    , m_authSecretKey(crypto_sign_SECRETKEYBYTES) {
-    SecretBuffer seed = deriveSubkey(m_shareKey, format::kSubkeyAuthSeed);
+    , m_authSecretKey(crypto_sign_SECRETKEYBYTES)
+    , m_linkSecretKey(crypto_sign_SECRETKEYBYTES) {
+    const SecretBuffer seed = deriveSubkey(m_shareKey, format::kSubkeyAuthSeed);
     crypto_sign_seed_keypair(m_authPublicKey.data(), m_authSecretKey.data(), seed.data());
+    // From S, not K: a link holder proves the link without the password, and the link key is no test
+    // for a password guess.
+    const SecretBuffer linkSeed = deriveSubkey(linkSecret, format::kSubkeyLinkSeed);
+    crypto_sign_seed_keypair(m_linkPublicKey.data(), m_linkSecretKey.data(), linkSeed.data());
 }
 
 Result<ShareKeys> ShareKeys::fromLinkSecret(const SecretBuffer& linkSecret) {
@@ -72,7 +89,7 @@ Result<ShareKeys> ShareKeys::fromLinkSecret(const SecretBuffer& linkSecret) {
         return Errc::NotInitialized;
     if (linkSecret.size() != format::kLinkSecretBytes)
         return Errc::InvalidArgument;
-    return ShareKeys(linkSecret.clone());
+    return ShareKeys(linkSecret.clone(), linkSecret);
 }
 
 Result<ShareKeys> ShareKeys::fromPassword(const SecretBuffer& linkSecret, std::string_view password,
@@ -102,20 +119,33 @@ Result<ShareKeys> ShareKeys::fromPassword(const SecretBuffer& linkSecret, std::s
     crypto_generichash_update(&state, stretched.data(), stretched.size());
     crypto_generichash_final(&state, shareKey.data(), shareKey.size());
     sodium_memzero(&state, sizeof state);
-    return ShareKeys(std::move(shareKey));
+    return ShareKeys(std::move(shareKey), linkSecret);
 }
 
 Signature ShareKeys::signChallenge(const ShareId& shareId, const ChallengeNonce& nonce) const {
-    const auto msg = proofMessage(shareId, nonce);
+    const auto msg = downloadProofMessage(shareId, nonce);
     Signature signature{};
     crypto_sign_detached(signature.data(), nullptr, msg.data(), msg.size(), m_authSecretKey.data());
     return signature;
 }
 
+Signature ShareKeys::signLinkChallenge(const ShareId& shareId, const ChallengeNonce& nonce) const {
+    const auto msg = linkProofMessage(shareId, nonce);
+    Signature signature{};
+    crypto_sign_detached(signature.data(), nullptr, msg.data(), msg.size(), m_linkSecretKey.data());
+    return signature;
+}
+
 bool verifyDownloadProof(const AuthPublicKey& publicKey, const ShareId& shareId, const ChallengeNonce& nonce,
                          const Signature& signature) noexcept {
-    const auto msg = proofMessage(shareId, nonce);
+    const auto msg = downloadProofMessage(shareId, nonce);
     return crypto_sign_verify_detached(signature.data(), msg.data(), msg.size(), publicKey.data()) == 0;
+}
+
+bool verifyLinkProof(const AuthPublicKey& linkPublicKey, const ShareId& shareId, const ChallengeNonce& nonce,
+                     const Signature& signature) noexcept {
+    const auto msg = linkProofMessage(shareId, nonce);
+    return crypto_sign_verify_detached(signature.data(), msg.data(), msg.size(), linkPublicKey.data()) == 0;
 }
 
 } // namespace ots

@@ -312,6 +312,7 @@ public:
                           {"expiresIn", expiresIn},
                           {"maxDownloads", maxDownloads},
                           {"authPublicKey", ots::base64url::encode(m_keys.authPublicKey())},
+                          {"linkPublicKey", ots::base64url::encode(m_keys.linkPublicKey())},
                           {"metadata", base64Standard(*envelope)},
                           {"password", nullptr}};
         return json::serialize(body);
@@ -358,7 +359,10 @@ public:
         if (!ots::base64url::decodeInto(nonceText, nonce))
             fail("challenge returned a malformed nonce");
         const ots::Signature signature = m_keys.signChallenge(share.idBytes, nonce);
-        const json::object proof{{"nonce", nonceText}, {"signature", ots::base64url::encode(signature)}};
+        const ots::Signature linkSignature = m_keys.signLinkChallenge(share.idBytes, nonce);
+        const json::object proof{{"nonce", nonceText},
+                                 {"signature", ots::base64url::encode(signature)},
+                                 {"linkSignature", ots::base64url::encode(linkSignature)}};
         const Reply reply = request(m_endpoint, http::verb::post,
                                     "/api/v1/shares/" + share.id + "/reservations", json::serialize(proof));
         if (std::find(refusals.begin(), refusals.end(), reply.status) != refusals.end())

@@ -420,6 +420,80 @@ private Q_SLOTS:
         }
     }
 
+    // Issue 13, must show 2: one character of the secret changed, on a password share. The relay refuses
+    // the link proof before any attempt is counted: the message says the link is damaged (not that the
+    // password is wrong), the exit code is the wrong-link one (5), and the attempts stay as they were.
+    void damagedLinkCountsNoAttempt() {
+        const QString passwordFile = m_work.filePath(QStringLiteral("damaged-password.txt"));
+        QVERIFY(writeFile(passwordFile, QByteArrayLiteral("correct horse battery staple\n")));
+        const QString path = m_work.filePath(QStringLiteral("damaged.txt"));
+        QVERIFY(writeRandomFile(path, 5000, 11));
+        const QJsonObject sent =
+            send({QStringLiteral("--password-fd"), QStringLiteral("3"), path}, {}, passwordFile);
+        QVERIFY(!QTest::currentTestFailed());
+        const QString link = sent.value(QStringLiteral("link")).toString();
+        QString damaged = link;
+        const qsizetype at = link.indexOf(QLatin1Char('#')) + 10;
+        damaged[at] = link[at] == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+
+        const auto attemptsLeft = [this, &link] {
+            const Run info = ots({QStringLiteral("info"), QStringLiteral("--json"), link});
+            return info.exitCode == 0 ? info.json().value(QStringLiteral("attemptsLeft")).toInt(-1) : -2;
+        };
+        const int before = attemptsLeft();
+        QVERIFY(before > 1);
+        const QString out = freshFolder(QStringLiteral("damaged"));
+        for (int i = 0; i < 10; ++i) {
+            const Run got = ots({QStringLiteral("get"), damaged, QStringLiteral("-o"), out,
+                                 QStringLiteral("--password-fd"), QStringLiteral("3")},
+                                {}, passwordFile);
+            QVERIFY2(got.exitCode == 5, got.describe().constData());
+            QVERIFY2(got.err.contains("damaged or incomplete"), got.describe().constData());
+            QVERIFY2(!got.err.contains("password"), got.describe().constData());
+        }
+        const Run json = ots({QStringLiteral("get"), damaged, QStringLiteral("-o"), out,
+                              QStringLiteral("--json"), QStringLiteral("--password-fd"), QStringLiteral("3")},
+                             {}, passwordFile);
+        QCOMPARE(json.exitCode, 5);
+        QCOMPARE(
+            json.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+            QStringLiteral("link_invalid"));
+        QCOMPARE(attemptsLeft(), before);
+        QVERIFY(isEmptyFolder(out));
+
+        const Run right = ots({QStringLiteral("get"), link, QStringLiteral("-o"), out,
+                               QStringLiteral("--password-fd"), QStringLiteral("3")},
+                              {}, passwordFile);
+        QVERIFY2(right.exitCode == 0, right.describe().constData());
+    }
+
+    // The metadata envelope changed in Redis after the share was made: the proof shows the key is right,
+    // so the envelope that does not open was tampered with (exit 6), not a wrong key (exit 5).
+    void tamperedMetadataIsIntegrityFailure() {
+        const QString path = m_work.filePath(QStringLiteral("described.txt"));
+        QVERIFY(writeRandomFile(path, 3000, 12));
+        const QJsonObject sent = send({path});
+        QVERIFY(!QTest::currentTestFailed());
+        const QString key = QStringLiteral("ots:{%1}:share").arg(sent.value(QStringLiteral("id")).toString());
+        // One bit of the envelope's ciphertext flipped in place (binary-safe, inside Redis).
+        const QByteArray flipped = ots::relaytest::redisCli(
+            m_fixture.redis.port(),
+            {QStringLiteral("EVAL"),
+             QStringLiteral("local m = redis.call('HGET', KEYS[1], 'metadata') "
+                            "local b = string.byte(m, 61) "
+                            "redis.call('HSET', KEYS[1], 'metadata', "
+                            "string.sub(m, 1, 60) .. string.char(bit.bxor(b, 1)) .. string.sub(m, 62)) "
+                            "return #m"),
+             QStringLiteral("1"), key});
+        QVERIFY2(flipped.trimmed().toInt() > 100, flipped.constData());
+        const QString out = freshFolder(QStringLiteral("described"));
+        const Run got = ots({QStringLiteral("get"), sent.value(QStringLiteral("link")).toString(),
+                             QStringLiteral("-o"), out});
+        QVERIFY2(got.exitCode == 6, got.describe().constData());
+        QVERIFY2(got.err.contains("integrity"), got.describe().constData());
+        QVERIFY(isEmptyFolder(out));
+    }
+
     void generatedPassphrase() {
         const QString path = m_work.filePath(QStringLiteral("passphrase.txt"));
         QVERIFY(writeFile(path, "guarded by a generated passphrase\n"));

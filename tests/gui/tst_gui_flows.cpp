@@ -228,6 +228,29 @@ private Q_SLOTS:
         QVERIFY(receive()->passwordBox()->isVisible());
         QCOMPARE(receive()->stage(), ReceivePage::Stage::Details);
 
+        // The link with one character of its secret changed, and the right password: the relay refuses
+        // the link before it counts anything, and the app says the link is damaged, not the password.
+        QString damaged = link;
+        const qsizetype at = link.indexOf(QLatin1Char('#')) + 7;
+        damaged[at] = link[at] == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+        for (int i = 0; i < 3; ++i) {
+            QApplication::clipboard()->setText(damaged);
+            QVERIFY(pasteAndInspect());
+            QCOMPARE(receive()->stage(), ReceivePage::Stage::Details);
+            QSignalSpy damagedErrors(receive(), &ReceivePage::errorShown);
+            receive()->passwordEdit()->setText(password);
+            QTest::keyClick(receive()->passwordEdit(), Qt::Key_Return);
+            QTRY_COMPARE_WITH_TIMEOUT(damagedErrors.size(), 1, kJobTimeoutMs);
+            const QString damagedSaid = damagedErrors.first().first().toString();
+            QVERIFY2(damagedSaid.contains(QLatin1String("damaged or incomplete")), qPrintable(damagedSaid));
+            QVERIFY2(!damagedSaid.contains(QLatin1String("password")), qPrintable(damagedSaid));
+            // Back to the link field: the link is what needs fixing.
+            QCOMPARE(receive()->stage(), ReceivePage::Stage::Empty);
+        }
+        QApplication::clipboard()->setText(link);
+        QVERIFY(pasteAndInspect());
+        QCOMPARE(receive()->job()->info().attemptsLeft, attempts - 1);
+
         // The right one opens the file list, and the file arrives intact.
         QSignalSpy details(receive(), &ReceivePage::detailsShown);
         receive()->passwordEdit()->setText(password);

@@ -210,7 +210,10 @@ private Q_SLOTS:
     }
 
     void unlockReopensLockedShare() {
-        TestShare share = TestShare::make({.payloadBytes = 1000, .expiresIn = 3600, .maxDownloads = 1});
+        TestShare share = TestShare::make({.payloadBytes = 1000,
+                                           .expiresIn = 3600,
+                                           .maxDownloads = 1,
+                                           .password = true}); // only these lock
         QCOMPARE(m_fixture.client().createReady(share).status, 200);
         SendResult sent;
         sent.relayUrl = m_relayUrl;

@@ -501,6 +501,7 @@ struct TestShare {
             {QStringLiteral("expiresIn"), expiresIn},
             {QStringLiteral("maxDownloads"), maxDownloads},
             {QStringLiteral("authPublicKey"), QString::fromLatin1(b64u(keys->authPublicKey()))},
+            {QStringLiteral("linkPublicKey"), QString::fromLatin1(b64u(keys->linkPublicKey()))},
             {QStringLiteral("metadata"), QString::fromLatin1(metadataEnvelope.toBase64())},
             {QStringLiteral("password"), QJsonValue::Null},
         };
@@ -515,14 +516,20 @@ struct TestShare {
         return body;
     }
 
-    /// {"nonce", "signature"} signed by signer (the share's own keys when null).
-    [[nodiscard]] QJsonObject proof(const QByteArray& nonceText, const ShareKeys* signer = nullptr) const {
+    /// {"nonce", "signature", "linkSignature"}: the download proof signed by signer, the link proof by
+    /// linkSigner (each the share's own keys when null). A stranger as signer alone is a link holder with
+    /// a wrong password; a stranger as linkSigner is someone without the link (or with a damaged one).
+    [[nodiscard]] QJsonObject proof(const QByteArray& nonceText, const ShareKeys* signer = nullptr,
+                                    const ShareKeys* linkSigner = nullptr) const {
         ChallengeNonce nonce{};
         if (!base64url::decodeInto(nonceText.toStdString(), nonce))
             std::abort();
         const Signature signature = (signer != nullptr ? *signer : *keys).signChallenge(idBytes, nonce);
+        const Signature linkSignature =
+            (linkSigner != nullptr ? *linkSigner : *keys).signLinkChallenge(idBytes, nonce);
         return {{QStringLiteral("nonce"), QString::fromLatin1(nonceText)},
-                {QStringLiteral("signature"), QString::fromLatin1(b64u(signature))}};
+                {QStringLiteral("signature"), QString::fromLatin1(b64u(signature))},
+                {QStringLiteral("linkSignature"), QString::fromLatin1(b64u(linkSignature))}};
     }
 };
 
@@ -629,11 +636,12 @@ public:
     /// Challenge, then a proof by signer (the share's keys when null) to "metadata" or "reservations".
     /// On a failed challenge, returns the challenge's response.
     [[nodiscard]] HttpResponse prove(const TestShare& share, const QByteArray& what,
-                                     const ShareKeys* signer = nullptr) const {
+                                     const ShareKeys* signer = nullptr,
+                                     const ShareKeys* linkSigner = nullptr) const {
         const HttpResponse nonce = challenge(share.id);
         if (nonce.status != 200)
             return nonce;
-        return send(proofRequest(share, what, share.proof(nonceOf(nonce), signer)));
+        return send(proofRequest(share, what, share.proof(nonceOf(nonce), signer, linkSigner)));
     }
     [[nodiscard]] static QByteArray ticketOf(const HttpResponse& reservation) {
         return reservation.json().value(QStringLiteral("ticket")).toString().toLatin1();
@@ -716,8 +724,8 @@ private:
                 keep(value.mid(value.indexOf(' ') + 1));
         const QJsonObject sent = QJsonDocument::fromJson(request.body).object();
         const QJsonObject received = response.json();
-        for (const char* field :
-             {"nonce", "signature", "metadata", "authPublicKey", "ownerToken", "ticket"}) {
+        for (const char* field : {"nonce", "signature", "linkSignature", "metadata", "authPublicKey",
+                                  "linkPublicKey", "ownerToken", "ticket"}) {
             keep(sent.value(QLatin1String(field)).toString().toLatin1());
             keep(received.value(QLatin1String(field)).toString().toLatin1());
         }

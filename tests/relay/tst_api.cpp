@@ -157,6 +157,7 @@ class TestApi : public QObject {
         body["expiresIn"] = expiresIn;
         body["maxDownloads"] = maxDownloads;
         body["authPublicKey"] = base64url::encode(share.keys->authPublicKey());
+        body["linkPublicKey"] = base64url::encode(share.keys->linkPublicKey());
         body["metadata"] = standardBase64(share.envelope);
         if (password) {
             const Argon2Params params = Argon2Params::withRandomSalt();
@@ -239,7 +240,10 @@ class TestApi : public QObject {
         return std::string(bodyOf(response).at("nonce").as_string());
     }
 
-    std::string proofBody(const Share& share, const std::string& nonceText, bool valid = true) {
+    /// valid = false: a wrong download proof (a link holder with a wrong password); linkValid = false: a
+    /// wrong link proof (someone without the link, or with a damaged one).
+    std::string proofBody(const Share& share, const std::string& nonceText, bool valid = true,
+                          bool linkValid = true) {
         ShareId id{};
         ChallengeNonce nonce{};
         if (!base64url::decodeInto(share.id, id) || !base64url::decodeInto(nonceText, nonce))
@@ -250,13 +254,17 @@ class TestApi : public QObject {
         json::object body;
         body["nonce"] = nonceText;
         body["signature"] = base64url::encode(signature);
+        Signature linkSignature = share.keys->signLinkChallenge(id, nonce);
+        if (!linkValid)
+            linkSignature[0] ^= 1;
+        body["linkSignature"] = base64url::encode(linkSignature);
         return json::serialize(body);
     }
 
-    Response prove(const Share& share, std::string_view what, bool valid = true) {
+    Response prove(const Share& share, std::string_view what, bool valid = true, bool linkValid = true) {
         const std::string nonce = challenge(share);
         return call(http::verb::post, "/api/v1/shares/" + share.id + "/" + std::string(what),
-                    proofBody(share, nonce, valid));
+                    proofBody(share, nonce, valid, linkValid));
     }
 
     std::variant<Response, DownloadPlan> download(const Share& share, const std::string& ticket,
@@ -632,20 +640,26 @@ private Q_SLOTS:
         QCOMPARE(errorOf(call(http::verb::post, base + "/reservations", "{}")), "bad_request");
         QCOMPARE(errorOf(call(http::verb::post, base + "/reservations", "not json")), "bad_request");
 
-        // A wrong proof costs an attempt.
+        // Without the link: refused before anything is counted or verified past the link key.
+        const Response noLink = prove(share, "reservations", true, false);
+        QCOMPARE(noLink.result(), http::status::forbidden);
+        QCOMPARE(errorOf(noLink), "link_invalid");
+        QCOMPARE(m_metrics->render().find("ots_link_proofs_rejected_total 0"), std::string::npos);
+        // A wrong download proof with the link, on a share without a password: refused, never counted.
         const Response wrong = prove(share, "reservations", false);
         QCOMPARE(wrong.result(), http::status::forbidden);
         QCOMPARE(errorOf(wrong), "proof_invalid");
-        QCOMPARE(bodyOf(wrong).at("attemptsLeft").to_number<int>(), 4);
+        QVERIFY(!bodyOf(wrong).contains("attemptsLeft"));
+        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "0");
+        QCOMPARE(redisGet({"ZCARD", keys::pending(share.id)}), "0");
 
-        // A valid proof refunds its own attempt; the wrong one before it stays counted.
         const Response reserved = prove(share, "reservations");
         QCOMPARE(reserved.result(), http::status::created);
         const json::object ticketBody = bodyOf(reserved);
         const std::string ticket(ticketBody.at("ticket").as_string());
         QCOMPARE(ticketBody.at("size").to_number<std::uint64_t>(), share.size);
         QCOMPARE(ticketBody.at("expiresIn").to_number<std::int64_t>(), m_config.ticketLifetime.count());
-        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "1");
+        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "0");
         QCOMPARE(redisGet({"HGET", keys::share(share.id), "reserved"}), "1");
         Bytes ticketBytes(32);
         QVERIFY(base64url::decodeInto(ticket, ticketBytes));
@@ -658,7 +672,7 @@ private Q_SLOTS:
         QCOMPARE(none.result(), http::status::gone);
         QCOMPARE(errorOf(none), "no_downloads_left");
         QCOMPARE(m_metrics->proofsVerified(), verified);
-        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "1");
+        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "0");
 
         // Downloads: ticket required; Range variants.
         QCOMPARE(errorOf(std::get<Response>(download(share, base64url::encode(Bytes(32, 1))))),
@@ -755,6 +769,27 @@ private Q_SLOTS:
                  http::status::ok);
         QVERIFY(!std::filesystem::exists(m_blobs->blobPath(share.id)));
         QCOMPARE(errorOf(call(http::verb::get, base)), "downloaded");
+    }
+
+    void passwordProofsCountOnlyForLinkHolders() {
+        std::string content;
+        const Share share = ready(content, 1, 3600, true);
+        const std::uint64_t verified = m_metrics->proofsVerified();
+        for (int i = 0; i < 10; ++i) {
+            const Response noLink = prove(share, i % 2 ? "metadata" : "reservations", false, false);
+            QCOMPARE(noLink.result(), http::status::forbidden);
+            QCOMPARE(errorOf(noLink), "link_invalid");
+        }
+        QCOMPARE(m_metrics->proofsVerified(), verified);
+        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "0");
+        const std::string base = "/api/v1/shares/" + share.id;
+        QCOMPARE(bodyOf(call(http::verb::get, base)).at("attemptsLeft").to_number<int>(), 5);
+        // A link holder with a wrong password spends an attempt; the right one refunds its own.
+        const Response wrong = prove(share, "metadata", false);
+        QCOMPARE(errorOf(wrong), "proof_invalid");
+        QCOMPARE(bodyOf(wrong).at("attemptsLeft").to_number<int>(), 4);
+        QCOMPARE(prove(share, "reservations").result(), http::status::created);
+        QCOMPARE(redisGet({"HGET", keys::share(share.id), "attempts"}), "1");
     }
 
     void lockAndUnlock() {

@@ -379,25 +379,39 @@ private Q_SLOTS:
         noNonce.remove(QStringLiteral("nonce"));
         OTS_EXPECT_ERROR(m_client.send(RelayClient::proofRequest(share, "reservations", noNonce)), 400,
                          "bad_request");
+        QJsonObject noLinkSignature = share.proof(fresh);
+        noLinkSignature.remove(QStringLiteral("linkSignature"));
+        OTS_EXPECT_ERROR(m_client.send(RelayClient::proofRequest(share, "reservations", noLinkSignature)),
+                         400, "bad_request");
         HttpRequest garbage{"POST",
                             RelayClient::sharePath(share.id, "/reservations"),
                             {{"Content-Type", "application/json"}},
                             "nonce=1&signature=2"};
         OTS_EXPECT_ERROR(m_client.send(garbage), 400, "bad_request");
 
-        // A wrong signature (well-formed, by another key): 403 with attemptsLeft, an attempt spent.
+        // Without the link (a well-formed link signature by another key): 403 link_invalid, and the
+        // right download proof beside it does not help. Nothing is counted.
         const auto stranger = TestShare::strangerKeys();
+        const HttpResponse noLink = m_client.prove(share, "reservations", nullptr, stranger.get());
+        OTS_EXPECT_ERROR(noLink, 403, "link_invalid");
+        QVERIFY(!noLink.json().contains(QStringLiteral("attemptsLeft")));
+        // The link but a wrong download proof, on a share without a password: refused, never counted
+        // (the link secret is the whole key).
         const HttpResponse wrong = m_client.prove(share, "reservations", stranger.get());
         OTS_EXPECT_ERROR(wrong, 403, "proof_invalid");
-        QCOMPARE(wrong.json().value(QStringLiteral("attemptsLeft")).toInt(-1), 4);
-        QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("attemptsLeft")).toInt(-1), 4);
-        // A signature for another share's id does not verify here either.
+        QVERIFY(!wrong.json().contains(QStringLiteral("attemptsLeft")));
+        QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("attemptsLeft")).toInt(-1), 5);
+        // Signatures for another share's id do not verify here either.
         TestShare elsewhere = share;
         elsewhere.idBytes[0] ^= 1;
         const QByteArray otherNonce = RelayClient::nonceOf(m_client.challenge(share.id));
         QJsonObject crossProof = elsewhere.proof(otherNonce);
         OTS_EXPECT_ERROR(m_client.send(RelayClient::proofRequest(share, "reservations", crossProof)), 403,
-                         "proof_invalid");
+                         "link_invalid");
+        // Each refused proof spent its nonce.
+        OTS_EXPECT_ERROR(
+            m_client.send(RelayClient::proofRequest(share, "reservations", share.proof(otherNonce))), 410,
+            "challenge_invalid");
 
         // Reservation: the ticket.
         const HttpResponse reservation = m_client.prove(share, "reservations");
@@ -563,7 +577,7 @@ private Q_SLOTS:
     }
 
     void lockedRefusesOutstandingNonce() {
-        TestShare share = TestShare::make({});
+        TestShare share = TestShare::make({.password = true});
         QVERIFY(createReadyShare(share));
         const QByteArray kept = RelayClient::nonceOf(m_client.challenge(share.id));
         QCOMPARE(kept.size(), qsizetype(43));

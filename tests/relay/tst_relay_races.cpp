@@ -1,5 +1,6 @@
 // Races the relay must win through its Redis scripts, over real sockets with requests that arrive
-// together: wrong proofs can never get more than max-attempts signatures checked, a one-download share
+// together: proofs without the link count nothing however many arrive, wrong passwords can never get
+// more than max-attempts signatures checked, a one-download share
 // gives out exactly one ticket, one append at a time, and concurrent creates never share an id.
 
 #include "RelayClient.h"
@@ -166,6 +167,58 @@ private Q_SLOTS:
         const HttpResponse content = m_client.reserveAndDownload(share);
         OTS_EXPECT_STATUS(content, 200);
         QVERIFY(content.body == share.ciphertext);
+    }
+
+    // Strangers who know only the share id (random keys for both signatures), 500 at once against a
+    // share with a password and one without: every proof is refused as a damaged link, no attempt is
+    // counted, no password proof is verified, neither share locks, and the right link then downloads.
+    void concurrentProofsWithoutTheLink() {
+        constexpr int kProofs = 500;
+        constexpr int kBatch = 125; // connections open at once, below the per-client connection cap
+        TestShare withPassword =
+            TestShare::make({.payloadBytes = 20'000, .maxDownloads = 1, .password = true, .seed = 1});
+        TestShare withoutPassword = TestShare::make({.payloadBytes = 20'000, .maxDownloads = 1, .seed = 2});
+        OTS_EXPECT_STATUS(m_client.createReady(withPassword), 200);
+        OTS_EXPECT_STATUS(m_client.createReady(withoutPassword), 200);
+
+        const double verifiedBefore = m_client.metric("ots_proof_verifications_total");
+        const double rejectedBefore = m_client.metric("ots_link_proofs_rejected_total");
+        const double lockedBefore = m_client.metric("ots_shares_locked_total");
+        QVERIFY(verifiedBefore >= 0 && rejectedBefore >= 0 && lockedBefore >= 0);
+
+        QMap<QByteArray, int> counts;
+        for (TestShare* share : {&withPassword, &withoutPassword}) {
+            const QList<QByteArray> fresh = nonces(*share, kProofs);
+            QCOMPARE(fresh.size(), qsizetype(kProofs));
+            for (int start = 0; start < kProofs; start += kBatch) {
+                QList<HttpRequest> requests;
+                for (int i = start; i < start + kBatch; ++i) {
+                    const auto stranger = TestShare::strangerKeys();
+                    requests.append(
+                        RelayClient::proofRequest(*share, i % 2 ? "metadata" : "reservations",
+                                                  share->proof(fresh[i], stranger.get(), stranger.get())));
+                }
+                const QMap<QByteArray, int> batch = tally(sendConcurrently(m_client.port(), requests));
+                for (auto it = batch.cbegin(); it != batch.cend(); ++it)
+                    counts[it.key()] += it.value();
+            }
+        }
+        qInfo("1000 proofs without the link: %s", describe(counts).constData());
+        QCOMPARE(counts.value("403 link_invalid"), 2 * kProofs);
+        QCOMPARE(m_client.metric("ots_link_proofs_rejected_total") - rejectedBefore, double(2 * kProofs));
+        QCOMPARE(m_client.metric("ots_proof_verifications_total"), verifiedBefore);
+        QCOMPARE(m_client.metric("ots_shares_locked_total"), lockedBefore);
+
+        for (TestShare* share : {&withPassword, &withoutPassword}) {
+            const HttpResponse info = m_client.info(share->id);
+            OTS_EXPECT_STATUS(info, 200);
+            QCOMPARE(info.json().value(QStringLiteral("state")).toString(), QStringLiteral("ready"));
+            QCOMPARE(info.json().value(QStringLiteral("attemptsLeft")).toInt(-1), 5);
+            QCOMPARE(info.json().value(QStringLiteral("downloadsLeft")).toInt(-1), 1);
+            const HttpResponse content = m_client.reserveAndDownload(*share);
+            OTS_EXPECT_STATUS(content, 200);
+            QVERIFY(content.body == share->ciphertext);
+        }
     }
 
     void concurrentReservations() {

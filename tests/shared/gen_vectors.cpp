@@ -139,6 +139,8 @@ int main() {
         o[QStringLiteral("shareId")] = hex(id);
         o[QStringLiteral("challengeNonce")] = hex(nonce);
         o[QStringLiteral("signature")] = hex(keys.signChallenge(id, nonce));
+        o[QStringLiteral("linkPublicKey")] = hex(keys.linkPublicKey());
+        o[QStringLiteral("linkSignature")] = hex(keys.signLinkChallenge(id, nonce));
         keyVectors.append(o);
     }
 

@@ -98,6 +98,14 @@ private Q_SLOTS:
         const Signature signature = keys->signChallenge(id, nonce);
         QCOMPARE(hexOf(signature), vector[QStringLiteral("signature")].toString().toLatin1());
         QVERIFY(verifyDownloadProof(keys->authPublicKey(), id, nonce, signature));
+
+        // The link key comes from S alone: the same for a share with and without a password on one S.
+        QCOMPARE(hexOf(keys->linkPublicKey()), vector[QStringLiteral("linkPublicKey")].toString().toLatin1());
+        const Signature linkSignature = keys->signLinkChallenge(id, nonce);
+        QCOMPARE(hexOf(linkSignature), vector[QStringLiteral("linkSignature")].toString().toLatin1());
+        QVERIFY(verifyLinkProof(keys->linkPublicKey(), id, nonce, linkSignature));
+        QVERIFY(!verifyLinkProof(keys->authPublicKey(), id, nonce, linkSignature));
+        QVERIFY(!verifyDownloadProof(keys->linkPublicKey(), id, nonce, linkSignature));
     }
 
     void stream_data() {

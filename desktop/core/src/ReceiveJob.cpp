@@ -87,9 +87,8 @@ private:
     [[nodiscard]] ClientError download(RelayClient& client, const QString& outputDir, ReceiveResult& result);
     /// challenge → signature → call(nonce, signature); a nonce lost with a dropped reply is replaced once.
     template <typename T>
-    [[nodiscard]] Outcome<T>
-    withProof(RelayClient& client,
-              const std::function<Outcome<T>(const QByteArray&, const QByteArray&)>& call);
+    [[nodiscard]] Outcome<T> withProof(RelayClient& client,
+                                       const std::function<Outcome<T>(const Proof&)>& call);
     [[nodiscard]] ClientError proofRefused(const ClientError& error) const;
 
     /// How a report from the worker meets a cancel that the worker may not have noticed yet.
@@ -299,6 +298,9 @@ ClientError ReceiveJob::Worker::deriveKeys(const QString& password) {
 }
 
 ClientError ReceiveJob::Worker::proofRefused(const ClientError& error) const {
+    // The relay checked the link signature first: the link itself is damaged, whatever the password.
+    if (error.code == QLatin1String("link_invalid"))
+        return error;
     if (error.code != QLatin1String("proof_invalid") && error.kind != ErrorKind::WrongPassword &&
         error.kind != ErrorKind::WrongKey)
         return error;
@@ -312,16 +314,15 @@ ClientError ReceiveJob::Worker::proofRefused(const ClientError& error) const {
                 : QStringLiteral("The password is wrong.");
     } else {
         refused.kind = ErrorKind::WrongKey;
-        refused.message = QStringLiteral("The link does not open this share: its secret part is wrong or was "
-                                         "changed. Ask the sender for the link again.");
+        refused.message = QStringLiteral("The link is damaged or incomplete: its secret part does not open "
+                                         "this share. Copy the whole link again, or ask the sender for it.");
     }
     return refused;
 }
 
 template <typename T>
-Outcome<T>
-ReceiveJob::Worker::withProof(RelayClient& client,
-                              const std::function<Outcome<T>(const QByteArray&, const QByteArray&)>& call) {
+Outcome<T> ReceiveJob::Worker::withProof(RelayClient& client,
+                                         const std::function<Outcome<T>(const Proof&)>& call) {
     for (int round = 0;; ++round) {
         auto challenge = client.challenge(m_id);
         if (!challenge.ok())
@@ -332,7 +333,9 @@ ReceiveJob::Worker::withProof(RelayClient& client,
                                      QStringLiteral("The relay sent a challenge of the wrong size."));
         std::memcpy(nonce.data(), challenge.value().nonce.constData(), nonce.size());
         const Signature signature = m_keys->signChallenge(m_link->shareId(), nonce);
-        Outcome<T> answer = call(challenge.value().nonce, bytesOf(signature.data(), signature.size()));
+        const Signature linkSignature = m_keys->signLinkChallenge(m_link->shareId(), nonce);
+        Outcome<T> answer = call(Proof{challenge.value().nonce, bytesOf(signature.data(), signature.size()),
+                                       bytesOf(linkSignature.data(), linkSignature.size())});
         // The nonce is single-use: if the reply to a first try was lost, the retry finds it consumed.
         if (!answer.ok() && answer.error().code == QLatin1String("challenge_invalid") && round == 0)
             continue;
@@ -347,17 +350,23 @@ ClientError ReceiveJob::Worker::unlock(RelayClient& client, const QString& passw
         return failed;
     if (m_cancel->cancelled())
         return receiveCancelled();
-    auto envelope = withProof<QByteArray>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
-        return client.metadata(m_id, nonce, signature);
-    });
+    auto envelope =
+        withProof<QByteArray>(client, [&](const Proof& proof) { return client.metadata(m_id, proof); });
     if (!envelope.ok())
         return envelope.error();
     auto plain = metadata::open(*m_keys, {reinterpret_cast<const std::uint8_t*>(envelope.value().constData()),
                                           static_cast<std::size_t>(envelope.value().size())});
     if (!plain.ok()) {
+        // The relay has just accepted a proof by the key this envelope is sealed under, so the key is
+        // right: an envelope that does not open was changed on the relay (or on the way).
         ClientError error = ClientError::fromOts(plain.error());
-        if (plain.code() == Errc::MetadataAuthFailed)
-            error.kind = ErrorKind::WrongKey;
+        if (plain.code() == Errc::MetadataAuthFailed) {
+            error.kind = ErrorKind::Tampered;
+            error.message =
+                QStringLiteral("The share's description (file names and sizes) failed its integrity "
+                               "check although the link and password are right: it was changed on "
+                               "the relay or on the way. Nothing was downloaded.");
+        }
         return error;
     }
     auto parsed = MetadataCodec::decode(bytesOf(plain->data(), plain->size()));
@@ -403,9 +412,7 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
     if (m_cancel->cancelled())
         return receiveCancelled();
     auto reservation =
-        withProof<Reservation>(client, [&](const QByteArray& nonce, const QByteArray& signature) {
-            return client.reserve(m_id, nonce, signature);
-        });
+        withProof<Reservation>(client, [&](const Proof& proof) { return client.reserve(m_id, proof); });
     if (!reservation.ok())
         return reservation.error();
     const QString ticket = reservation.value().ticket;

@@ -268,6 +268,11 @@ struct RelayClient::Private {
             return make(ErrorKind::NotReady,
                         QStringLiteral("The sender has not finished uploading this share "
                                        "yet. Try again later."));
+        if (code == QLatin1String("link_invalid"))
+            return make(ErrorKind::WrongKey,
+                        QStringLiteral("The link is damaged or incomplete: its secret part "
+                                       "does not match this share. Copy the whole link "
+                                       "again, or ask the sender for it."));
         if (code == QLatin1String("proof_invalid")) {
             ClientError error = make(ErrorKind::WrongPassword, QString());
             error.attemptsLeft = body->attemptsLeft;
@@ -681,17 +686,20 @@ struct RelayClient::Private {
             QStringLiteral("The %1 is not 43 characters of base64url.").arg(QLatin1String(what)));
     }
 
-    /// A POST that proves the link (SPEC.md §3.4): the challenge's nonce and its signature as the body.
+    /// A POST that proves the link and the key (SPEC.md §3.4, §3.5): the challenge's nonce and both
+    /// signatures as the body.
     [[nodiscard]] static Outcome<Exchange> proofCall(const QString& id, const QString& suffix,
-                                                     const QByteArray& nonce, const QByteArray& signature) {
+                                                     const Proof& proof) {
         if (auto error = checkShare(id))
             return error;
-        if (nonce.size() != kNonceBytes || signature.size() != kSignatureBytes)
-            return badArgument(QStringLiteral("A proof needs a 32-byte nonce and a 64-byte signature."));
+        if (proof.nonce.size() != kNonceBytes || proof.signature.size() != kSignatureBytes ||
+            proof.linkSignature.size() != kSignatureBytes)
+            return badArgument(QStringLiteral("A proof needs a 32-byte nonce and two 64-byte signatures."));
         Exchange exchange = shareCall("POST", id, suffix);
         const QJsonObject body{
-            {QStringLiteral("nonce"), QString::fromLatin1(base64UrlEncode(nonce))},
-            {QStringLiteral("signature"), QString::fromLatin1(base64UrlEncode(signature))}};
+            {QStringLiteral("nonce"), QString::fromLatin1(base64UrlEncode(proof.nonce))},
+            {QStringLiteral("signature"), QString::fromLatin1(base64UrlEncode(proof.signature))},
+            {QStringLiteral("linkSignature"), QString::fromLatin1(base64UrlEncode(proof.linkSignature))}};
         exchange.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
         exchange.retry = Retry::UnlessApplied;
         return exchange;
@@ -769,8 +777,8 @@ ClientError RelayClient::checkConnection() {
 }
 
 Outcome<CreatedShare> RelayClient::createShare(const CreateRequest& request) {
-    if (request.authPublicKey.size() != kPublicKeyBytes)
-        return Private::badArgument(QStringLiteral("The share's public key must be 32 bytes."));
+    if (request.authPublicKey.size() != kPublicKeyBytes || request.linkPublicKey.size() != kPublicKeyBytes)
+        return Private::badArgument(QStringLiteral("The share's public keys must be 32 bytes each."));
     if (request.metadataEnvelope.size() < kMinEnvelopeBytes ||
         static_cast<std::size_t>(request.metadataEnvelope.size()) > ots::metadata::maxEnvelopeBytes())
         return Private::badArgument(QStringLiteral("The share's metadata envelope has an impossible size."));
@@ -784,6 +792,7 @@ Outcome<CreatedShare> RelayClient::createShare(const CreateRequest& request) {
         {QStringLiteral("expiresIn"), static_cast<qint64>(request.expiresIn)},
         {QStringLiteral("maxDownloads"), request.maxDownloads},
         {QStringLiteral("authPublicKey"), QString::fromLatin1(base64UrlEncode(request.authPublicKey))},
+        {QStringLiteral("linkPublicKey"), QString::fromLatin1(base64UrlEncode(request.linkPublicKey))},
         {QStringLiteral("metadata"), QString::fromLatin1(request.metadataEnvelope.toBase64())},
         {QStringLiteral("password"), QJsonValue::Null},
     };
@@ -913,17 +922,15 @@ Outcome<Challenge> RelayClient::challenge(const QString& id) {
     return d->parsed(exchange, 200, replies::parseChallenge);
 }
 
-Outcome<QByteArray> RelayClient::metadata(const QString& id, const QByteArray& nonce,
-                                          const QByteArray& signature) {
-    auto exchange = Private::proofCall(id, QStringLiteral("/metadata"), nonce, signature);
+Outcome<QByteArray> RelayClient::metadata(const QString& id, const Proof& proof) {
+    auto exchange = Private::proofCall(id, QStringLiteral("/metadata"), proof);
     if (!exchange.ok())
         return exchange.error();
     return d->parsed(exchange.value(), 200, replies::parseMetadata);
 }
 
-Outcome<Reservation> RelayClient::reserve(const QString& id, const QByteArray& nonce,
-                                          const QByteArray& signature) {
-    auto exchange = Private::proofCall(id, QStringLiteral("/reservations"), nonce, signature);
+Outcome<Reservation> RelayClient::reserve(const QString& id, const Proof& proof) {
+    auto exchange = Private::proofCall(id, QStringLiteral("/reservations"), proof);
     if (!exchange.ok())
         return exchange.error();
     return d->parsed(exchange.value(), 201, replies::parseReservation);

@@ -270,6 +270,8 @@ ClientError SendJob::Worker::execute() {
     request.maxDownloads = m_options.maxDownloads;
     request.authPublicKey = QByteArray(reinterpret_cast<const char*>(m_keys->authPublicKey().data()),
                                        static_cast<qsizetype>(m_keys->authPublicKey().size()));
+    request.linkPublicKey = QByteArray(reinterpret_cast<const char*>(m_keys->linkPublicKey().data()),
+                                       static_cast<qsizetype>(m_keys->linkPublicKey().size()));
     request.metadataEnvelope =
         QByteArray(reinterpret_cast<const char*>(envelope->data()), static_cast<qsizetype>(envelope->size()));
     if (m_argon) {

@@ -42,9 +42,13 @@ inline constexpr std::uint64_t kSubkeyMetadata = 2;
 inline constexpr std::uint64_t kSubkeyAuthSeed = 3;
 inline constexpr std::uint64_t kSubkeyCommit = 4;
 inline constexpr std::uint64_t kSubkeyHeaderMac = 5;
+// Derived from the link secret S, never from K: it proves "holds the link" and says nothing about a
+// password, so the relay can check it before it counts an attempt (SPEC.md §3.5).
+inline constexpr std::uint64_t kSubkeyLinkSeed = 6;
 
 // Download proof -------------------------------------------------------------------------------
 inline constexpr std::string_view kProofLabel = "onetimeshare/v1/download-proof";
+inline constexpr std::string_view kLinkProofLabel = "onetimeshare/v1/link-proof";
 inline constexpr std::size_t kChallengeNonceBytes = 32;
 inline constexpr std::size_t kAuthPublicKeyBytes = 32;
 inline constexpr std::size_t kSignatureBytes = 64;

@@ -2,7 +2,8 @@
 
 // The key schedule (SPEC.md §3): link secret S → share key K (optionally hardened with a password
 // through Argon2id) → subkeys for the stream, the metadata, the header commitment and MAC, and the
-// Ed25519 key pair that proves knowledge of K to the relay.
+// Ed25519 key pair that proves knowledge of K to the relay; and, from S alone, the Ed25519 key pair
+// that proves holding the link (SPEC.md §3.5).
 
 #include "ots/Format.h"
 #include "ots/Result.h"
@@ -50,12 +51,16 @@ public:
     [[nodiscard]] const SecretBuffer& commitKey() const noexcept { return m_commitKey; }
     [[nodiscard]] const SecretBuffer& headerMacKey() const noexcept { return m_headerMacKey; }
     [[nodiscard]] const AuthPublicKey& authPublicKey() const noexcept { return m_authPublicKey; }
+    /// The link key's public half: derived from S alone, the same with or without a password.
+    [[nodiscard]] const AuthPublicKey& linkPublicKey() const noexcept { return m_linkPublicKey; }
 
     /// Ed25519 signature over "onetimeshare/v1/download-proof" || share id || nonce.
     [[nodiscard]] Signature signChallenge(const ShareId& shareId, const ChallengeNonce& nonce) const;
+    /// Ed25519 signature by the link key over "onetimeshare/v1/link-proof" || share id || nonce.
+    [[nodiscard]] Signature signLinkChallenge(const ShareId& shareId, const ChallengeNonce& nonce) const;
 
 private:
-    explicit ShareKeys(SecretBuffer shareKey);
+    ShareKeys(SecretBuffer shareKey, const SecretBuffer& linkSecret);
 
     SecretBuffer m_shareKey;
     SecretBuffer m_streamKey;
@@ -64,10 +69,15 @@ private:
     SecretBuffer m_headerMacKey;
     SecretBuffer m_authSecretKey;
     AuthPublicKey m_authPublicKey{};
+    SecretBuffer m_linkSecretKey;
+    AuthPublicKey m_linkPublicKey{};
 };
 
 /// What the relay runs: true only for a valid signature by publicKey over this id and nonce.
 [[nodiscard]] bool verifyDownloadProof(const AuthPublicKey& publicKey, const ShareId& shareId,
                                        const ChallengeNonce& nonce, const Signature& signature) noexcept;
+/// What the relay runs before it counts anything: true only for a valid link-key signature.
+[[nodiscard]] bool verifyLinkProof(const AuthPublicKey& linkPublicKey, const ShareId& shareId,
+                                   const ChallengeNonce& nonce, const Signature& signature) noexcept;
 
 } // namespace ots

@@ -459,7 +459,9 @@ private Q_SLOTS:
     }
 
     void lockedThenUnlocked() {
-        TestShare share = TestShare::make({.payloadBytes = 1000, .expiresIn = 3600, .maxDownloads = 1});
+        // Only a share with a password can lock (SPEC §3.5).
+        TestShare share =
+            TestShare::make({.payloadBytes = 1000, .expiresIn = 3600, .maxDownloads = 1, .password = true});
         QVERIFY(makeReadyShare(share));
         QTemporaryDir dir;
         QVERIFY(dir.isValid());

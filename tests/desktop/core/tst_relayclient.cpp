@@ -76,15 +76,29 @@ CreateRequest createRequestFor(const TestShare& share) {
     request.expiresIn = share.expiresIn;
     request.maxDownloads = share.maxDownloads;
     request.authPublicKey = ots::test::toQ(share.keys->authPublicKey());
+    request.linkPublicKey = ots::test::toQ(share.keys->linkPublicKey());
     request.metadataEnvelope = share.metadataEnvelope;
+    if (share.kdf) {
+        KdfInfo kdf;
+        kdf.salt = ots::test::toQ(share.kdf->salt);
+        kdf.iterations = share.kdf->iterations;
+        kdf.memoryKiB = share.kdf->memoryKiB;
+        kdf.parallelism = share.kdf->parallelism;
+        request.password = kdf;
+    }
     return request;
 }
 
-/// Signs nonce for share with signer (the share's own keys when null), as a receiver proves the link.
-QByteArray sign(const TestShare& share, const QByteArray& nonce, const ots::ShareKeys* signer = nullptr) {
+/// The proof of nonce for share: the download proof by signer (the share's own keys when null), the link
+/// proof by linkSigner (likewise), as a receiver proves the link and the key.
+ots::client::Proof sign(const TestShare& share, const QByteArray& nonce,
+                        const ots::ShareKeys* signer = nullptr, const ots::ShareKeys* linkSigner = nullptr) {
     ots::ChallengeNonce raw{};
     std::copy(nonce.begin(), nonce.end(), raw.begin());
-    return ots::test::toQ((signer != nullptr ? *signer : *share.keys).signChallenge(share.idBytes, raw));
+    return {nonce,
+            ots::test::toQ((signer != nullptr ? *signer : *share.keys).signChallenge(share.idBytes, raw)),
+            ots::test::toQ(
+                (linkSigner != nullptr ? *linkSigner : *share.keys).signLinkChallenge(share.idBytes, raw))};
 }
 
 /// Collects a download in memory.
@@ -444,13 +458,13 @@ private Q_SLOTS:
         OTS_EXPECT_OK(nonce);
         QCOMPARE(nonce.value().nonce.size(), qsizetype(32));
         QVERIFY(nonce.value().expiresIn > 0);
-        auto envelope = client.metadata(id(share), nonce.value().nonce, sign(share, nonce.value().nonce));
+        auto envelope = client.metadata(id(share), sign(share, nonce.value().nonce));
         OTS_EXPECT_OK(envelope);
         QCOMPARE(envelope.value(), share.metadataEnvelope);
 
         nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), nonce.value().nonce, sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
         OTS_EXPECT_OK(reservation);
         QCOMPARE(reservation.value().ticket.size(), qsizetype(43));
         QCOMPARE(reservation.value().size, total);
@@ -503,18 +517,17 @@ private Q_SLOTS:
         QCOMPARE(info.value().kdf->parallelism, 4u);
     }
 
+    // A link holder with a wrong password: the link proof holds, the password proof does not.
     void wrongProofsLockAndOwnerUnlocks() {
         Client client(m_url);
-        TestShare share = TestShare::make({});
+        TestShare share = TestShare::make({.password = true});
         QVERIFY(makeReadyShare(client, share));
         const auto stranger = TestShare::strangerKeys();
         for (int expectedLeft = 4; expectedLeft >= 0; --expectedLeft) {
             auto nonce = client.challenge(id(share));
             OTS_EXPECT_OK(nonce);
-            const ClientError wrong = client
-                                          .metadata(id(share), nonce.value().nonce,
-                                                    sign(share, nonce.value().nonce, stranger.get()))
-                                          .error();
+            const ClientError wrong =
+                client.metadata(id(share), sign(share, nonce.value().nonce, stranger.get())).error();
             QVERIFY2(wrong.kind == ErrorKind::WrongPassword, qPrintable(describe(wrong)));
             QCOMPARE(wrong.code, QStringLiteral("proof_invalid"));
             QCOMPARE(wrong.httpStatus, 403);
@@ -541,7 +554,50 @@ private Q_SLOTS:
         QCOMPARE(unlocked.value().attemptsLeft, 5);
         auto nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        OTS_EXPECT_OK(client.metadata(id(share), nonce.value().nonce, sign(share, nonce.value().nonce)));
+        OTS_EXPECT_OK(client.metadata(id(share), sign(share, nonce.value().nonce)));
+    }
+
+    // Someone without the link (or with a damaged one), on shares with and without a password: refused
+    // as a damaged link, nothing counted, never locked; the right link then works.
+    void linkProofFailuresCountNothing_data() {
+        QTest::addColumn<bool>("password");
+        QTest::newRow("password") << true;
+        QTest::newRow("no password") << false;
+    }
+    void linkProofFailuresCountNothing() {
+        QFETCH(bool, password);
+        Client client(m_url);
+        TestShare share = TestShare::make({.password = password});
+        QVERIFY(makeReadyShare(client, share));
+        const auto stranger = TestShare::strangerKeys();
+        for (int i = 0; i < 8; ++i) {
+            auto nonce = client.challenge(id(share));
+            OTS_EXPECT_OK(nonce);
+            // The right download proof does not help without the link.
+            const ClientError refused =
+                client.metadata(id(share), sign(share, nonce.value().nonce, nullptr, stranger.get())).error();
+            QVERIFY2(refused.kind == ErrorKind::WrongKey, qPrintable(describe(refused)));
+            QCOMPARE(refused.code, QStringLiteral("link_invalid"));
+            QCOMPARE(refused.httpStatus, 403);
+            QVERIFY(refused.message.contains(QStringLiteral("damaged or incomplete")));
+        }
+        if (!password) {
+            // Without a password even a wrong download proof by a link holder is never counted.
+            for (int i = 0; i < 8; ++i) {
+                auto nonce = client.challenge(id(share));
+                OTS_EXPECT_OK(nonce);
+                const ClientError refused =
+                    client.metadata(id(share), sign(share, nonce.value().nonce, stranger.get())).error();
+                QCOMPARE(refused.code, QStringLiteral("proof_invalid"));
+            }
+        }
+        auto info = client.info(id(share));
+        OTS_EXPECT_OK(info);
+        QCOMPARE(info.value().state, QStringLiteral("ready"));
+        QCOMPARE(info.value().attemptsLeft, 5);
+        auto nonce = client.challenge(id(share));
+        OTS_EXPECT_OK(nonce);
+        OTS_EXPECT_OK(client.metadata(id(share), sign(share, nonce.value().nonce)));
     }
 
     void ownerDeletes() {
@@ -582,7 +638,7 @@ private Q_SLOTS:
         QVERIFY(makeReadyShare(client, share));
         auto nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), nonce.value().nonce, sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
         OTS_EXPECT_OK(reservation);
 
         QByteArray received;
@@ -857,7 +913,7 @@ private Q_SLOTS:
         // The relay holds exactly the bytes that trickled in.
         auto nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), nonce.value().nonce, sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
         OTS_EXPECT_OK(reservation);
         Collector whole;
         OTS_EXPECT_OK(client.download(id(share), reservation.value().ticket, 0, whole.sink()));

@@ -58,9 +58,18 @@ struct CreateRequest {
     std::int64_t expiresIn = 0;
     int maxDownloads = 1;
     QByteArray authPublicKey;        ///< 32 bytes
+    QByteArray linkPublicKey;        ///< 32 bytes (SPEC.md §3.5)
     QByteArray metadataEnvelope;     ///< raw envelope bytes (sent as standard base64)
     std::optional<KdfInfo> password; ///< the Argon2 parameters when the share has a password
     QString uploadToken;             ///< empty = none
+};
+
+/// What a proof request carries (SPEC.md §3.4, §3.5): the challenge's nonce, the download-proof
+/// signature by the auth key, and the link-proof signature by the link key.
+struct Proof {
+    QByteArray nonce;         ///< 32 bytes
+    QByteArray signature;     ///< 64 bytes
+    QByteArray linkSignature; ///< 64 bytes
 };
 
 struct CreatedShare {
@@ -132,11 +141,10 @@ public:
 
     [[nodiscard]] Outcome<ShareInfo> info(const QString& id);
     [[nodiscard]] Outcome<Challenge> challenge(const QString& id);
-    /// POST …/metadata with a proof: the envelope bytes. WrongPassword/WrongKey carry attemptsLeft.
-    [[nodiscard]] Outcome<QByteArray> metadata(const QString& id, const QByteArray& nonce,
-                                               const QByteArray& signature);
-    [[nodiscard]] Outcome<Reservation> reserve(const QString& id, const QByteArray& nonce,
-                                               const QByteArray& signature);
+    /// POST …/metadata with a proof: the envelope bytes. WrongPassword carries attemptsLeft; a link
+    /// signature the relay refuses is WrongKey (the link is damaged), and counts no attempt.
+    [[nodiscard]] Outcome<QByteArray> metadata(const QString& id, const Proof& proof);
+    [[nodiscard]] Outcome<Reservation> reserve(const QString& id, const Proof& proof);
     /// GET …/content with the ticket from `offset` (Range: bytes=offset-). Each received piece is
     /// handed to sink in order; sink returning an error stops the download with that error.
     /// Returns the number of bytes delivered in this call; a cut connection returns a Network error
