@@ -544,6 +544,92 @@ QJsonObject kdfSection() {
             {QStringLiteral("cases"), casesJson}};
 }
 
+// --- metadata plaintext (SPEC.md §5.1) ---------------------------------------------------------------
+
+QJsonObject metadataPlaintextSection() {
+    const QString files = QStringLiteral(
+        R"({"v":1,"kind":"files","entries":[{"path":"photos","type":"folder"},{"path":"photos/beach.jpg","type":"file","size":123456}],"fileCount":1,"folderCount":1,"totalBytes":123456,"truncated":false,"note":"see you"})");
+    const auto withField = [&](const char* from, const char* to) {
+        QString json = files;
+        json.replace(QString::fromLatin1(from), QString::fromLatin1(to));
+        return json;
+    };
+    const QString text = QStringLiteral(
+        R"({"v":1,"kind":"text","entries":[{"path":"message.txt","type":"file","size":12}],"fileCount":1,"folderCount":0,"totalBytes":12,"truncated":false})");
+    const auto textWith = [&](const char* from, const char* to) {
+        QString json = text;
+        json.replace(QString::fromLatin1(from), QString::fromLatin1(to));
+        return json;
+    };
+    struct Case {
+        const char* name;
+        QString json;
+        const char* expected;
+    };
+    const char* malformed = "metadata.malformed";
+    const std::vector<Case> cases = {
+        {"files", files, "ok"},
+        {"text", text, "ok"},
+        {"no note, whitespace between tokens",
+         QStringLiteral(" { \"v\" : 1 , \"kind\":\"files\", \"entries\":[] ,"
+                        "\"fileCount\":0,\"folderCount\":0,\"totalBytes\":0,"
+                        "\"truncated\":true } "),
+         "ok"},
+        {"largest integers",
+         withField("\"size\":123456", "\"size\":9007199254740991")
+             .replace(QStringLiteral("\"totalBytes\":123456"),
+                      QStringLiteral("\"totalBytes\":9007199254740991"))
+             .replace(QStringLiteral("\"fileCount\":1"), QStringLiteral("\"fileCount\":1000000")),
+         "ok"},
+        {"unknown fields, fractions in them", withField("\"v\":1,", "\"v\":1,\"future\":1.5,\"more\":[1e3],"),
+         "ok"},
+        {"v 2", withField("\"v\":1", "\"v\":2"), "metadata.unsupported_version"},
+        {"v 1.0", withField("\"v\":1", "\"v\":1.0"), malformed},
+        {"v spelled with an escape, 1.0", withField("\"v\":1", "\"\\u0076\":1.0"), malformed},
+        {"size 2^53", withField("\"size\":123456", "\"size\":9007199254740992"), malformed},
+        {"totalBytes 2^53 + 1", withField("\"totalBytes\":123456", "\"totalBytes\":9007199254740993"),
+         malformed},
+        {"size 1.0", withField("\"size\":123456", "\"size\":1.0"), malformed},
+        {"size 123456.0", withField("\"size\":123456", "\"size\":123456.0"), malformed},
+        {"fileCount 1e0", withField("\"fileCount\":1", "\"fileCount\":1e0"), malformed},
+        {"folderCount -0", withField("\"folderCount\":1", "\"folderCount\":-0"), malformed},
+        {"fileCount -1", withField("\"fileCount\":1", "\"fileCount\":-1"), malformed},
+        {"fileCount 1000001", withField("\"fileCount\":1", "\"fileCount\":1000001"), malformed},
+        {"size as a string", withField("\"size\":123456", "\"size\":\"123456\""), malformed},
+        {"byte order mark", QChar(0xfeff) + files, malformed},
+        {"missing truncated", withField(",\"truncated\":false", ""), malformed},
+        {"note not a string", withField("\"note\":\"see you\"", "\"note\":7"), malformed},
+        {"unknown kind", withField("\"kind\":\"files\"", "\"kind\":\"archive\""), malformed},
+        {"empty path", withField("\"path\":\"photos\"", "\"path\":\"\""), malformed},
+        {"unknown type", withField("\"type\":\"folder\"", "\"type\":\"link\""), malformed},
+        {"not an object", QStringLiteral("[1]"), malformed},
+        {"text with two entries",
+         textWith("}],", "},{\"path\":\"b.txt\",\"type\":\"file\",\"size\":0}],")
+             .replace(QStringLiteral("\"fileCount\":1"), QStringLiteral("\"fileCount\":2")),
+         malformed},
+        {"text with a folder entry",
+         textWith(R"({"path":"message.txt","type":"file","size":12})",
+                  R"({"path":"message.txt","type":"folder"})"),
+         malformed},
+        {"text with no entries", textWith(R"({"path":"message.txt","type":"file","size":12})", ""),
+         malformed},
+        {"text with folderCount 1", textWith("\"folderCount\":0", "\"folderCount\":1"), malformed},
+        {"text truncated", textWith("\"truncated\":false", "\"truncated\":true"), malformed},
+        {"text totalBytes not its size", textWith("\"totalBytes\":12", "\"totalBytes\":13"), malformed},
+    };
+    QJsonArray casesJson;
+    for (const Case& c : cases)
+        casesJson.append(QJsonObject{{QStringLiteral("name"), QString::fromLatin1(c.name)},
+                                     {QStringLiteral("json"), c.json},
+                                     {QStringLiteral("expected"), QString::fromLatin1(c.expected)}});
+    return {{QStringLiteral("description"),
+             QStringLiteral(
+                 "SPEC.md §5.1. json: the plaintext, as the UTF-8 encoding of this string. expected: "
+                 "'ok' or the error a receiver reports. Checked by tests/desktop/core/tst_metadatacodec "
+                 "(the reference parser is part of the desktop client).")},
+            {QStringLiteral("cases"), casesJson}};
+}
+
 // --- metadata envelopes (SPEC.md §5) ---------------------------------------------------------------
 
 QByteArray sealRaw(const ShareKeys& keys, const QByteArray& padded) {
@@ -784,6 +870,7 @@ std::vector<std::pair<QString, QJsonObject>> laterSections() {
             {QStringLiteral("containers"), containerSection()},
             {QStringLiteral("padme"), padmeSection()},
             {QStringLiteral("kdfLimits"), kdfSection()},
+            {QStringLiteral("metadataPlaintext"), metadataPlaintextSection()},
             {QStringLiteral("metadataEnvelopes"), metadataEnvelopeSection()},
             {QStringLiteral("streamMalformed"), streamMalformedSection()}};
 }

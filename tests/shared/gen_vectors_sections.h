@@ -1,7 +1,7 @@
 #pragma once
 
 // The sections of tests/data/vectors_v1.json that follow the key schedule, stream and metadata ones:
-// links, containers, Padmé sizes, KDF limits, metadata envelopes and
+// links, containers, Padmé sizes, KDF limits, the metadata plaintext, metadata envelopes and
 // authenticated but malformed streams. Written by gen_vectors after the older sections, in this order.
 
 #include <QJsonObject>
