@@ -226,8 +226,13 @@ int main(int argc, char** argv) {
             std::fputs("cannot read the previous vectors\n", stderr);
             return 1;
         }
-        streamVectors =
+        const QJsonArray kept =
             QJsonDocument::fromJson(previous.readAll()).object()[QStringLiteral("stream")].toArray();
+        if (kept.isEmpty()) {
+            std::fputs("the previous vectors have no stream section\n", stderr);
+            return 1;
+        }
+        streamVectors = kept;
     }
 
     // Metadata ------------------------------------------------------------------------------------
