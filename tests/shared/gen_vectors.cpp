@@ -7,6 +7,7 @@
 //   gen_vectors tests/data/vectors_v1.json > new.json && mv new.json tests/data/vectors_v1.json
 
 #include "TestUtil.h"
+#include "VectorUtil.h"
 #include "gen_vectors_sections.h"
 #include "ots/Base64Url.h"
 #include "ots/Crypto.h"
@@ -26,6 +27,7 @@
 using namespace ots;
 using ots::test::encrypt;
 using ots::test::pattern;
+using ots::test::secretFromSeed;
 using ots::test::toQ;
 
 namespace {
@@ -35,13 +37,6 @@ QString hex(ByteView bytes) {
 }
 QString b64(const QByteArray& bytes) {
     return QString::fromLatin1(bytes.toBase64());
-}
-
-SecretBuffer secretFromSeed(std::uint8_t seed) {
-    SecretBuffer secret(format::kLinkSecretBytes);
-    for (std::size_t i = 0; i < secret.size(); ++i)
-        secret.data()[i] = static_cast<std::uint8_t>(seed + i * 7);
-    return secret;
 }
 
 Argon2Params fixedParams(std::uint8_t saltSeed) {

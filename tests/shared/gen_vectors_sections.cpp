@@ -5,6 +5,7 @@
 #include "gen_vectors_sections.h"
 
 #include "TestUtil.h"
+#include "VectorUtil.h"
 #include "ots/Base64Url.h"
 #include "ots/Container.h"
 #include "ots/ContainerParser.h"
@@ -30,6 +31,8 @@ namespace ots::vectors {
 
 namespace {
 
+using ots::test::EntryLog;
+using ots::test::secretFromSeed;
 using ots::test::toQ;
 using ots::test::view;
 
@@ -39,19 +42,8 @@ using ots::test::view;
     std::exit(1);
 }
 
-QString nameOf(Errc code) {
-    return code == Errc::None ? QStringLiteral("ok") : QString::fromLatin1(errorName(code).data());
-}
-
 QString b64(const QByteArray& bytes) {
     return QString::fromLatin1(bytes.toBase64());
-}
-
-SecretBuffer secretFromSeed(std::uint8_t seed) {
-    SecretBuffer secret(format::kLinkSecretBytes);
-    for (std::size_t i = 0; i < secret.size(); ++i)
-        secret.data()[i] = static_cast<std::uint8_t>(seed + i * 7);
-    return secret;
 }
 
 ShareKeys keysFromSeed(std::uint8_t seed) {
@@ -218,10 +210,11 @@ QJsonObject linkSection() {
         const auto parsed = ShareLink::parse(v.input.toStdString());
         const Errc got = parsed.ok() ? Errc::None : parsed.code();
         if (got != v.error)
-            disagree(QStringLiteral("links"), QString::fromLatin1(v.name), nameOf(got).toStdString());
+            disagree(QStringLiteral("links"), QString::fromLatin1(v.name),
+                     ots::test::outcomeName(got).toStdString());
         invalidJson.append(QJsonObject{{QStringLiteral("name"), QString::fromLatin1(v.name)},
                                        {QStringLiteral("input"), v.input},
-                                       {QStringLiteral("error"), nameOf(v.error)}});
+                                       {QStringLiteral("error"), ots::test::outcomeName(v.error)}});
     }
     return {{QStringLiteral("description"),
              QStringLiteral(
@@ -256,37 +249,6 @@ QByteArray folderEntry(const QByteArray& path) {
 }
 
 const QByteArray kEnd(1, '\0');
-
-class EntryLog final : public ContainerHandler {
-public:
-    Status onEntry(const ContainerEntry& entry) override {
-        m_entries.append(
-            QJsonObject{{QStringLiteral("type"),
-                         entry.type == EntryType::File ? QStringLiteral("file") : QStringLiteral("folder")},
-                        {QStringLiteral("path"), QString::fromStdString(entry.path)},
-                        {QStringLiteral("mode"), static_cast<qint64>(entry.mode)},
-                        {QStringLiteral("size"), static_cast<qint64>(entry.size)},
-                        {QStringLiteral("mtime"), static_cast<qint64>(entry.mtime)}});
-        m_content.clear();
-        return {};
-    }
-    Status onData(ByteView data) override {
-        m_content += toQ(data);
-        return {};
-    }
-    Status onEntryEnd() override {
-        QJsonObject last = m_entries.last().toObject();
-        if (last[QStringLiteral("type")].toString() == QLatin1String("file"))
-            last[QStringLiteral("content")] = b64(m_content);
-        m_entries.replace(m_entries.size() - 1, last);
-        return {};
-    }
-    [[nodiscard]] const QJsonArray& entries() const noexcept { return m_entries; }
-
-private:
-    QJsonArray m_entries;
-    QByteArray m_content;
-};
 
 QJsonObject containerSection() {
     struct Case {
@@ -388,12 +350,13 @@ QJsonObject containerSection() {
             status = parser.finish();
         const Errc got = status.ok() ? Errc::None : status.code();
         if (got != c.expected)
-            disagree(QStringLiteral("containers"), QString::fromLatin1(c.name), nameOf(got).toStdString());
+            disagree(QStringLiteral("containers"), QString::fromLatin1(c.name),
+                     ots::test::outcomeName(got).toStdString());
         QJsonObject o{{QStringLiteral("name"), QString::fromLatin1(c.name)},
                       {QStringLiteral("rules"),
                        c.rules == windows ? QStringLiteral("windows") : QStringLiteral("posix")},
                       {QStringLiteral("bytes"), b64(c.bytes)},
-                      {QStringLiteral("expected"), nameOf(c.expected)}};
+                      {QStringLiteral("expected"), ots::test::outcomeName(c.expected)}};
         if (c.expected == Errc::None)
             o[QStringLiteral("entries")] = log.entries();
         casesJson.append(o);
@@ -410,7 +373,7 @@ QJsonObject containerSection() {
               QStringLiteral("the container header, then folder entries (type 1, flags 0, mode 0755, size 0, "
                              "mtime 0) whose paths are the decimal numbers 0, 1, 2, ... without leading "
                              "zeros, then the end marker")}}},
-        {QStringLiteral("expected"), nameOf(Errc::ContainerTooManyEntries)}};
+        {QStringLiteral("expected"), ots::test::outcomeName(Errc::ContainerTooManyEntries)}};
     casesJson.append(tooMany);
 
     return {
@@ -528,13 +491,14 @@ QJsonObject kdfSection() {
             got = Errc::InvalidArgument;
         }
         if (got != c.expected)
-            disagree(QStringLiteral("kdfLimits"), QString::fromLatin1(c.name), nameOf(got).toStdString());
+            disagree(QStringLiteral("kdfLimits"), QString::fromLatin1(c.name),
+                     ots::test::outcomeName(got).toStdString());
         casesJson.append(QJsonObject{{QStringLiteral("name"), QString::fromLatin1(c.name)},
                                      {QStringLiteral("passwordBytes"), c.passwordBytes},
                                      {QStringLiteral("iterations"), static_cast<qint64>(c.t)},
                                      {QStringLiteral("memoryKiB"), static_cast<qint64>(c.m)},
                                      {QStringLiteral("parallelism"), static_cast<qint64>(c.p)},
-                                     {QStringLiteral("expected"), nameOf(c.expected)}});
+                                     {QStringLiteral("expected"), ots::test::outcomeName(c.expected)}});
     }
     return {{QStringLiteral("description"),
              QStringLiteral(
@@ -706,10 +670,10 @@ QJsonObject metadataEnvelopeSection() {
         const Errc got = opened.ok() ? Errc::None : opened.code();
         if (got != c.expected || (opened.ok() && toQ(*opened) != c.plaintext))
             disagree(QStringLiteral("metadataEnvelopes"), QString::fromLatin1(c.name),
-                     nameOf(got).toStdString());
+                     ots::test::outcomeName(got).toStdString());
         QJsonObject o{{QStringLiteral("name"), QString::fromLatin1(c.name)},
                       {QStringLiteral("linkSecret"), secretText(0x11)},
-                      {QStringLiteral("expected"), nameOf(c.expected)}};
+                      {QStringLiteral("expected"), ots::test::outcomeName(c.expected)}};
         if (c.fillLength != 0)
             o[QStringLiteral("envelopeFill")] =
                 QJsonObject{{QStringLiteral("firstByte"), static_cast<int>(c.firstByte)},
@@ -810,7 +774,7 @@ QJsonObject streamMalformedSection() {
         const Errc got = result.status.ok() ? Errc::None : result.status.code();
         if (got != (success ? Errc::None : Errc::StreamMalformed))
             disagree(QStringLiteral("streamMalformed"), QString::fromLatin1(c.name),
-                     nameOf(got).toStdString());
+                     ots::test::outcomeName(got).toStdString());
         QJsonObject o{{QStringLiteral("name"), QString::fromLatin1(c.name)},
                       {QStringLiteral("description"), QString::fromLatin1(c.description)},
                       {QStringLiteral("linkSecret"), secretText(0x11)},
@@ -819,7 +783,7 @@ QJsonObject streamMalformedSection() {
         if (success)
             o[QStringLiteral("payloadPatternLength")] = 5;
         else
-            o[QStringLiteral("error")] = nameOf(Errc::StreamMalformed);
+            o[QStringLiteral("error")] = ots::test::outcomeName(Errc::StreamMalformed);
         casesJson.append(o);
     }
     return {

@@ -4,6 +4,7 @@
 // trailing data — and the exact error code.
 
 #include "TestUtil.h"
+#include "VectorUtil.h"
 #include "ots/Base64Url.h"
 #include "ots/Container.h"
 #include "ots/ContainerParser.h"
@@ -24,13 +25,6 @@ using namespace ots;
 using namespace ots::test;
 
 namespace {
-
-QJsonObject loadVectors() {
-    QFile file(QStringLiteral(OTS_TEST_DATA_DIR "/vectors_v1.json"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot open vectors_v1.json");
-    return QJsonDocument::fromJson(file.readAll()).object();
-}
 
 QByteArray fromHex(const QJsonValue& v) {
     return QByteArray::fromHex(v.toString().toLatin1());
@@ -62,54 +56,18 @@ QByteArray hexOf(ByteView bytes) {
     return toQ(bytes).toHex();
 }
 
-QString nameOf(Errc code) {
-    return code == Errc::None ? QStringLiteral("ok") : QString::fromLatin1(errorName(code).data());
-}
-
 template <typename T>
 QString outcomeOf(const Result<T>& result) {
-    return result.ok() ? QStringLiteral("ok") : nameOf(result.code());
+    return result.ok() ? QStringLiteral("ok") : outcomeName(result.code());
 }
 
 // Every error name of the shared library, for matching names in SPEC.md and in the vectors.
 QSet<QString> allErrorNames() {
     QSet<QString> names;
     for (int code = 1; code <= static_cast<int>(Errc::IoCommitFailed); ++code)
-        names.insert(nameOf(static_cast<Errc>(code)));
+        names.insert(outcomeName(static_cast<Errc>(code)));
     return names;
 }
-
-// Collects what the parser delivers in the shape of the "containers" vectors' entries.
-class EntryLog final : public ContainerHandler {
-public:
-    Status onEntry(const ContainerEntry& entry) override {
-        QJsonObject o{{QStringLiteral("type"),
-                       entry.type == EntryType::File ? QStringLiteral("file") : QStringLiteral("folder")},
-                      {QStringLiteral("path"), QString::fromStdString(entry.path)},
-                      {QStringLiteral("mode"), static_cast<qint64>(entry.mode)},
-                      {QStringLiteral("size"), static_cast<qint64>(entry.size)},
-                      {QStringLiteral("mtime"), static_cast<qint64>(entry.mtime)}};
-        m_entries.append(o);
-        m_content.clear();
-        return {};
-    }
-    Status onData(ByteView data) override {
-        m_content += toQ(data);
-        return {};
-    }
-    Status onEntryEnd() override {
-        QJsonObject last = m_entries.last().toObject();
-        if (last[QStringLiteral("type")].toString() == QLatin1String("file"))
-            last[QStringLiteral("content")] = QString::fromLatin1(m_content.toBase64());
-        m_entries.replace(m_entries.size() - 1, last);
-        return {};
-    }
-    [[nodiscard]] const QJsonArray& entries() const noexcept { return m_entries; }
-
-private:
-    QJsonArray m_entries;
-    QByteArray m_content;
-};
 
 // The "generate" form of a container vector: folders named 0, 1, 2, ... (see its rule text).
 QByteArray generatedFolders(qint64 count) {
@@ -276,7 +234,7 @@ private Q_SLOTS:
         Status status = parser.push(view(bytes));
         if (status.ok())
             status = parser.finish();
-        QCOMPARE(status.ok() ? QStringLiteral("ok") : nameOf(status.code()),
+        QCOMPARE(status.ok() ? QStringLiteral("ok") : outcomeName(status.code()),
                  vector[QStringLiteral("expected")].toString());
         if (status.ok())
             QCOMPARE(log.entries(), vector[QStringLiteral("entries")].toArray());
@@ -374,7 +332,7 @@ private Q_SLOTS:
                 continue;
             }
             QVERIFY(!result.status.ok());
-            QCOMPARE(nameOf(result.status.code()), vector[QStringLiteral("error")].toString());
+            QCOMPARE(outcomeName(result.status.code()), vector[QStringLiteral("error")].toString());
         }
     }
 

@@ -3,26 +3,15 @@
 // same documents; each names its expected outcome ("ok" or an error name).
 
 #include "MetadataCodec.h"
+#include "VectorUtil.h"
 
-#include <QFile>
 #include <QJsonArray>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
 using namespace ots;
 using namespace ots::client;
-
-namespace {
-
-QJsonObject loadVectors() {
-    QFile file(QStringLiteral(OTS_TEST_DATA_DIR "/vectors_v1.json"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot open vectors_v1.json");
-    return QJsonDocument::fromJson(file.readAll()).object();
-}
-
-} // namespace
+using ots::test::loadVectors;
 
 class TestMetadataCodec : public QObject {
     Q_OBJECT
