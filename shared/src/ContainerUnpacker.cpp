@@ -22,11 +22,6 @@ constexpr fs::perms kFilePerms = fs::perms::owner_read | fs::perms::owner_write;
 constexpr fs::perms kExecutableFilePerms = fs::perms::owner_all;
 constexpr std::uint32_t kOwnerExecute = 0100;
 
-// 1901..2106: what a 32-bit time_t or an unsigned 32-bit field can hold, and safely inside every
-// file_clock (libstdc++ counts signed nanoseconds around 2174, which overflows near 1882 and 2466).
-constexpr std::int64_t kEarliestMtime = -(std::int64_t{1} << 31);
-constexpr std::int64_t kLatestMtime = (std::int64_t{1} << 32) - 1;
-
 constexpr int kMaxNameAttempts = 10000;
 
 // "x": fail if the name exists instead of truncating it, and never follow a link at that name.
@@ -35,7 +30,9 @@ std::FILE* createNewFile(const fs::path& path) {
 }
 
 void applyMtime(const fs::path& path, std::int64_t mtime) {
-    if (mtime < kEarliestMtime || mtime > kLatestMtime)
+    // 1901..2106: what a 32-bit time_t or an unsigned 32-bit field can hold, and safely inside every
+    // file_clock (libstdc++ counts signed nanoseconds around 2174, which overflows near 1882 and 2466).
+    if (mtime < ContainerUnpacker::kEarliestMtime || mtime > ContainerUnpacker::kLatestMtime)
         return;
     const std::chrono::sys_seconds time{std::chrono::seconds{mtime}};
     std::error_code ignored; // the modification time is a courtesy; the content is what matters
@@ -163,7 +160,7 @@ Result<std::vector<fs::path>> ContainerUnpacker::commit() {
     std::vector<std::pair<fs::path, fs::path>> moved; // staged path, final path
     for (const std::string& name : m_topLevelNames) {
         const fs::path staged = m_stagingDir / toFileSystemPath(name);
-        const fs::path destination = moveToFreeName(staged);
+        const fs::path destination = moveToFreeName(staged, name);
         if (destination.empty()) {
             // All or nothing: put back what already moved, and abort() then removes it all.
             std::error_code error;
@@ -222,20 +219,28 @@ Status ContainerUnpacker::writeFailed() const {
     return Error{platform::lastErrorIsDiskFull() ? Errc::IoDiskFull : Errc::IoWriteFailed, m_entryPath};
 }
 
-fs::path ContainerUnpacker::moveToFreeName(const fs::path& staged) const {
-    const fs::path name = staged.filename();
+std::string ContainerUnpacker::numberedName(std::string_view name, bool isFolder, int number) {
+    if (number <= 1)
+        return std::string(name);
+    // The extension starts at the last '.', unless that '.' begins the name (".env" is all name) or
+    // ends it ("a." has nothing after it): "report (2).pdf" still opens with the same application.
+    std::size_t split = name.size();
+    if (!isFolder) {
+        const std::size_t dot = name.rfind('.');
+        if (dot != std::string_view::npos && dot != 0 && dot + 1 != name.size())
+            split = dot;
+    }
+    std::string numbered(name.substr(0, split));
+    numbered += " (" + std::to_string(number) + ")";
+    numbered += name.substr(split);
+    return numbered;
+}
+
+fs::path ContainerUnpacker::moveToFreeName(const fs::path& staged, std::string_view name) const {
     std::error_code error;
     const bool isFolder = fs::is_directory(fs::symlink_status(staged, error));
-    // "report.pdf" becomes "report (2).pdf", so the copy still opens with the same application.
-    const fs::path stem = isFolder ? name : name.stem();
-    const fs::path extension = isFolder ? fs::path() : name.extension();
     for (int attempt = 1; attempt <= kMaxNameAttempts; ++attempt) {
-        fs::path candidate = name;
-        if (attempt > 1) {
-            candidate = stem;
-            candidate += " (" + std::to_string(attempt) + ")";
-            candidate += extension;
-        }
+        const fs::path candidate = toFileSystemPath(numberedName(name, isFolder, attempt));
         // No-replace rename: whatever appears under that name meanwhile, even a dangling link, is
         // never overwritten; the next number is tried instead.
         const std::error_code renamed = platform::renameNoReplace(staged, m_targetDir / candidate);

@@ -442,6 +442,9 @@ Result<ShareLink> ShareLink::parse(std::string_view text) {
     const std::string_view idText = path.substr(kSharePathPrefix.size());
     if (idText.empty())
         return Errc::LinkBadPath;
+    // A dot segment is path syntax, not an id: URL libraries remove it (RFC 3986 §5.2.4).
+    if (idText == "." || idText == "..")
+        return Errc::LinkBadPath;
     for (char c : idText) {
         if (c == '/' || c == '%' || !isPrintable(c))
             return Errc::LinkBadPath;

@@ -1,11 +1,14 @@
 // Generates tests/data/vectors_v1.json, the checked-in test vectors of format v1.
-// Run once when the format is defined; the file is then the reference, and tst_vectors checks the
-// implementation against it. Re-running it produces different ciphertexts (random secretstream
-// headers and nonces), so only regenerate together with a format version change.
+// The file is the reference, and tst_vectors checks the implementation against it. Randomness
+// (nonces, secretstream headers) comes from a fixed sequence, so every run writes the same file,
+// except the "stream" section: it was checked in before that, with real randomness, and is kept by
+// giving the current file, whose "stream" section is then copied as it is:
 //
-//   gen_vectors > tests/data/vectors_v1.json
+//   gen_vectors tests/data/vectors_v1.json > new.json && mv new.json tests/data/vectors_v1.json
 
 #include "TestUtil.h"
+#include "VectorUtil.h"
+#include "gen_vectors_sections.h"
 #include "ots/Base64Url.h"
 #include "ots/Crypto.h"
 #include "ots/KeySchedule.h"
@@ -13,10 +16,10 @@
 #include "ots/StreamEncryptor.h"
 
 #include <QByteArray>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTextStream>
 
 #include <cstdio>
 #include <cstring>
@@ -24,6 +27,7 @@
 using namespace ots;
 using ots::test::encrypt;
 using ots::test::pattern;
+using ots::test::secretFromSeed;
 using ots::test::toQ;
 
 namespace {
@@ -33,13 +37,6 @@ QString hex(ByteView bytes) {
 }
 QString b64(const QByteArray& bytes) {
     return QString::fromLatin1(bytes.toBase64());
-}
-
-SecretBuffer secretFromSeed(std::uint8_t seed) {
-    SecretBuffer secret(format::kLinkSecretBytes);
-    for (std::size_t i = 0; i < secret.size(); ++i)
-        secret.data()[i] = static_cast<std::uint8_t>(seed + i * 7);
-    return secret;
 }
 
 Argon2Params fixedParams(std::uint8_t saltSeed) {
@@ -107,7 +104,8 @@ QByteArray flipped(QByteArray bytes, qsizetype at) {
 
 } // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    vectors::useDeterministicRandomness();
     if (!initialize().ok()) {
         std::fputs("self-test failed\n", stderr);
         return 1;
@@ -219,9 +217,27 @@ int main() {
                      QStringLiteral("one zero byte after the final chunk")),
     };
 
+    if (argc > 1) {
+        QFile previous(QString::fromLocal8Bit(argv[1]));
+        if (!previous.open(QIODevice::ReadOnly)) {
+            std::fputs("cannot read the previous vectors\n", stderr);
+            return 1;
+        }
+        const QJsonArray kept =
+            QJsonDocument::fromJson(previous.readAll()).object()[QStringLiteral("stream")].toArray();
+        if (kept.isEmpty()) {
+            std::fputs("the previous vectors have no stream section\n", stderr);
+            return 1;
+        }
+        streamVectors = kept;
+    }
+
     // Metadata ------------------------------------------------------------------------------------
-    const QByteArray note =
-        QByteArrayLiteral("{\"files\":[{\"name\":\"r\xc3\xa9sum\xc3\xa9.pdf\",\"size\":48213}]}");
+    // The metadata plaintext of SPEC.md §5.1, in the order of its fields there.
+    const QByteArray note = QByteArrayLiteral(
+        "{\"v\":1,\"kind\":\"files\",\"entries\":[{\"path\":\"docs\",\"type\":\"folder\"},"
+        "{\"path\":\"docs/r\xc3\xa9sum\xc3\xa9.pdf\",\"type\":\"file\",\"size\":48213}],"
+        "\"fileCount\":1,\"folderCount\":1,\"totalBytes\":48213,\"truncated\":false,\"note\":\"for you\"}");
     auto sealed = metadata::seal(plainKeys, ByteView(reinterpret_cast<const std::uint8_t*>(note.constData()),
                                                      static_cast<std::size_t>(note.size())));
     if (!sealed.ok())
@@ -266,6 +282,17 @@ int main() {
         {QStringLiteral("stream"), streamVectors},
         {QStringLiteral("metadata"), metadataVectors},
     };
-    QTextStream(stdout) << QJsonDocument(root).toJson(QJsonDocument::Indented);
+    // The later sections follow the older ones (which Qt writes in key order), each in its own top-level
+    // member, so that adding one never moves the lines of another.
+    QByteArray text = QJsonDocument(root).toJson(QJsonDocument::Indented);
+    text.chop(3); // "\n}\n"
+    for (const auto& [name, section] : vectors::laterSections()) {
+        QByteArray body = QJsonDocument(section).toJson(QJsonDocument::Indented);
+        body.chop(1);
+        body.replace("\n", "\n    ");
+        text += ",\n    \"" + name.toUtf8() + "\": " + body;
+    }
+    text += "\n}\n";
+    std::fwrite(text.constData(), 1, static_cast<std::size_t>(text.size()), stdout);
     return 0;
 }

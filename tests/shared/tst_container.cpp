@@ -859,6 +859,71 @@ private Q_SLOTS:
             std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::seconds(-86400)));
     }
 
+    // SPEC.md §6.5: applied from -2^31 to 2^32 - 1 seconds inclusive, ignored just outside.
+    void mtimeRangeBoundaries() {
+        QTemporaryDir dir;
+        const fs::path root = pathOf(dir);
+        const std::int64_t values[] = {ContainerUnpacker::kEarliestMtime - 1,
+                                       ContainerUnpacker::kEarliestMtime, ContainerUnpacker::kLatestMtime,
+                                       ContainerUnpacker::kLatestMtime + 1};
+        QCOMPARE(ContainerUnpacker::kEarliestMtime, std::int64_t{-2147483648});
+        QCOMPARE(ContainerUnpacker::kLatestMtime, std::int64_t{4294967295});
+        std::vector<Item> items;
+        for (std::size_t i = 0; i < std::size(values); ++i) {
+            items.push_back(file("f" + std::to_string(i), "x"));
+            items.back().mtime = values[i];
+        }
+        const auto before = std::chrono::system_clock::now() - std::chrono::minutes(1);
+        const UnpackOutcome outcome = unpack(payload(items), root);
+        QCOMPARE(nameOf(outcome.code), nameOf(Errc::None));
+        const auto secondsOf = [&](std::size_t i) {
+            return std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::file_clock::to_sys(fs::last_write_time(root / ("f" + std::to_string(i)))) -
+                std::chrono::sys_seconds{});
+        };
+        QCOMPARE(secondsOf(1).count(), values[1]);
+        QCOMPARE(secondsOf(2).count(), values[2]);
+        for (std::size_t i : {std::size_t{0}, std::size_t{3}}) {
+            const auto kept =
+                std::chrono::file_clock::to_sys(fs::last_write_time(root / ("f" + std::to_string(i))));
+            QVERIFY(kept > before);
+        }
+    }
+
+    // SPEC.md §6.5: where " (N)" goes when a name is taken.
+    void numberedNames_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("isFolder");
+        QTest::addColumn<int>("number");
+        QTest::addColumn<QString>("expected");
+        const auto row = [](const char* name, bool isFolder, int number, const char* expected) {
+            QTest::addRow("%s%s %d", name, isFolder ? "/" : "", number)
+                << QString::fromUtf8(name) << isFolder << number << QString::fromUtf8(expected);
+        };
+        row("report.pdf", false, 1, "report.pdf");
+        row("report.pdf", false, 2, "report (2).pdf");
+        row("report.pdf", false, 10000, "report (10000).pdf");
+        row("x.tar.gz", false, 2, "x.tar (2).gz");
+        row(".env", false, 2, ".env (2)");
+        row("a.", false, 2, "a. (2)");
+        row("a.b.", false, 2, "a.b. (2)");
+        row("..x", false, 2, ". (2).x");
+        row("README", false, 3, "README (3)");
+        row("photos.2024", true, 2, "photos.2024 (2)");
+        row(".config", true, 2, ".config (2)");
+        row("r\xc3\xa9sum\xc3\xa9.txt", false, 2, "r\xc3\xa9sum\xc3\xa9 (2).txt");
+    }
+
+    void numberedNames() {
+        QFETCH(QString, name);
+        QFETCH(bool, isFolder);
+        QFETCH(int, number);
+        QFETCH(QString, expected);
+        QCOMPARE(
+            QString::fromStdString(ContainerUnpacker::numberedName(name.toStdString(), isFolder, number)),
+            expected);
+    }
+
     void abortLeavesTheTargetAsItWas() {
         QTemporaryDir dir;
         const fs::path root = pathOf(dir);

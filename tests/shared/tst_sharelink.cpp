@@ -294,6 +294,7 @@ std::vector<RejectRow> rejectRows() {
         {"space before port", share("https://relay.example: 443"), Errc::LinkBadPort},
         {"empty port after IPv6", share("https://[::1]:"), Errc::LinkBadPort},
         {"two ports after IPv6", share("https://[::1]:80:90"), Errc::LinkBadPort},
+        {"letters as port after IPv6", share("https://[::1]:abc"), Errc::LinkBadPort},
 
         {"no path", "https://relay.example#" + kSecretText, Errc::LinkBadPath},
         {"root path", withPath("/"), Errc::LinkBadPath},
@@ -309,6 +310,8 @@ std::vector<RejectRow> rejectRows() {
         {"extra segment", withPath("/s/" + kIdText + "/extra"), Errc::LinkBadPath},
         {"dot segment", withPath("/s/./" + kIdText), Errc::LinkBadPath},
         {"dot-dot segment", withPath("/x/../s/" + kIdText), Errc::LinkBadPath},
+        {"dot segment as id", withId("."), Errc::LinkBadPath},
+        {"dot-dot segment as id", withId(".."), Errc::LinkBadPath},
         {"percent-encoded id character", withId("%41" + kIdText.mid(1)), Errc::LinkBadPath},
         {"percent-encoded slash", withPath("/s%2F" + kIdText), Errc::LinkBadPath},
         {"space inside id", withId(kIdText.left(10) + " " + kIdText.mid(11)), Errc::LinkBadPath},

@@ -4,27 +4,27 @@
 // trailing data — and the exact error code.
 
 #include "TestUtil.h"
+#include "VectorUtil.h"
 #include "ots/Base64Url.h"
+#include "ots/Container.h"
+#include "ots/ContainerParser.h"
 #include "ots/Crypto.h"
 #include "ots/MetadataEnvelope.h"
+#include "ots/Padding.h"
+#include "ots/ShareLink.h"
+#include "ots/StreamEncryptor.h"
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace ots;
 using namespace ots::test;
 
 namespace {
-
-QJsonObject loadVectors() {
-    QFile file(QStringLiteral(OTS_TEST_DATA_DIR "/vectors_v1.json"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot open vectors_v1.json");
-    return QJsonDocument::fromJson(file.readAll()).object();
-}
 
 QByteArray fromHex(const QJsonValue& v) {
     return QByteArray::fromHex(v.toString().toLatin1());
@@ -54,6 +54,29 @@ Result<ShareKeys> keysOf(const QJsonObject& o) {
 
 QByteArray hexOf(ByteView bytes) {
     return toQ(bytes).toHex();
+}
+
+template <typename T>
+QString outcomeOf(const Result<T>& result) {
+    return result.ok() ? QStringLiteral("ok") : outcomeName(result.code());
+}
+
+// Every error name of the shared library, for matching names in SPEC.md and in the vectors.
+QSet<QString> allErrorNames() {
+    QSet<QString> names;
+    for (int code = 1; code <= static_cast<int>(Errc::IoCommitFailed); ++code)
+        names.insert(outcomeName(static_cast<Errc>(code)));
+    return names;
+}
+
+// The "generate" form of a container vector: folders named 0, 1, 2, ... (see its rule text).
+QByteArray generatedFolders(qint64 count) {
+    QByteArray out = toQ(container::encodeHeader());
+    for (qint64 i = 0; i < count; ++i) {
+        const ContainerEntry entry{EntryType::Directory, std::to_string(i), 0755, 0, 0};
+        out += toQ(container::encodeEntry(entry));
+    }
+    return out + toQ(container::encodeEnd());
 }
 
 } // namespace
@@ -159,6 +182,197 @@ private Q_SLOTS:
         QVERIFY(!opened.ok());
         QCOMPARE(QString::fromLatin1(errorName(opened.code()).data()),
                  vector[QStringLiteral("error")].toString());
+    }
+
+    // --- the later sections (links, containers, padme, kdfLimits, metadataEnvelopes, streamMalformed) ---
+
+    void linksValid_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v : m_root[QStringLiteral("links")][QStringLiteral("valid")].toArray())
+            QTest::newRow(qPrintable(v[QStringLiteral("name")].toString())) << v.toObject();
+    }
+
+    void linksValid() {
+        QFETCH(QJsonObject, vector);
+        const auto link = ShareLink::parse(vector[QStringLiteral("input")].toString().toStdString());
+        QVERIFY2(link.ok(), errorName(link.code()).data());
+        const QString transport = link->transport() == ShareLink::Transport::Http ? QStringLiteral("http")
+                                                                                  : QStringLiteral("https");
+        QCOMPARE(transport, vector[QStringLiteral("transport")].toString());
+        QCOMPARE(QString::fromStdString(link->host()), vector[QStringLiteral("host")].toString());
+        QCOMPARE(int(link->port()), vector[QStringLiteral("port")].toInt());
+        QCOMPARE(QString::fromStdString(link->shareIdText()), vector[QStringLiteral("shareId")].toString());
+        QCOMPARE(QString::fromStdString(base64url::encode(link->secret().span())),
+                 vector[QStringLiteral("secret")].toString());
+        QCOMPARE(QString::fromStdString(link->toWebUrl()), vector[QStringLiteral("webUrl")].toString());
+        QCOMPARE(QString::fromStdString(link->toAppUrl()), vector[QStringLiteral("appUrl")].toString());
+        QCOMPARE(QString::fromStdString(link->relayBaseUrl()),
+                 vector[QStringLiteral("relayBaseUrl")].toString());
+    }
+
+    void linksInvalid_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v : m_root[QStringLiteral("links")][QStringLiteral("invalid")].toArray())
+            QTest::newRow(qPrintable(v[QStringLiteral("name")].toString())) << v.toObject();
+    }
+
+    void linksInvalid() {
+        QFETCH(QJsonObject, vector);
+        const auto link = ShareLink::parse(vector[QStringLiteral("input")].toString().toStdString());
+        QCOMPARE(outcomeOf(link), vector[QStringLiteral("error")].toString());
+    }
+
+    void containers_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v : m_root[QStringLiteral("containers")][QStringLiteral("cases")].toArray())
+            QTest::newRow(qPrintable(v[QStringLiteral("name")].toString())) << v.toObject();
+    }
+
+    void containers() {
+        QFETCH(QJsonObject, vector);
+        const QJsonObject generate = vector[QStringLiteral("generate")].toObject();
+        const QByteArray bytes = generate.isEmpty()
+                                     ? fromB64(vector[QStringLiteral("bytes")])
+                                     : generatedFolders(generate[QStringLiteral("folders")].toInteger());
+        const QString rules = vector[QStringLiteral("rules")].toString();
+        QVERIFY(rules == QLatin1String("posix") || rules == QLatin1String("windows"));
+        EntryLog log;
+        ContainerParser parser(log,
+                               rules == QLatin1String("windows") ? PathRules::Windows : PathRules::Posix);
+        Status status = parser.push(view(bytes));
+        if (status.ok())
+            status = parser.finish();
+        QCOMPARE(status.ok() ? QStringLiteral("ok") : outcomeName(status.code()),
+                 vector[QStringLiteral("expected")].toString());
+        if (status.ok())
+            QCOMPARE(log.entries(), vector[QStringLiteral("entries")].toArray());
+    }
+
+    void padme() {
+        const QJsonObject section = m_root[QStringLiteral("padme")].toObject();
+        QVERIFY(!section.isEmpty());
+        for (const QJsonValue& v : section[QStringLiteral("padme")].toArray()) {
+            const auto x = static_cast<std::uint64_t>(v[QStringLiteral("x")].toInteger());
+            QCOMPARE(padding::padme(x), static_cast<std::uint64_t>(v[QStringLiteral("padme")].toInteger()));
+        }
+        for (const QJsonValue& v : section[QStringLiteral("sizes")].toArray()) {
+            const auto length = static_cast<std::uint64_t>(v[QStringLiteral("payloadLength")].toInteger());
+            const auto ciphertext =
+                static_cast<std::uint64_t>(v[QStringLiteral("ciphertextSize")].toInteger());
+            QCOMPARE(padding::paddedSize(length),
+                     static_cast<std::uint64_t>(v[QStringLiteral("paddedSize")].toInteger()));
+            QCOMPARE(StreamEncryptor::ciphertextSize(length), ciphertext);
+            QVERIFY(StreamEncryptor::isValidCiphertextSize(ciphertext));
+        }
+        for (const QJsonValue& v : section[QStringLiteral("invalidCiphertextSizes")].toArray())
+            QVERIFY(!StreamEncryptor::isValidCiphertextSize(static_cast<std::uint64_t>(v.toInteger())));
+    }
+
+    void kdfLimits_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v : m_root[QStringLiteral("kdfLimits")][QStringLiteral("cases")].toArray())
+            QTest::newRow(qPrintable(v[QStringLiteral("name")].toString())) << v.toObject();
+    }
+
+    void kdfLimits() {
+        QFETCH(QJsonObject, vector);
+        Argon2Params params;
+        params.iterations = static_cast<std::uint32_t>(vector[QStringLiteral("iterations")].toInteger());
+        params.memoryKiB = static_cast<std::uint32_t>(vector[QStringLiteral("memoryKiB")].toInteger());
+        params.parallelism = static_cast<std::uint32_t>(vector[QStringLiteral("parallelism")].toInteger());
+        const auto passwordBytes =
+            static_cast<std::size_t>(vector[QStringLiteral("passwordBytes")].toInteger());
+        const QString expected = vector[QStringLiteral("expected")].toString();
+        if (expected == QLatin1String("ok")) {
+            // Argon2id is not run: the ceiling would need 4 GiB.
+            QVERIFY(params.validate().ok());
+            QVERIFY(passwordBytes >= 1 && passwordBytes <= format::kMaxPasswordBytes);
+            return;
+        }
+        // Every refusal comes before Argon2id runs.
+        const auto keys =
+            ShareKeys::fromPassword(generateLinkSecret(), std::string(passwordBytes, 'a'), params);
+        QCOMPARE(outcomeOf(keys), expected);
+    }
+
+    void metadataEnvelopes_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v :
+             m_root[QStringLiteral("metadataEnvelopes")][QStringLiteral("cases")].toArray())
+            QTest::newRow(qPrintable(v[QStringLiteral("name")].toString())) << v.toObject();
+    }
+
+    void metadataEnvelopes() {
+        QFETCH(QJsonObject, vector);
+        auto keys = keysOf(vector);
+        QVERIFY(keys.ok());
+        QByteArray envelope = fromB64(vector[QStringLiteral("envelope")]);
+        const QJsonObject fill = vector[QStringLiteral("envelopeFill")].toObject();
+        if (!fill.isEmpty()) {
+            envelope = QByteArray(fill[QStringLiteral("length")].toInteger(), '\0');
+            envelope[0] = static_cast<char>(fill[QStringLiteral("firstByte")].toInt());
+        }
+        const auto opened = metadata::open(*keys, view(envelope));
+        QCOMPARE(outcomeOf(opened), vector[QStringLiteral("expected")].toString());
+        if (opened.ok())
+            QCOMPARE(toQ(*opened), fromB64(vector[QStringLiteral("plaintext")]));
+    }
+
+    void streamMalformed_data() {
+        QTest::addColumn<QJsonObject>("vector");
+        for (const QJsonValue& v :
+             m_root[QStringLiteral("streamMalformed")][QStringLiteral("cases")].toArray()) {
+            const QString name = v[QStringLiteral("name")].toString();
+            QTest::newRow(qPrintable(name)) << v.toObject();
+        }
+    }
+
+    void streamMalformed() {
+        QFETCH(QJsonObject, vector);
+        auto keys = keysOf(vector);
+        QVERIFY(keys.ok());
+        const QByteArray ciphertext = fromB64(vector[QStringLiteral("ciphertext")]);
+        for (const int pieceSize : {0, 997}) {
+            const Decrypted result = decrypt(*keys, ciphertext, pieceSize);
+            if (vector[QStringLiteral("expected")].toString() == QLatin1String("success")) {
+                QVERIFY2(result.status.ok(), describe(result.status.error()).c_str());
+                QCOMPARE(result.payload, pattern(vector[QStringLiteral("payloadPatternLength")].toInteger()));
+                continue;
+            }
+            QVERIFY(!result.status.ok());
+            QCOMPARE(outcomeName(result.status.code()), vector[QStringLiteral("error")].toString());
+        }
+    }
+
+    // Every error name SPEC.md gives has a vector, except those about the local machine, which no
+    // input data can produce: io.* (the file system) and crypto.* (start-up state).
+    void everySpecErrorHasAVector() {
+        QFile spec(QStringLiteral(OTS_TEST_DATA_DIR "/../../shared/SPEC.md"));
+        QVERIFY(spec.open(QIODevice::ReadOnly));
+        const QString specText = QString::fromUtf8(spec.readAll());
+        const QSet<QString> known = allErrorNames();
+        QSet<QString> named;
+        const QRegularExpression backticked(QStringLiteral("`([a-z_0-9.]+)`"));
+        for (auto it = backticked.globalMatch(specText); it.hasNext();) {
+            const QString name = it.next().captured(1);
+            if (known.contains(name))
+                named.insert(name);
+        }
+        QVERIFY(named.size() > 50);
+
+        QSet<QString> inVectors;
+        const QString file = QString::fromUtf8(QJsonDocument(m_root).toJson());
+        const QRegularExpression quoted(QStringLiteral("\"([a-z_0-9.]+)\""));
+        for (auto it = quoted.globalMatch(file); it.hasNext();)
+            inVectors.insert(it.next().captured(1));
+        QStringList missing;
+        for (const QString& name : std::as_const(named)) {
+            if (!name.startsWith(QLatin1String("io.")) && !name.startsWith(QLatin1String("crypto.")) &&
+                !inVectors.contains(name))
+                missing.append(name);
+        }
+        missing.sort();
+        QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QLatin1Char(' '))));
     }
 
     // Every outcome the issue names is represented at least once.

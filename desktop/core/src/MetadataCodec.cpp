@@ -7,18 +7,20 @@
 #include <QJsonValue>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
+#include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ots::client {
 
 namespace {
 
 constexpr int kVersion = 1;
-// Integers in JSON are doubles to Qt: beyond 2^53 they are no longer exact.
-constexpr double kMaxExactInteger = 9007199254740992.0;
+// 2^53 - 1: the largest integer every JSON implementation (a browser's doubles too) holds exactly.
+constexpr qint64 kMaxExactInteger = (qint64{1} << 53) - 1;
+// The container cannot hold more entries than this (SPEC.md §6.2), so no count can exceed it.
+constexpr qint64 kMaxCount = static_cast<qint64>(format::kMaxEntries);
 
 QString entryName(const std::string& path) {
     const QString full = QString::fromStdString(path);
@@ -30,20 +32,93 @@ ClientError malformed(const char* field) {
                                       std::string("metadata field \"") + field + "\" is missing or invalid"});
 }
 
-std::optional<std::uint64_t> unsignedField(const QJsonValue& value) {
+// The spelling of an integer field was checked by integerSpellingError(); here only the value.
+std::optional<std::uint64_t> unsignedField(const QJsonValue& value, qint64 maximum = kMaxExactInteger) {
     if (!value.isDouble())
         return std::nullopt;
-    const double number = value.toDouble();
-    if (!(number >= 0) || number > kMaxExactInteger || std::floor(number) != number)
+    const qint64 number = value.toInteger(-1); // -1 also for a fraction or a value beyond qint64
+    if (number < 0 || number > maximum)
         return std::nullopt;
     return static_cast<std::uint64_t>(number);
 }
 
 std::optional<int> countField(const QJsonValue& value) {
-    const auto number = unsignedField(value);
-    if (!number || *number > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
+    const auto number = unsignedField(value, kMaxCount);
+    if (!number)
         return std::nullopt;
     return static_cast<int>(*number);
+}
+
+// The integer fields of SPEC.md §5.1 are digits only. Qt (like JSON.parse) reads 1.0, 1e0 and -0 as
+// integers, so the spelling is checked on the text itself: every receiver must accept exactly the same
+// documents. The text is valid JSON already (QJsonDocument parsed it), so a light scan that tracks
+// the containers and the current key is enough. Returns the offending field, or nullptr.
+const char* integerSpellingError(const QByteArray& json) {
+    struct Frame {
+        bool isObject;
+        QByteArray key; // in an object: the key whose value comes next or is being read
+    };
+    std::vector<Frame> stack;
+    const auto isIntegerField = [&stack]() -> const char* {
+        if (stack.size() == 1 && stack[0].isObject) {
+            for (const char* field : {"v", "fileCount", "folderCount", "totalBytes"})
+                if (stack[0].key == field)
+                    return field;
+        }
+        if (stack.size() == 3 && stack[0].key == "entries" && !stack[1].isObject && stack[2].isObject &&
+            stack[2].key == "size")
+            return "entries.size";
+        return nullptr;
+    };
+    const qsizetype size = json.size();
+    for (qsizetype i = 0; i < size;) {
+        const char c = json[i];
+        if (c == '{' || c == '[') {
+            stack.push_back(Frame{c == '{', {}});
+            ++i;
+        } else if (c == '}' || c == ']') {
+            if (!stack.empty())
+                stack.pop_back();
+            ++i;
+        } else if (c == '"') {
+            qsizetype end = i + 1;
+            while (end < size && json[end] != '"')
+                end += json[end] == '\\' ? 2 : 1;
+            const QByteArray token = json.mid(i, end + 1 - i);
+            i = end + 1;
+            qsizetype next = i;
+            while (next < size &&
+                   (json[next] == ' ' || json[next] == '\t' || json[next] == '\n' || json[next] == '\r'))
+                ++next;
+            if (!stack.empty() && stack.back().isObject && next < size && json[next] == ':') {
+                // A key may be spelled with escapes ("\u0076" is "v"): compare what it means.
+                stack.back().key =
+                    token.contains('\\')
+                        ? QJsonDocument::fromJson("[" + token + "]").array().at(0).toString().toUtf8()
+                        : token.mid(1, token.size() - 2);
+            }
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            qsizetype end = i;
+            bool digitsOnly = true;
+            while (end < size && json[end] != '\0' && std::strchr("+-.eE0123456789", json[end]) != nullptr) {
+                digitsOnly = digitsOnly && json[end] >= '0' && json[end] <= '9';
+                ++end;
+            }
+            if (const char* field = isIntegerField(); field != nullptr && !digitsOnly)
+                return field;
+            i = end;
+        } else {
+            ++i; // whitespace, ':', ',', and the letters of true, false and null
+        }
+    }
+    return nullptr;
+}
+
+// The first text share rule of SPEC.md §5.1: one file entry and counts that say so.
+bool describesOneFile(const ShareMetadata& metadata) {
+    return metadata.entries.size() == 1 && !metadata.entries.front().isFolder && metadata.fileCount == 1 &&
+           metadata.folderCount == 0 && !metadata.listTruncated &&
+           metadata.totalBytes == metadata.entries.front().size;
 }
 
 } // namespace
@@ -102,10 +177,16 @@ QByteArray MetadataCodec::encode(const ShareMetadata& metadata) {
 }
 
 Outcome<ShareMetadata> MetadataCodec::decode(const QByteArray& json) {
+    // Qt skips a byte order mark; RFC 8259 §8.1 forbids sending one, and SPEC.md §5.1 refuses it.
+    if (json.startsWith("\xef\xbb\xbf"))
+        return ClientError::fromOts(
+            Error{Errc::MetadataMalformed, "the metadata starts with a byte order mark"});
     QJsonParseError parseError{};
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError || !document.isObject())
         return ClientError::fromOts(Error{Errc::MetadataMalformed, "the metadata is not a JSON object"});
+    if (const char* field = integerSpellingError(json))
+        return malformed(field);
     const QJsonObject root = document.object();
 
     const auto version = unsignedField(root.value(QStringLiteral("v")));
@@ -169,6 +250,8 @@ Outcome<ShareMetadata> MetadataCodec::decode(const QByteArray& json) {
     metadata.totalBytes = *totalBytes;
     metadata.listTruncated = truncated.toBool();
     metadata.note = note.toString();
+    if (metadata.isText && !describesOneFile(metadata))
+        return malformed("kind");
     return metadata;
 }
 

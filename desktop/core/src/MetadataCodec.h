@@ -28,7 +28,9 @@ public:
                                                 const QString& note);
     /// The compact UTF-8 JSON of §5.1.
     [[nodiscard]] static QByteArray encode(const ShareMetadata& metadata);
-    /// Parses strictly: a missing or mistyped known field is metadata.malformed, v other than 1 is
+    /// Parses strictly (SPEC.md §5.1): a byte order mark, a missing or mistyped known field, an integer
+    /// field not spelled as digits or beyond 2^53 - 1 (counts beyond 1 000 000), or a text share that
+    /// does not describe exactly one file is metadata.malformed; v other than 1 is
     /// metadata.unsupported_version; unknown fields are ignored.
     [[nodiscard]] static Outcome<ShareMetadata> decode(const QByteArray& json);
 

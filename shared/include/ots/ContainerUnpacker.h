@@ -13,6 +13,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ots {
@@ -39,6 +40,13 @@ public:
     /// Deletes everything received so far.
     void abort() noexcept;
 
+    /// The entry's modification time is applied only within [kEarliestMtime, kLatestMtime] (SPEC.md §6.5).
+    static constexpr std::int64_t kEarliestMtime = -(std::int64_t{1} << 31);
+    static constexpr std::int64_t kLatestMtime = (std::int64_t{1} << 32) - 1;
+    /// The name commit() tries for the number-th time (SPEC.md §6.5): name itself for 1, otherwise
+    /// " (number)" before a file's extension ("x.tar (2).gz", ".env (2)", "a. (2)") or after a folder's name.
+    [[nodiscard]] static std::string numberedName(std::string_view name, bool isFolder, int number);
+
 private:
     struct FileCloser {
         void operator()(std::FILE* file) const noexcept { std::fclose(file); }
@@ -53,7 +61,8 @@ private:
     [[nodiscard]] Status makeDirectory(const std::filesystem::path& directory, const std::string& entryPath);
     [[nodiscard]] Status writeFailed() const;
     /// Renames a staged top-level entry to its name or the first free "name (N)"; empty on failure.
-    [[nodiscard]] std::filesystem::path moveToFreeName(const std::filesystem::path& staged) const;
+    [[nodiscard]] std::filesystem::path moveToFreeName(const std::filesystem::path& staged,
+                                                       std::string_view name) const;
 
     std::filesystem::path m_targetDir;
     std::filesystem::path m_stagingDir;
