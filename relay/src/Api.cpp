@@ -11,6 +11,7 @@
 #include "ots/MetadataEnvelope.h"
 #include "ots/StreamEncryptor.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 #include <sodium.h>
 
@@ -572,6 +573,17 @@ json::object ownerInfo(std::string_view id, const StatusOutcome& status) {
 Response Api::error(const RequestHeader& header, http::status status, std::string_view code,
                     std::string_view message) {
     return errorWith(header, status, code, message);
+}
+
+std::optional<Response> Api::refuseFraming(const RequestHeader& header) {
+    const auto codings = header.equal_range(http::field::transfer_encoding);
+    if (codings.first == codings.second)
+        return std::nullopt;
+    if (std::next(codings.first) == codings.second &&
+        boost::beast::iequals(codings.first->value(), "chunked"))
+        return std::nullopt;
+    return error(header, http::status::bad_request, "bad_request",
+                 "Transfer-Encoding must be exactly \"chunked\" or absent.");
 }
 
 // --- JSON endpoints ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -87,6 +88,13 @@ public:
 
     /// Method and path only; never touches Redis. Rejects malformed ids here (400/404).
     [[nodiscard]] Route route(const RequestHeader& header) const;
+
+    /// The body's framing, checked as soon as the header is in (RFC 9112 §6.1): a Transfer-Encoding
+    /// other than exactly "chunked" is 400. Beast frames "chunked, identity" as no body at all and
+    /// "gzip, chunked" as chunked; a proxy in front may frame either differently, and the bytes one of
+    /// us takes for a body the other takes for the next request (request smuggling). The answer closes
+    /// the connection: where this request ends is not known.
+    [[nodiscard]] static std::optional<Response> refuseFraming(const RequestHeader& header);
 
     /// Work a request leaves for after its answer: removing the files of a share that a finish (its
     /// last download) has just destroyed. Unlinking a large blob keeps the kernel busy for a good

@@ -240,6 +240,12 @@ void HttpSession<Stream>::onHeader(beast::error_code error, std::size_t bytes) {
     }
     m_header = m_headerParser->get().base();
     beginRequest(bytes);
+    if (auto refused = Api::refuseFraming(m_header)) {
+        // Whatever follows the header is unframed: never read it as a request. Linger on it instead
+        // (see shutdownAndClose), so that the answer is not lost to a reset.
+        m_bodyPending = true;
+        return writeResponse(std::move(*refused), true);
+    }
     dispatch();
 }
 

@@ -204,6 +204,53 @@ private Q_SLOTS:
         QVERIFY(stillHealthy());
     }
 
+    void transferEncodingOtherThanChunked_data() {
+        QTest::addColumn<QByteArray>("codings");
+        QTest::addColumn<QByteArray>("body");
+        // What follows the header is a second request, in case the relay reads it as one.
+        const QByteArray smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        QTest::newRow("chunked, identity")
+            << QByteArray("Transfer-Encoding: chunked, identity\r\n") << smuggled;
+        QTest::newRow("gzip, chunked")
+            << QByteArray("Transfer-Encoding: gzip, chunked\r\n") << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+        QTest::newRow("identity") << QByteArray("Transfer-Encoding: identity\r\n") << smuggled;
+        QTest::newRow("gzip and chunked on two lines")
+            << QByteArray("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")
+            << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+        QTest::newRow("chunked twice")
+            << QByteArray("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")
+            << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+    }
+
+    void transferEncodingOtherThanChunked() {
+        // RFC 9112 §6.1: a request whose final coding is not chunked has no knowable length. It is
+        // answered 400 and the connection closes; nothing after its header is read as a request.
+        QFETCH(QByteArray, codings);
+        QFETCH(QByteArray, body);
+        HttpConnection connection(m_client.port());
+        QVERIFY(connection.connect());
+        QVERIFY(connection.writeAll("POST /api/v1/shares HTTP/1.1\r\nHost: x\r\n"
+                                    "Content-Type: application/json\r\n" +
+                                    codings + "\r\n" + body));
+        OTS_EXPECT_ERROR(connection.readResponse(), 400, "bad_request");
+        QVERIFY(connection.waitForClose(kRequestTimeoutMs));
+        QVERIFY2(connection.pending().isEmpty(), connection.pending().left(200).constData());
+    }
+
+    void transferEncodingChunkedStillWorks() {
+        // Exactly "chunked" (in any case) frames a JSON body as before.
+        TestShare share = TestShare::make({});
+        OTS_EXPECT_STATUS(m_client.createReady(share), 200);
+        HttpConnection connection(m_client.port());
+        QVERIFY(connection.connect());
+        QVERIFY(connection.writeAll("POST " + RelayClient::sharePath(share.id, "/challenge") +
+                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    "Transfer-Encoding: Chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+                                    "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+        OTS_EXPECT_STATUS(connection.readResponse(), 200);
+        OTS_EXPECT_STATUS(connection.readResponse(), 200);
+    }
+
     void garbageRequests() {
         for (const QByteArray& garbage :
              {QByteArray("HELLO\r\n\r\n"), QByteArray("GET\r\n\r\n"),
