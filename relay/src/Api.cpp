@@ -586,7 +586,31 @@ std::optional<Response> Api::refuseFraming(const RequestHeader& header) {
                  "Transfer-Encoding must be exactly \"chunked\" or absent.");
 }
 
+bool Api::isJsonMediaType(std::string_view contentType) noexcept {
+    std::string_view type = contentType.substr(0, contentType.find(';'));
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+        type.remove_prefix(1);
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+        type.remove_suffix(1);
+    return boost::beast::iequals(type, "application/json");
+}
+
 // --- JSON endpoints ------------------------------------------------------------------------------
+
+namespace {
+
+/// Every POST carries exactly one Content-Type, application/json, even one without a body. No web
+/// page can send that to another origin without a CORS preflight, which the relay never answers
+/// (SPEC.md §10.13): a foreign page cannot make its visitors' browsers create shares or spend proofs.
+bool postIsJson(const RequestHeader& header) {
+    if (header.method() != http::verb::post)
+        return true;
+    const auto types = header.equal_range(http::field::content_type);
+    return types.first != types.second && std::next(types.first) == types.second &&
+           Api::isJsonMediaType(types.first->value());
+}
+
+} // namespace
 
 void Api::removeShareFiles(ShareStore& store, const std::string& id, AfterAnswer* later) {
     if (!later)
@@ -606,6 +630,9 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             return error(header, http::status::not_found, "not_found", "There is nothing at this address.");
         if (needsShareId(route.endpoint) && route.shareId.empty())
             return badShareId(header);
+        if (!postIsJson(header))
+            return error(header, http::status::unsupported_media_type, "unsupported_media_type",
+                         "A POST must carry Content-Type: application/json.");
         try {
             ShareStore store(redis, m_config);
             const std::string& id = route.shareId;

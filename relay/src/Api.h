@@ -19,6 +19,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace ots::relay {
@@ -95,6 +96,10 @@ public:
     /// us takes for a body the other takes for the next request (request smuggling). The answer closes
     /// the connection: where this request ends is not known.
     [[nodiscard]] static std::optional<Response> refuseFraming(const RequestHeader& header);
+
+    /// Whether a Content-Type value names application/json: the media type compared without regard
+    /// to case, parameters ("; charset=utf-8") allowed and ignored.
+    [[nodiscard]] static bool isJsonMediaType(std::string_view contentType) noexcept;
 
     /// Work a request leaves for after its answer: removing the files of a share that a finish (its
     /// last download) has just destroyed. Unlinking a large blob keeps the kernel busy for a good

@@ -45,6 +45,9 @@ RequestHeader makeHeader(http::verb method, const std::string& target, const Hea
     header.version(11);
     for (const auto& [name, value] : headers)
         header.set(name, value);
+    // Every POST is JSON (SPEC.md §10.13); a test that means otherwise names its Content-Type.
+    if (method == http::verb::post && header.find(http::field::content_type) == header.end())
+        header.set(http::field::content_type, "application/json");
     return header;
 }
 
@@ -1006,6 +1009,68 @@ private Q_SLOTS:
                      .result(),
                  http::status::no_content);
         QVERIFY(!create(size).id.empty());
+    }
+
+    void jsonMediaType_data() {
+        QTest::addColumn<QString>("contentType");
+        QTest::addColumn<bool>("json");
+        QTest::newRow("plain") << "application/json" << true;
+        QTest::newRow("any case") << "Application/JSON" << true;
+        QTest::newRow("charset") << "application/json; charset=utf-8" << true;
+        QTest::newRow("no space before parameter") << "application/json;charset=UTF-8" << true;
+        QTest::newRow("space before semicolon") << "application/json ; charset=utf-8" << true;
+        QTest::newRow("empty") << "" << false;
+        QTest::newRow("text/plain") << "text/plain" << false;
+        QTest::newRow("form") << "application/x-www-form-urlencoded" << false;
+        QTest::newRow("multipart") << "multipart/form-data; boundary=x" << false;
+        QTest::newRow("longer") << "application/jsonx" << false;
+        QTest::newRow("suffix type") << "application/ld+json" << false;
+        QTest::newRow("in a parameter") << "text/plain; x=application/json" << false;
+        QTest::newRow("offset stream") << "application/offset+octet-stream" << false;
+    }
+
+    void jsonMediaType() {
+        QFETCH(QString, contentType);
+        QFETCH(bool, json);
+        QCOMPARE(Api::isJsonMediaType(contentType.toStdString()), json);
+    }
+
+    void postsMustBeJson() {
+        // 415 before anything is counted or looked up: a create limit of 1 is still unspent afterwards.
+        m_client = "198.51.100.20";
+        m_config.createsPerMinutePerIp = 1;
+        Share share;
+        const std::string body =
+            json::serialize(createBody(StreamEncryptor::ciphertextSize(100), 60, 1, share));
+        for (const char* type : {"text/plain", "", "application/jsonx", "multipart/form-data; boundary=b"}) {
+            const Response refused = call(http::verb::post, "/api/v1/shares", body, {{"Content-Type", type}});
+            QCOMPARE(refused.result(), http::status::unsupported_media_type);
+            QCOMPARE(errorOf(refused), "unsupported_media_type");
+        }
+        // Two Content-Type fields: which one counts is not for the relay to guess.
+        RequestHeader twice =
+            makeHeader(http::verb::post, "/api/v1/shares", {{"Content-Type", "application/json"}});
+        twice.insert(http::field::content_type, "text/plain");
+        const RequestContext context{m_client, "req-415"};
+        QCOMPARE(m_api->handleJson(m_api->route(twice), twice, body, context, *m_redis).result(),
+                 http::status::unsupported_media_type);
+        const ReplyPtr windows = m_redis->command({"KEYS", "{ots}:rl:create:198.51.100.20:*"});
+        QCOMPARE(ReplyView(windows.get()).size(), std::size_t{0});
+        QCOMPARE(call(http::verb::post, "/api/v1/shares", body).result(), http::status::created);
+
+        // Every other POST endpoint; GET, HEAD and DELETE need no Content-Type.
+        m_config.createsPerMinutePerIp = 100'000;
+        std::string content;
+        const Share ready = this->ready(content);
+        for (const char* action :
+             {"/complete", "/challenge", "/metadata", "/reservations", "/finish", "/unlock"}) {
+            const Response refused =
+                call(http::verb::post, "/api/v1/shares/" + ready.id + action, "{}",
+                     {{"Content-Type", "text/plain"}, {"Authorization", bearer(ready.ownerToken)}});
+            QCOMPARE(errorOf(refused), "unsupported_media_type");
+        }
+        QCOMPARE(call(http::verb::get, "/api/v1/shares/" + ready.id).result(), http::status::ok);
+        m_client = "192.0.2.1";
     }
 
     void rateLimits() {

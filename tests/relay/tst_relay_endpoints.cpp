@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QProcess>
 #include <QSet>
 #include <QTest>
 
@@ -628,6 +629,70 @@ private Q_SLOTS:
         QFETCH(QByteArray, method);
         QFETCH(QByteArray, target);
         OTS_EXPECT_ERROR(m_client.send({method, target, {}, {}}), 405, "method_not_allowed");
+    }
+
+    void postsMustBeJson() {
+        // A web page may send a "simple" cross-origin POST (text/plain, form encodings) without asking
+        // first; its visitors' browsers would create shares or spend proofs. Every POST must be
+        // application/json, which no page can send to another origin without a CORS preflight, and the
+        // relay answers no preflight.
+        RelayFixture fresh;
+        QVERIFY2(fresh.start({QStringLiteral("--creates-per-minute-per-ip"), QStringLiteral("1")}),
+                 fresh.error());
+        const RelayClient client = fresh.client();
+        // Each create schedules its share's expiry in {ots}:expiry (SPEC.md §10.11).
+        const auto scheduledShares = [&fresh] {
+            QProcess cli;
+            cli.start(QStringLiteral("redis-cli"), {QStringLiteral("-p"), QString::number(fresh.redis.port()),
+                                                    QStringLiteral("ZCARD"), QStringLiteral("{ots}:expiry")});
+            return cli.waitForFinished(kRequestTimeoutMs) ? cli.readAllStandardOutput().trimmed()
+                                                          : QByteArray();
+        };
+        const QJsonObject body = TestShare::make({}).createBody();
+        for (const QByteArray type :
+             {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+            HttpRequest create{"POST", "/api/v1/shares", {}, {}};
+            create.json(body);
+            create.headers = {{"Content-Type", type}, {"Origin", "https://evil.example"}};
+            const HttpResponse refused = client.send(create);
+            OTS_EXPECT_ERROR(refused, 415, "unsupported_media_type");
+            for (const auto& [name, value] : refused.headers)
+                QVERIFY2(!name.startsWith("access-control-"), name.constData());
+        }
+        QCOMPARE(scheduledShares(), QByteArray("0")); // no share was created
+        // Nothing was counted either: the one create this minute allows still goes through, with
+        // the media type in any case and with parameters.
+        HttpRequest create{
+            "POST", "/api/v1/shares", {{"Content-Type", "Application/JSON; charset=utf-8"}}, {}};
+        create.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        OTS_EXPECT_STATUS(client.send(create), 201);
+        QCOMPARE(scheduledShares(), QByteArray("1"));
+
+        // A body-less POST without Content-Type is refused too, before the nonce is made.
+        TestShare share = TestShare::make({});
+        QVERIFY(createReadyShare(share));
+        HttpRequest challenge{"POST", RelayClient::sharePath(share.id, "/challenge"), {}, {}};
+        challenge.autoContentType = false;
+        OTS_EXPECT_ERROR(m_client.send(challenge), 415, "unsupported_media_type");
+        for (const QByteArray suffix : {"/complete", "/metadata", "/reservations", "/finish", "/unlock"}) {
+            HttpRequest post{
+                "POST", RelayClient::sharePath(share.id, suffix), {{"Content-Type", "text/plain"}}, "{}"};
+            OTS_EXPECT_ERROR(m_client.send(post), 415, "unsupported_media_type");
+        }
+        OTS_EXPECT_STATUS(m_client.challenge(share.id), 200);
+        QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("attemptsLeft")).toInt(-1), 5);
+
+        // No CORS preflight is answered, and no response ever carries an Access-Control-* header.
+        HttpRequest preflight{"OPTIONS",
+                              "/api/v1/shares",
+                              {{"Origin", "https://evil.example"},
+                               {"Access-Control-Request-Method", "POST"},
+                               {"Access-Control-Request-Headers", "content-type"}},
+                              {}};
+        const HttpResponse options = m_client.send(preflight);
+        OTS_EXPECT_ERROR(options, 405, "method_not_allowed");
+        for (const auto& [name, value] : options.headers)
+            QVERIFY2(!name.startsWith("access-control-"), name.constData());
     }
 
     void tooLarge() {
