@@ -639,7 +639,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             switch (route.endpoint) {
             case Endpoint::CreateShare: {
                 const auto limit =
-                    store.rateLimit("create", context.clientAddress, m_config.createsPerMinutePerIp);
+                    store.rateLimit("create", context.clientBucket, m_config.createsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 if (!m_config.uploadTokens.empty()) {
@@ -812,7 +812,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
 
             case Endpoint::Challenge: {
                 const auto limit =
-                    store.rateLimit("proof", context.clientAddress, m_config.proofsPerMinutePerIp);
+                    store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 ChallengeNonce nonce{};
@@ -838,7 +838,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             case Endpoint::Reserve: {
                 const bool forDownload = route.endpoint == Endpoint::Reserve;
                 const auto limit =
-                    store.rateLimit("proof", context.clientAddress, m_config.proofsPerMinutePerIp);
+                    store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 const json::object request = parseObject(body);

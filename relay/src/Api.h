@@ -34,8 +34,10 @@ using RequestHeader = http::request_header<>;
 using Response = http::response<http::string_body>;
 
 struct RequestContext {
-    std::string clientAddress; ///< after the trusted-proxy rule
+    std::string clientAddress; ///< after the trusted-proxy rule, for the log
     std::string requestId;     ///< random, echoed as X-Request-Id, in every log line
+    /// What rate limits count by: ClientAddress::clientBucket(), e.g. "2001:db8:1:2::/64".
+    std::string clientBucket;
 };
 
 enum class RouteKind { Json, Upload, Download, Static, NotFound, MethodNotAllowed };

@@ -22,6 +22,7 @@ struct Config {
     std::string tlsCertificate; ///< PEM; TLS is on when both are set
     std::string tlsPrivateKey;
     std::vector<std::string> trustedProxies; ///< CIDRs whose X-Forwarded-For is believed
+    unsigned clientIpv6Prefix = 64;          ///< an IPv6 client is its first this many bits (32…128)
     std::chrono::seconds idleTimeout{30};    ///< keep-alive idle and per-read timeout
     std::size_t headerLimit = std::size_t{8} * 1024;
     std::size_t jsonBodyLimit =

@@ -83,7 +83,7 @@ Result<std::shared_ptr<asio::ssl::context>> HttpServer::makeTlsContext(const Con
 }
 
 Status HttpServer::open() {
-    auto proxies = ClientAddress::fromTrustedProxies(m_config.trustedProxies);
+    auto proxies = ClientAddress::fromTrustedProxies(m_config.trustedProxies, m_config.clientIpv6Prefix);
     if (!proxies)
         return proxies.error();
     m_clientAddress = std::move(*proxies);

@@ -259,6 +259,7 @@ void HttpSession<Stream>::beginRequest(std::size_t headerBytes) {
     m_bodyPending = m_headerParser.has_value() && !m_headerParser->is_done();
     m_context.requestId = newRequestId();
     m_context.clientAddress = m_services.clientAddress.resolve(m_peer, m_header);
+    m_context.clientBucket = m_services.clientAddress.clientBucket(m_peer, m_header);
     m_route = Route{};
 }
 

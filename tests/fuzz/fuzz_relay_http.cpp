@@ -241,7 +241,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Api& api = *world->api;
     RedisConnection& redis = *world->redis;
     const Config& config = world->config;
-    const RequestContext context{"192.0.2.7", "fuzz"};
+    const RequestContext context{"192.0.2.7", "fuzz", "192.0.2.7"};
 
     std::string stream(reinterpret_cast<const char*>(data), size); // what the client has not sent yet
     std::string shareId;

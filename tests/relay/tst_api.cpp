@@ -124,7 +124,7 @@ class TestApi : public QObject {
                   const Headers& headers = {}) {
         const RequestHeader header = makeHeader(method, target, headers);
         const Route route = m_api->route(header);
-        const RequestContext context{m_client, "req-1"};
+        const RequestContext context{m_client, "req-1", m_client};
         switch (route.kind) {
         case RouteKind::Json:
             return m_api->handleJson(route, header, body, context, *m_redis);
@@ -202,7 +202,7 @@ class TestApi : public QObject {
                         {"Content-Length", std::to_string(bytes.size())},
                         {"Content-Type", "application/offset+octet-stream"}});
         const Route route = m_api->route(header);
-        const RequestContext context{m_client, "req-2"};
+        const RequestContext context{m_client, "req-2", m_client};
         auto begun = m_api->beginUpload(route, header, context, *m_redis);
         if (auto* response = std::get_if<Response>(&begun))
             return *response;
@@ -269,7 +269,7 @@ class TestApi : public QObject {
             headers.emplace_back("Range", range);
         const RequestHeader header =
             makeHeader(http::verb::get, "/api/v1/shares/" + share.id + "/content", headers);
-        return m_api->beginDownload(m_api->route(header), header, RequestContext{m_client, "req-3"},
+        return m_api->beginDownload(m_api->route(header), header, RequestContext{m_client, "req-3", m_client},
                                     *m_redis);
     }
 
@@ -513,14 +513,15 @@ private Q_SLOTS:
             const RequestHeader header =
                 makeHeader(http::verb::patch, blobTarget,
                            {{"Authorization", bearer(share.ownerToken)}, {"Upload-Offset", "0"}});
-            auto begun = m_api->beginUpload(m_api->route(header), header, {m_client, "r"}, *m_redis);
+            auto begun =
+                m_api->beginUpload(m_api->route(header), header, {m_client, "r", m_client}, *m_redis);
             QVERIFY(std::holds_alternative<Response>(begun));
             QCOMPARE(std::get<Response>(begun).result(), http::status::length_required);
             QCOMPARE(errorOf(std::get<Response>(begun)), "length_required");
             const RequestHeader noOffset =
                 makeHeader(http::verb::patch, blobTarget,
                            {{"Authorization", bearer(share.ownerToken)}, {"Content-Length", "3"}});
-            begun = m_api->beginUpload(m_api->route(noOffset), noOffset, {m_client, "r"}, *m_redis);
+            begun = m_api->beginUpload(m_api->route(noOffset), noOffset, {m_client, "r", m_client}, *m_redis);
             QCOMPARE(errorOf(std::get<Response>(begun)), "bad_request");
         }
 
@@ -545,7 +546,7 @@ private Q_SLOTS:
                                                  {{"Authorization", bearer(share.ownerToken)},
                                                   {"Upload-Offset", std::to_string(offset)},
                                                   {"Content-Length", "100"}});
-        auto begun = m_api->beginUpload(m_api->route(running), running, {m_client, "r"}, *m_redis);
+        auto begun = m_api->beginUpload(m_api->route(running), running, {m_client, "r", m_client}, *m_redis);
         QVERIFY(std::holds_alternative<UploadPlan>(begun));
         const UploadPlan plan = std::get<UploadPlan>(begun);
         QCOMPARE(plan.partPath, m_blobs->partPath(share.id));
@@ -598,7 +599,7 @@ private Q_SLOTS:
         QCOMPARE(errorOf(late), "offset_mismatch");
         QCOMPARE(bodyOf(late).at("offset").to_number<std::uint64_t>(), share.size);
         // The plan of the dead append is useless now: its finishUpload changes nothing.
-        const Response stale = m_api->finishUpload(plan, 100, true, {m_client, "r"}, *m_redis);
+        const Response stale = m_api->finishUpload(plan, 100, true, {m_client, "r", m_client}, *m_redis);
         QCOMPARE(errorOf(stale), "upload_in_progress");
         QCOMPARE(redisGet({"HGET", keys::share(share.id), "offset"}), std::to_string(share.size));
     }
@@ -819,7 +820,7 @@ private Q_SLOTS:
                     makeHeader(http::verb::post, "/api/v1/shares/" + share.id + "/metadata");
                 const Response response =
                     m_api->handleJson(m_api->route(header), header, bodies[static_cast<std::size_t>(i)],
-                                      {m_client, "race"}, redis);
+                                      {m_client, "race", m_client}, redis);
                 if (response.result() == http::status::forbidden)
                     ++forbidden;
                 else if (errorOf(response) == "locked" || errorOf(response) == "rate_limited")
@@ -854,7 +855,7 @@ private Q_SLOTS:
                     makeHeader(http::verb::post, "/api/v1/shares/" + share.id + "/reservations");
                 const Response response =
                     m_api->handleJson(m_api->route(header), header, bodies[static_cast<std::size_t>(i)],
-                                      {m_client, "race"}, redis);
+                                      {m_client, "race", m_client}, redis);
                 if (response.result() == http::status::created)
                     ++created;
                 else if (errorOf(response) == "no_downloads_left" || errorOf(response) == "rate_limited")
@@ -1051,7 +1052,7 @@ private Q_SLOTS:
         RequestHeader twice =
             makeHeader(http::verb::post, "/api/v1/shares", {{"Content-Type", "application/json"}});
         twice.insert(http::field::content_type, "text/plain");
-        const RequestContext context{m_client, "req-415"};
+        const RequestContext context{m_client, "req-415", m_client};
         QCOMPARE(m_api->handleJson(m_api->route(twice), twice, body, context, *m_redis).result(),
                  http::status::unsupported_media_type);
         const ReplyPtr windows = m_redis->command({"KEYS", "{ots}:rl:create:198.51.100.20:*"});
@@ -1137,7 +1138,8 @@ private Q_SLOTS:
         RedisConnection dead(config);
         QVERIFY(!dead.ping());
         const RequestHeader header = makeHeader(http::verb::get, "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA");
-        const Response response = m_api->handleJson(m_api->route(header), header, {}, {m_client, "x"}, dead);
+        const Response response =
+            m_api->handleJson(m_api->route(header), header, {}, {m_client, "x", m_client}, dead);
         QCOMPARE(response.result(), http::status::service_unavailable);
         QCOMPARE(errorOf(response), "unavailable");
         QCOMPARE(response[http::field::retry_after], "1");
@@ -1145,8 +1147,9 @@ private Q_SLOTS:
         const RequestHeader ready = makeHeader(http::verb::get, "/readyz");
         QCOMPARE(m_api->handleReadyz(ready, dead).result(), http::status::service_unavailable);
         QCOMPARE(m_api->handleReadyz(ready, *m_redis).result(), http::status::ok);
-        QCOMPARE(m_api->handleJson(m_api->route(ready), ready, {}, {m_client, "x"}, *m_redis).result(),
-                 http::status::ok);
+        QCOMPARE(
+            m_api->handleJson(m_api->route(ready), ready, {}, {m_client, "x", m_client}, *m_redis).result(),
+            http::status::ok);
     }
 
     void startupScanRemovesOnlyOrphanedPartialFiles() {

@@ -777,6 +777,53 @@ private Q_SLOTS:
         OTS_EXPECT_ERROR(createFrom(proxied.client(), "203.0.113.2"), 429, "rate_limited");
     }
 
+    void ipv6ClientsByPrefix() {
+        // Behind a trusted proxy, every address of one IPv6 /64 is one client: the eight below share
+        // one create window of 5, while a client of another /64 (or an IPv4 one) has its own.
+        const auto createFrom = [](const RelayClient& relayClient, const QByteArray& forwardedFor) {
+            HttpRequest request{"POST", "/api/v1/shares", {{"X-Forwarded-For", forwardedFor}}, {}};
+            request.json(TestShare::make({}).createBody());
+            return relayClient.send(request);
+        };
+        // Fixed one-minute windows (SPEC.md §10.13): should the minute turn during the eight requests,
+        // the count restarts, so that round is repeated once with a fresh /64.
+        const auto sharedWindow = [&createFrom](const RelayClient& client) {
+            QByteArray failure;
+            for (const QByteArray prefix : {"2001:db8:1:2::", "2001:db8:1:4::"}) {
+                int created = 0;
+                HttpResponse last;
+                for (int n = 1; n <= 8; ++n) {
+                    last = createFrom(client, prefix + QByteArray::number(n, 16));
+                    if (last.status == 201)
+                        ++created;
+                    else if (last.status != 429)
+                        return "unexpected " + last.describe();
+                }
+                if (created == 5 && last.status == 429)
+                    return QByteArray();
+                failure = prefix + "/64: " + QByteArray::number(created) + " of 8 created, not 5";
+            }
+            return failure;
+        };
+        const QStringList limits{QStringLiteral("--creates-per-minute-per-ip"), QStringLiteral("5"),
+                                 QStringLiteral("--trusted-proxies"), QStringLiteral("127.0.0.1")};
+        RelayFixture byPrefix;
+        QVERIFY2(byPrefix.start(limits), byPrefix.error());
+        const QByteArray shared = sharedWindow(byPrefix.client());
+        QVERIFY2(shared.isEmpty(), shared.constData());
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "2001:db8:1:3::1"), 201);
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "198.51.100.77"), 201);
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "::ffff:198.51.100.78"), 201);
+
+        // client-ipv6-prefix = 128: each address is a client of its own.
+        RelayFixture byAddress;
+        QVERIFY2(byAddress.start(limits +
+                                 QStringList{QStringLiteral("--client-ipv6-prefix"), QStringLiteral("128")}),
+                 byAddress.error());
+        for (int n = 1; n <= 8; ++n)
+            OTS_EXPECT_STATUS(createFrom(byAddress.client(), "2001:db8:1:2::" + QByteArray::number(n)), 201);
+    }
+
     void storageQuota() {
         RelayFixture small;
         QVERIFY2(small.start({QStringLiteral("--storage-quota"), QStringLiteral("100000"),
