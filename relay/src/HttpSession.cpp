@@ -139,11 +139,13 @@ int readAt(int fd, char* data, std::size_t size, std::uint64_t offset) noexcept 
 } // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services)
+HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services,
+                                 ConnectionTracker::ClientSlot clientSlot)
     : m_stream(std::move(stream))
     , m_services(services)
     // Room for the largest header plus one read; Beast never reads more than 64 KiB at once.
-    , m_buffer(services.config.headerLimit + kChunkSize) {
+    , m_buffer(services.config.headerLimit + kChunkSize)
+    , m_clientSlot(std::move(clientSlot)) {
     m_services.metrics.connectionOpened();
 }
 

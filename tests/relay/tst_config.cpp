@@ -624,6 +624,23 @@ private Q_SLOTS:
         QVERIFY(ConfigLoader::helpText().find("--client-ipv6-prefix") != std::string::npos);
     }
 
+    void maxConnectionsPerClientSetting() {
+        QCOMPARE(Config{}.maxConnectionsPerClient, 256u);
+        const auto flag = ConfigLoader::load({"--max-connections-per-client=8"}, {});
+        QVERIFY(flag.ok());
+        QCOMPARE(flag->config.maxConnectionsPerClient, 8u);
+        const auto env = ConfigLoader::load({}, {{"OTS_RELAY_MAX_CONNECTIONS_PER_CLIENT", "1000"}});
+        QVERIFY(env.ok());
+        QCOMPARE(env->config.maxConnectionsPerClient, 1000u);
+        QTemporaryDir dir;
+        Config config = validConfig(dir);
+        config.maxConnectionsPerClient = 0;
+        const auto status = ConfigLoader::validate(config);
+        QVERIFY(!status.ok());
+        QVERIFY(status.error().detail.find("max-connections-per-client") != std::string::npos);
+        QVERIFY(ConfigLoader::helpText().find("--max-connections-per-client") != std::string::npos);
+    }
+
     void parseAddressForms() {
         boost::asio::ip::address address;
         QVERIFY(ClientAddress::parseAddress(" 198.51.100.7 ", address));

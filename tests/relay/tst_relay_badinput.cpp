@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QScopeGuard>
 #include <QTest>
 #include <QThread>
@@ -77,9 +78,12 @@ private Q_SLOTS:
         QVERIFY(m_root.isValid());
         QVERIFY(QDir(m_root.path()).mkdir(QStringLiteral("data")));
         QVERIFY(m_redis.start());
+        // manyIdleConnections stands for hundreds of clients, all on 127.0.0.1: above the default
+        // per-client cap, which connectionsPerClient tests on relays of its own.
         QVERIFY2(
             m_relay.start(m_redis.port(), dataDir(),
-                          {QStringLiteral("--idle-timeout"), QStringLiteral("%1s").arg(kIdleTimeoutSeconds)}),
+                          {QStringLiteral("--idle-timeout"), QStringLiteral("%1s").arg(kIdleTimeoutSeconds),
+                           QStringLiteral("--max-connections-per-client"), QStringLiteral("100000")}),
             qPrintable(m_relay.error()));
         m_client = m_relay.client();
     }
@@ -417,6 +421,69 @@ private Q_SLOTS:
         }
         QVERIFY(waitUntil([&] { return m_client.metric("ots_http_connections_active") <= 2; }, 5000));
         QVERIFY(stillHealthy());
+    }
+
+    void connectionsPerClient() {
+        // max-connections-per-client 8 (in the config file): eight idle connections from 127.0.0.1 are
+        // held and served, the ninth is closed before anything is read, and once one of the eight
+        // has gone a new one is served again.
+        RelayFixture capped;
+        QVERIFY(capped.dataDir.isValid());
+        const QString configFile = capped.dataDir.filePath(QStringLiteral("relay.conf"));
+        QFile config(configFile);
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("max-connections-per-client = 8\n");
+        config.close();
+        QVERIFY2(capped.start({QStringLiteral("--config"), configFile}), capped.error());
+        const RelayClient client = capped.client();
+        std::vector<std::unique_ptr<HttpConnection>> held;
+        for (int i = 0; i < 8; ++i) {
+            held.push_back(std::make_unique<HttpConnection>(client.port()));
+            QVERIFY(held.back()->connect());
+            OTS_EXPECT_STATUS(held.back()->request({"GET", "/healthz", {}, {}}), 200);
+        }
+        HttpConnection ninth(client.port());
+        QVERIFY(ninth.connect());
+        QVERIFY(ninth.waitForClose(kRequestTimeoutMs));
+        QVERIFY2(ninth.pending().isEmpty(), ninth.pending().left(200).constData());
+        // The eight are still served.
+        for (auto& connection : held)
+            OTS_EXPECT_STATUS(connection->request({"GET", "/healthz", {}, {}}), 200);
+
+        // One goes; the relay notices its end, and then a new connection is served. Until it has
+        // noticed, a new connection is the ninth and is closed: try again until one is answered.
+        held.front()->close();
+        held.erase(held.begin());
+        QVERIFY(waitUntil(
+            [&] {
+                auto fresh = std::make_unique<HttpConnection>(client.port());
+                if (!fresh->connect() || fresh->request({"GET", "/healthz", {}, {}}).status != 200)
+                    return false;
+                held.push_back(std::move(fresh));
+                return true;
+            },
+            kRequestTimeoutMs));
+        HttpConnection another(client.port());
+        QVERIFY(another.connect());
+        QVERIFY(another.waitForClose(kRequestTimeoutMs));
+        held.clear();
+        QVERIFY(waitUntil([&] { return client.metric("ots_http_connections_refused_total") >= 2; },
+                          kRequestTimeoutMs));
+
+        // The default cap, 256: that many idle connections are held, the 257th is refused.
+        RelayFixture byDefault;
+        QVERIFY2(byDefault.start(), byDefault.error());
+        const RelayClient defaultClient = byDefault.client();
+        for (int i = 0; i < 256; ++i) {
+            held.push_back(std::make_unique<HttpConnection>(defaultClient.port()));
+            QVERIFY(held.back()->connect());
+            OTS_EXPECT_STATUS(held.back()->request({"GET", "/healthz", {}, {}}), 200);
+        }
+        HttpConnection refusedConnection(defaultClient.port());
+        QVERIFY(refusedConnection.connect());
+        QVERIFY(refusedConnection.waitForClose(kRequestTimeoutMs));
+        QVERIFY(refusedConnection.pending().isEmpty());
+        held.clear();
     }
 
     void stalledDownloadReader() {

@@ -1003,9 +1003,9 @@ private Q_SLOTS:
         QVERIFY(metrics.header("content-type").startsWith("text/plain"));
         for (const char* name :
              {"ots_http_requests_total", "ots_http_bytes_received_total", "ots_http_bytes_sent_total",
-              "ots_http_connections_active", "ots_shares", "ots_proof_verifications_total",
-              "ots_attempts_refused_total", "ots_shares_locked_total", "ots_redis_errors_total",
-              "ots_shares_swept_total"})
+              "ots_http_connections_active", "ots_http_connections_refused_total", "ots_shares",
+              "ots_proof_verifications_total", "ots_attempts_refused_total", "ots_shares_locked_total",
+              "ots_redis_errors_total", "ots_shares_swept_total"})
             QVERIFY2(metrics.body.contains(QByteArray(name) + ' ') ||
                          metrics.body.contains(QByteArray(name) + '{'),
                      name);
