@@ -72,6 +72,27 @@ private:
 
     bool stillHealthy() { return m_relay.isRunning() && m_client.get("/healthz").status == 200; }
 
+    /// Opens count connections to port and keeps them in held, each answering one request (so the
+    /// relay has taken every one of them in).
+    static bool holdServedConnections(quint16 port, int count,
+                                      std::vector<std::unique_ptr<HttpConnection>>& held) {
+        for (int i = 0; i < count; ++i) {
+            held.push_back(std::make_unique<HttpConnection>(port));
+            const HttpResponse response = held.back()->request({"GET", "/healthz", {}, {}});
+            if (response.status != 200) {
+                qWarning("connection %d: %s", i + 1, response.describe().constData());
+                return false;
+            }
+        }
+        return true;
+    }
+    /// A new connection to port is closed by the relay with nothing sent.
+    static bool closedUnanswered(quint16 port) {
+        HttpConnection connection(port);
+        return connection.connect() && connection.waitForClose(kRequestTimeoutMs) &&
+               connection.pending().isEmpty();
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(initialize().ok());
@@ -437,15 +458,8 @@ private Q_SLOTS:
         QVERIFY2(capped.start({QStringLiteral("--config"), configFile}), capped.error());
         const RelayClient client = capped.client();
         std::vector<std::unique_ptr<HttpConnection>> held;
-        for (int i = 0; i < 8; ++i) {
-            held.push_back(std::make_unique<HttpConnection>(client.port()));
-            QVERIFY(held.back()->connect());
-            OTS_EXPECT_STATUS(held.back()->request({"GET", "/healthz", {}, {}}), 200);
-        }
-        HttpConnection ninth(client.port());
-        QVERIFY(ninth.connect());
-        QVERIFY(ninth.waitForClose(kRequestTimeoutMs));
-        QVERIFY2(ninth.pending().isEmpty(), ninth.pending().left(200).constData());
+        QVERIFY(holdServedConnections(client.port(), 8, held));
+        QVERIFY(closedUnanswered(client.port()));
         // The eight are still served.
         for (auto& connection : held)
             OTS_EXPECT_STATUS(connection->request({"GET", "/healthz", {}, {}}), 200);
@@ -463,9 +477,7 @@ private Q_SLOTS:
                 return true;
             },
             kRequestTimeoutMs));
-        HttpConnection another(client.port());
-        QVERIFY(another.connect());
-        QVERIFY(another.waitForClose(kRequestTimeoutMs));
+        QVERIFY(closedUnanswered(client.port()));
         held.clear();
         QVERIFY(waitUntil([&] { return client.metric("ots_http_connections_refused_total") >= 2; },
                           kRequestTimeoutMs));
@@ -474,15 +486,8 @@ private Q_SLOTS:
         RelayFixture byDefault;
         QVERIFY2(byDefault.start(), byDefault.error());
         const RelayClient defaultClient = byDefault.client();
-        for (int i = 0; i < 256; ++i) {
-            held.push_back(std::make_unique<HttpConnection>(defaultClient.port()));
-            QVERIFY(held.back()->connect());
-            OTS_EXPECT_STATUS(held.back()->request({"GET", "/healthz", {}, {}}), 200);
-        }
-        HttpConnection refusedConnection(defaultClient.port());
-        QVERIFY(refusedConnection.connect());
-        QVERIFY(refusedConnection.waitForClose(kRequestTimeoutMs));
-        QVERIFY(refusedConnection.pending().isEmpty());
+        QVERIFY(holdServedConnections(defaultClient.port(), 256, held));
+        QVERIFY(closedUnanswered(defaultClient.port()));
         held.clear();
     }
 
