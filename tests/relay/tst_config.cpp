@@ -3,6 +3,7 @@
 
 #include "ClientAddress.h"
 #include "ConfigLoader.h"
+#include "ConnectionTracker.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -639,6 +640,32 @@ private Q_SLOTS:
         QVERIFY(!status.ok());
         QVERIFY(status.error().detail.find("max-connections-per-client") != std::string::npos);
         QVERIFY(ConfigLoader::helpText().find("--max-connections-per-client") != std::string::npos);
+    }
+
+    void connectionSlotsPerClient() {
+        // Slots up to the limit, then none; a slot's end (or its move away) gives its place back.
+        ConnectionTracker tracker;
+        std::vector<ConnectionTracker::ClientSlot> slots;
+        for (int i = 0; i < 3; ++i) {
+            auto slot = tracker.admit("192.0.2.7", 3);
+            QVERIFY(slot.has_value());
+            slots.push_back(std::move(*slot));
+        }
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{3});
+        QVERIFY(!tracker.admit("192.0.2.7", 3).has_value());
+        QVERIFY(tracker.admit("2001:db8:1:2::/64", 3).has_value()); // another client; its slot ends here
+        QCOMPARE(tracker.connectionsOf("2001:db8:1:2::/64"), std::size_t{0});
+        slots.pop_back();
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{2});
+        auto again = tracker.admit("192.0.2.7", 3);
+        QVERIFY(again.has_value());
+        ConnectionTracker::ClientSlot moved = std::move(*again);
+        again.reset(); // the moved-from slot counts nothing
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{3});
+        moved = ConnectionTracker::ClientSlot(); // assigning over a slot gives its place back
+        slots.clear();
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{0});
+        QVERIFY(!tracker.admit("192.0.2.7", 0).has_value());
     }
 
     void parseAddressForms() {
