@@ -11,6 +11,7 @@
 #include "ots/MetadataEnvelope.h"
 #include "ots/StreamEncryptor.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 #include <sodium.h>
 
@@ -584,7 +585,42 @@ Response Api::error(const RequestHeader& header, http::status status, std::strin
     return errorWith(header, status, code, message);
 }
 
+std::optional<Response> Api::refuseFraming(const RequestHeader& header) {
+    const auto codings = header.equal_range(http::field::transfer_encoding);
+    if (codings.first == codings.second)
+        return std::nullopt;
+    if (std::next(codings.first) == codings.second &&
+        boost::beast::iequals(codings.first->value(), "chunked"))
+        return std::nullopt;
+    return error(header, http::status::bad_request, "bad_request",
+                 "Transfer-Encoding must be exactly \"chunked\" or absent.");
+}
+
+bool Api::isJsonMediaType(std::string_view contentType) noexcept {
+    std::string_view type = contentType.substr(0, contentType.find(';'));
+    while (!type.empty() && (type.front() == ' ' || type.front() == '\t'))
+        type.remove_prefix(1);
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t'))
+        type.remove_suffix(1);
+    return boost::beast::iequals(type, "application/json");
+}
+
 // --- JSON endpoints ------------------------------------------------------------------------------
+
+namespace {
+
+/// Every POST carries exactly one Content-Type, application/json, even one without a body. No web
+/// page can send that to another origin without a CORS preflight, which the relay never answers
+/// (SPEC.md §10.13): a foreign page cannot make its visitors' browsers create shares or spend proofs.
+bool postIsJson(const RequestHeader& header) {
+    if (header.method() != http::verb::post)
+        return true;
+    const auto types = header.equal_range(http::field::content_type);
+    return types.first != types.second && std::next(types.first) == types.second &&
+           Api::isJsonMediaType(types.first->value());
+}
+
+} // namespace
 
 void Api::removeShareFiles(ShareStore& store, const std::string& id, AfterAnswer* later) {
     if (!later)
@@ -604,13 +640,16 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             return error(header, http::status::not_found, "not_found", "There is nothing at this address.");
         if (needsShareId(route.endpoint) && route.shareId.empty())
             return badShareId(header);
+        if (!postIsJson(header))
+            return error(header, http::status::unsupported_media_type, "unsupported_media_type",
+                         "A POST must carry Content-Type: application/json.");
         try {
             ShareStore store(redis, m_config);
             const std::string& id = route.shareId;
             switch (route.endpoint) {
             case Endpoint::CreateShare: {
                 const auto limit =
-                    store.rateLimit("create", context.clientAddress, m_config.createsPerMinutePerIp);
+                    store.rateLimit("create", context.clientBucket, m_config.createsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 if (!m_config.uploadTokens.empty()) {
@@ -785,7 +824,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
 
             case Endpoint::Challenge: {
                 const auto limit =
-                    store.rateLimit("proof", context.clientAddress, m_config.proofsPerMinutePerIp);
+                    store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 ChallengeNonce nonce{};
@@ -811,7 +850,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             case Endpoint::Reserve: {
                 const bool forDownload = route.endpoint == Endpoint::Reserve;
                 const auto limit =
-                    store.rateLimit("proof", context.clientAddress, m_config.proofsPerMinutePerIp);
+                    store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
                     return rateLimited(header, limit.retryAfter);
                 const json::object request = parseObject(body);

@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace ots::relay {
@@ -32,8 +34,10 @@ using RequestHeader = http::request_header<>;
 using Response = http::response<http::string_body>;
 
 struct RequestContext {
-    std::string clientAddress; ///< after the trusted-proxy rule
+    std::string clientAddress; ///< after the trusted-proxy rule, for the log
     std::string requestId;     ///< random, echoed as X-Request-Id, in every log line
+    /// What rate limits count by: ClientAddress::clientBucket(), e.g. "2001:db8:1:2::/64".
+    std::string clientBucket;
 };
 
 enum class RouteKind { Json, Upload, Download, Static, NotFound, MethodNotAllowed };
@@ -87,6 +91,17 @@ public:
 
     /// Method and path only; never touches Redis. Rejects malformed ids here (400/404).
     [[nodiscard]] Route route(const RequestHeader& header) const;
+
+    /// The body's framing, checked as soon as the header is in (RFC 9112 §6.1): a Transfer-Encoding
+    /// other than exactly "chunked" is 400. Beast frames "chunked, identity" as no body at all and
+    /// "gzip, chunked" as chunked; a proxy in front may frame either differently, and the bytes one of
+    /// us takes for a body the other takes for the next request (request smuggling). The answer closes
+    /// the connection: where this request ends is not known.
+    [[nodiscard]] static std::optional<Response> refuseFraming(const RequestHeader& header);
+
+    /// Whether a Content-Type value names application/json: the media type compared without regard
+    /// to case, parameters ("; charset=utf-8") allowed and ignored.
+    [[nodiscard]] static bool isJsonMediaType(std::string_view contentType) noexcept;
 
     /// Work a request leaves for after its answer: removing the files of a share that a finish (its
     /// last download) has just destroyed. Unlinking a large blob keeps the kernel busy for a good

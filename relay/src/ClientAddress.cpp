@@ -64,8 +64,14 @@ bool ClientAddress::parseAddress(std::string_view text, asio::ip::address& out) 
     return true;
 }
 
-Result<ClientAddress> ClientAddress::fromTrustedProxies(const std::vector<std::string>& cidrs) {
+Result<ClientAddress> ClientAddress::fromTrustedProxies(const std::vector<std::string>& cidrs,
+                                                        unsigned ipv6Prefix) {
+    if (ipv6Prefix < kMinIpv6Prefix || ipv6Prefix > kMaxIpv6Prefix)
+        return Error{Errc::InvalidArgument, "the IPv6 client prefix must be " +
+                                                std::to_string(kMinIpv6Prefix) + "…" +
+                                                std::to_string(kMaxIpv6Prefix) + " bits"};
     ClientAddress result;
+    result.m_ipv6Prefix = ipv6Prefix;
     for (const std::string& entry : cidrs) {
         const std::string_view text = trimOws(entry);
         const std::size_t slash = text.find('/');
@@ -125,9 +131,40 @@ bool ClientAddress::isTrusted(const asio::ip::address& address) const noexcept {
 }
 
 std::string ClientAddress::resolve(const asio::ip::address& peer, std::string_view forwardedFor) const {
+    return resolveAddress(peer, forwardedFor).to_string();
+}
+
+std::string ClientAddress::resolve(const asio::ip::address& peer,
+                                   const boost::beast::http::fields& header) const {
+    return resolveAddress(peer, header).to_string();
+}
+
+std::string ClientAddress::clientBucket(const asio::ip::address& peer,
+                                        const boost::beast::http::fields& header) const {
+    return bucketOf(resolveAddress(peer, header), m_ipv6Prefix);
+}
+
+std::string ClientAddress::peerBucket(const asio::ip::address& peer) const {
+    return bucketOf(peer, m_ipv6Prefix);
+}
+
+std::string ClientAddress::bucketOf(const asio::ip::address& address, unsigned ipv6Prefix) {
+    const asio::ip::address client = normalized(address);
+    if (client.is_v4())
+        return client.to_string();
+    const unsigned prefix = std::clamp(ipv6Prefix, 0u, 128u);
+    asio::ip::address_v6::bytes_type bytes = client.to_v6().to_bytes();
+    for (unsigned bit = prefix; bit < 128; ++bit)
+        bytes[bit / 8] = static_cast<std::uint8_t>(bytes[bit / 8] & ~(0x80u >> (bit % 8)));
+    // The scope id (fe80::1%eth0) names an interface, not a client: dropped with the host bits.
+    return asio::ip::make_address_v6(bytes).to_string() + "/" + std::to_string(prefix);
+}
+
+asio::ip::address ClientAddress::resolveAddress(const asio::ip::address& peer,
+                                                std::string_view forwardedFor) const {
     asio::ip::address current = normalized(peer);
     if (forwardedFor.empty() || !isTrusted(current))
-        return current.to_string();
+        return current;
     // Walk from the hop nearest to us towards the client; stop at the first address that is not a
     // proxy of ours. An entry that does not parse ends the walk: nothing left of it can be trusted,
     // so the last trusted hop stands in for the client.
@@ -145,13 +182,13 @@ std::string ClientAddress::resolve(const asio::ip::address& peer, std::string_vi
         if (!isTrusted(current))
             break;
     }
-    return current.to_string();
+    return current;
 }
 
-std::string ClientAddress::resolve(const asio::ip::address& peer,
-                                   const boost::beast::http::fields& header) const {
+asio::ip::address ClientAddress::resolveAddress(const asio::ip::address& peer,
+                                                const boost::beast::http::fields& header) const {
     if (m_trusted.empty())
-        return normalized(peer).to_string();
+        return normalized(peer);
     std::string joined;
     const auto range = header.equal_range("X-Forwarded-For");
     for (auto field = range.first; field != range.second; ++field) {
@@ -159,7 +196,7 @@ std::string ClientAddress::resolve(const asio::ip::address& peer,
             joined.push_back(',');
         joined.append(field->value());
     }
-    return resolve(peer, joined);
+    return resolveAddress(peer, joined);
 }
 
 } // namespace ots::relay

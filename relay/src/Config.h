@@ -21,8 +21,10 @@ struct Config {
     unsigned ioThreads = 0;     ///< 0 = one per core
     std::string tlsCertificate; ///< PEM; TLS is on when both are set
     std::string tlsPrivateKey;
-    std::vector<std::string> trustedProxies; ///< CIDRs whose X-Forwarded-For is believed
-    std::chrono::seconds idleTimeout{30};    ///< keep-alive idle and per-read timeout
+    std::vector<std::string> trustedProxies;     ///< CIDRs whose X-Forwarded-For is believed
+    unsigned clientIpv6Prefix = 64;              ///< an IPv6 client is its first this many bits (32…128)
+    std::chrono::seconds idleTimeout{30};        ///< keep-alive idle and per-read timeout
+    std::uint32_t maxConnectionsPerClient = 256; ///< open connections per TCP peer's client bucket
     std::size_t headerLimit = std::size_t{8} * 1024;
     std::size_t jsonBodyLimit =
         std::size_t{1536} * 1024; ///< create carries a metadata envelope of up to 1 MiB as base64

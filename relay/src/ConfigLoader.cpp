@@ -189,6 +189,14 @@ const std::vector<Option>& options() {
                        return {};
                    },
                    [](const Config& c) { return joinList(c.trustedProxies); }});
+        o.push_back(makeOption("client-ipv6-prefix", "BITS",
+                               "an IPv6 client is its address's first BITS bits (32…128): rate limits "
+                               "count a /64 as one client, IPv4 addresses one by one",
+                               integerOption(&Config::clientIpv6Prefix)));
+        o.push_back(makeOption("max-connections-per-client", "N",
+                               "open connections one client (TCP peer address, IPv6 by client-ipv6-prefix) "
+                               "may hold; more are closed at once. Behind a proxy this counts the proxy",
+                               integerOption(&Config::maxConnectionsPerClient)));
         o.push_back(
             makeOption("idle-timeout", "DURATION",
                        "closes a connection that sends or reads nothing for this long (keep-alive idle, "
@@ -453,6 +461,10 @@ Status ConfigLoader::validate(const Config& c) {
                          [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) || ch == ','; }),
             "upload tokens must not contain spaces or commas"));
     }
+    OTS_TRY(check(c.maxConnectionsPerClient >= 1, "max-connections-per-client must be at least 1"));
+    OTS_TRY(check(c.clientIpv6Prefix >= ClientAddress::kMinIpv6Prefix &&
+                      c.clientIpv6Prefix <= ClientAddress::kMaxIpv6Prefix,
+                  "client-ipv6-prefix must be 32…128"));
     if (auto proxies = ClientAddress::fromTrustedProxies(c.trustedProxies); !proxies)
         return invalid("trusted-proxies: " + proxies.error().detail);
 

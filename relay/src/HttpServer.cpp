@@ -7,6 +7,7 @@
 
 #include "HttpSession.h"
 #include "Log.h"
+#include "Metrics.h"
 
 #include <boost/asio/post.hpp>
 #pragma GCC diagnostic pop
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <exception>
 #include <openssl/ssl.h>
+#include <optional>
 #include <thread>
 
 namespace ots::relay {
@@ -83,7 +85,7 @@ Result<std::shared_ptr<asio::ssl::context>> HttpServer::makeTlsContext(const Con
 }
 
 Status HttpServer::open() {
-    auto proxies = ClientAddress::fromTrustedProxies(m_config.trustedProxies);
+    auto proxies = ClientAddress::fromTrustedProxies(m_config.trustedProxies, m_config.clientIpv6Prefix);
     if (!proxies)
         return proxies.error();
     m_clientAddress = std::move(*proxies);
@@ -179,12 +181,31 @@ void HttpServer::accept() {
             return;
         }
         boost::system::error_code ignored;
+        // Counted by the TCP peer: X-Forwarded-For is known only once a header has been read, and
+        // refusing before that is what keeps the cap cheap. Behind a proxy this is the proxy's count.
+        boost::system::error_code peerError;
+        const asio::ip::tcp::endpoint peer = socket.remote_endpoint(peerError);
+        if (peerError) { // gone already
+            socket.close(ignored);
+            return accept();
+        }
+        std::optional<ConnectionTracker::ClientSlot> slot =
+            m_connections.admit(m_clientAddress.peerBucket(peer.address()), m_config.maxConnectionsPerClient);
+        if (!slot) {
+            m_metrics.connectionRefused();
+            socket.close(ignored);
+            return accept();
+        }
         socket.set_option(asio::ip::tcp::no_delay(true), ignored);
         const SessionServices services{m_config, m_api, m_metrics, m_workers, m_clientAddress, m_connections};
         if (m_tls)
-            std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *m_tls), services)->start();
+            std::make_shared<HttpSession<TlsStream>>(TlsStream(std::move(socket), *m_tls), services,
+                                                     std::move(*slot))
+                ->start();
         else
-            std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), services)->start();
+            std::make_shared<HttpSession<PlainStream>>(PlainStream(std::move(socket)), services,
+                                                       std::move(*slot))
+                ->start();
         accept();
     });
 }

@@ -139,11 +139,13 @@ int readAt(int fd, char* data, std::size_t size, std::uint64_t offset) noexcept 
 } // namespace
 
 template <class Stream>
-HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services)
+HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services,
+                                 ConnectionTracker::ClientSlot clientSlot)
     : m_stream(std::move(stream))
     , m_services(services)
     // Room for the largest header plus one read; Beast never reads more than 64 KiB at once.
-    , m_buffer(services.config.headerLimit + kChunkSize) {
+    , m_buffer(services.config.headerLimit + kChunkSize)
+    , m_clientSlot(std::move(clientSlot)) {
     m_services.metrics.connectionOpened();
 }
 
@@ -240,6 +242,12 @@ void HttpSession<Stream>::onHeader(beast::error_code error, std::size_t bytes) {
     }
     m_header = m_headerParser->get().base();
     beginRequest(bytes);
+    if (auto refused = Api::refuseFraming(m_header)) {
+        // Whatever follows the header is unframed: never read it as a request. Linger on it instead
+        // (see shutdownAndClose), so that the answer is not lost to a reset.
+        m_bodyPending = true;
+        return writeResponse(std::move(*refused), true);
+    }
     dispatch();
 }
 
@@ -253,6 +261,7 @@ void HttpSession<Stream>::beginRequest(std::size_t headerBytes) {
     m_bodyPending = m_headerParser.has_value() && !m_headerParser->is_done();
     m_context.requestId = newRequestId();
     m_context.clientAddress = m_services.clientAddress.resolve(m_peer, m_header);
+    m_context.clientBucket = m_services.clientAddress.clientBucket(m_peer, m_header);
     m_route = Route{};
 }
 

@@ -52,8 +52,9 @@ template <class Stream>
 class HttpSession final : public ConnectionTracker::Connection,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
-    /// The stream's executor must be the io_context (one thread) this session runs on.
-    HttpSession(Stream stream, const SessionServices& services);
+    /// The stream's executor must be the io_context (one thread) this session runs on. clientSlot
+    /// counts the connection against its client's cap until the session ends.
+    HttpSession(Stream stream, const SessionServices& services, ConnectionTracker::ClientSlot clientSlot);
     HttpSession(const HttpSession&) = delete;
     HttpSession& operator=(const HttpSession&) = delete;
     ~HttpSession() override;
@@ -118,6 +119,7 @@ private:
     SessionServices m_services;
     boost::beast::flat_buffer m_buffer;
     std::uint64_t m_trackerId = 0;
+    ConnectionTracker::ClientSlot m_clientSlot;
     boost::asio::ip::address m_peer;
     Phase m_phase = Phase::Handshake;
 

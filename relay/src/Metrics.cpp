@@ -73,6 +73,9 @@ std::string Metrics::render() const {
     out << "ots_http_bytes_sent_total " << load(m_bytesOut) << '\n';
     family("ots_http_connections_active", "gauge", "Open client connections.");
     out << "ots_http_connections_active " << load(m_activeConnections) << '\n';
+    family("ots_http_connections_refused_total", "counter",
+           "Connections closed at once because their client had max-connections-per-client open.");
+    out << "ots_http_connections_refused_total " << load(m_refusedConnections) << '\n';
     family("ots_shares", "gauge", "Shares in Redis by state (relay-wide, counted by the sweeper).");
     out << "ots_shares{state=\"uploading\"} " << load(m_sharesUploading) << '\n';
     out << "ots_shares{state=\"ready\"} " << load(m_sharesReady) << '\n';

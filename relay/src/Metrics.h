@@ -22,6 +22,8 @@ public:
     void bytesOut(std::uint64_t n) noexcept { m_bytesOut.fetch_add(n, std::memory_order_relaxed); }
     void connectionOpened() noexcept { m_activeConnections.fetch_add(1, std::memory_order_relaxed); }
     void connectionClosed() noexcept { m_activeConnections.fetch_sub(1, std::memory_order_relaxed); }
+    /// A connection closed at once: its client had max-connections-per-client open already.
+    void connectionRefused() noexcept { m_refusedConnections.fetch_add(1, std::memory_order_relaxed); }
 
     // Share logic
     void proofVerified(bool valid) noexcept; ///< a signature was checked (valid or not)
@@ -44,6 +46,7 @@ private:
     std::atomic<std::uint64_t> m_bytesIn{0};
     std::atomic<std::uint64_t> m_bytesOut{0};
     std::atomic<std::int64_t> m_activeConnections{0};
+    std::atomic<std::uint64_t> m_refusedConnections{0};
     std::atomic<std::uint64_t> m_proofsValid{0};
     std::atomic<std::uint64_t> m_proofsInvalid{0};
     std::atomic<std::uint64_t> m_attemptsRefused{0};

@@ -43,8 +43,8 @@ std::string tickets(std::string_view id) {
 std::string pending(std::string_view id) {
     return "ots:{" + std::string(id) + "}:pending";
 }
-std::string rateLimit(std::string_view kind, std::string_view clientAddress) {
-    return "{ots}:rl:" + std::string(kind) + ":" + std::string(clientAddress);
+std::string rateLimit(std::string_view kind, std::string_view clientBucket) {
+    return "{ots}:rl:" + std::string(kind) + ":" + std::string(clientBucket);
 }
 } // namespace keys
 
@@ -167,9 +167,8 @@ bool ShareStore::releaseQuota(std::string_view id) {
     return ReplyView(reply.get()).integer() == 1;
 }
 
-RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view clientAddress,
-                                  std::uint32_t limit) {
-    const ReplyPtr reply = runScript(m_redis, scripts::rateLimit, {keys::rateLimit(kind, clientAddress)},
+RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view clientBucket, std::uint32_t limit) {
+    const ReplyPtr reply = runScript(m_redis, scripts::rateLimit, {keys::rateLimit(kind, clientBucket)},
                                      {number(std::uint64_t{limit}), "60"});
     ReplyView view(reply.get());
     auto result = outcome<RateOutcome>(view);

@@ -33,7 +33,7 @@ inline constexpr std::string_view kSizes = "{ots}:sizes";
 inline constexpr std::string_view kExpiry = "{ots}:expiry";
 inline constexpr std::string_view kTicketExpiry =
     "{ots}:tickets"; ///< "ID:HASH" → when the ticket lapses (ms)
-[[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientAddress);
+[[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientBucket);
 } // namespace keys
 
 /// Whether `text` is a share id as links, paths and key names spell it: canonical base64url of 16 bytes.
@@ -157,7 +157,8 @@ public:
     [[nodiscard]] QuotaOutcome reserveQuota(std::string_view id, std::uint64_t size, std::int64_t expiresIn);
     /// Releases the quota and drops the expiry entry; true when this call removed the entry.
     bool releaseQuota(std::string_view id);
-    [[nodiscard]] RateOutcome rateLimit(std::string_view kind, std::string_view clientAddress,
+    /// clientBucket: ClientAddress::clientBucket(), one IPv4 address or one IPv6 prefix.
+    [[nodiscard]] RateOutcome rateLimit(std::string_view kind, std::string_view clientBucket,
                                         std::uint32_t limit);
     /// Registers a ticket for the sweeper before it exists, so a crash cannot leave one unwatched.
     void scheduleTicket(std::string_view id, std::string_view ticketHash);

@@ -1,9 +1,10 @@
 // libFuzzer target for the relay's request handling: the input is raw bytes from a client's side of one
 // HTTP/1.1 connection. They are parsed with Beast's parsers the way relay/src/HttpSession.cpp does it
-// (header parser with Config::headerLimit first, then the JSON body within Config::jsonBodyLimit, or
-// the upload body framed by Content-Length and written to the plan's partial file), handed to the
-// relay's Api (ots_relay_core, no sockets) against a real redis-server and a real data folder, and
-// every response is serialised and parsed back. Up to kMaxRequests pipelined requests per input.
+// (header parser with Config::headerLimit first, Api::refuseFraming on the header, then the JSON body
+// within Config::jsonBodyLimit, or the upload body framed by Content-Length and written to the plan's
+// partial file), handed to the relay's Api (ots_relay_core, no sockets) against a real redis-server
+// and a real data folder, and every response is serialised and parsed back. Up to kMaxRequests pipelined
+// requests per input.
 //
 // So that inputs reach past "no such share", the literal "$ID" in a request stands for the id of the
 // last share this input created and "$OWNER" for its owner token (the seeds in
@@ -240,7 +241,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Api& api = *world->api;
     RedisConnection& redis = *world->redis;
     const Config& config = world->config;
-    const RequestContext context{"192.0.2.7", "fuzz"};
+    const RequestContext context{"192.0.2.7", "fuzz", "192.0.2.7"};
 
     std::string stream(reinterpret_cast<const char*>(data), size); // what the client has not sent yet
     std::string shareId;
@@ -260,6 +261,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             return 0; // the session answers (or not) and closes
         }
         const RequestHeader header = headerParser.get().base();
+        // HttpSession::onHeader: a Transfer-Encoding other than "chunked" is answered and closes.
+        if (auto refused = Api::refuseFraming(header)) {
+            checkResponse(std::move(*refused), header);
+            return 0;
+        }
         Route route;
         try {
             route = api.route(header);

@@ -610,6 +610,26 @@ private Q_SLOTS:
         QVERIFY2(output.contains("redis-host = redis"), output.constData());
     }
 
+    // Last: it spends 127.0.0.1's request budget at nginx.
+    void perClientLimitsAnswerLikeTheRelay() {
+        // limit_req: 10 requests a second with bursts of 100. Requests on one keep-alive connection
+        // as fast as it answers meet a 429 soon after the burst; it carries the relay's error body,
+        // so clients treat it as the relay's own rate limit.
+        HttpConnection connection(m_plainPort);
+        HttpResponse limited;
+        int sent = 0;
+        for (; sent < 2000 && limited.status != 429; ++sent) {
+            limited = connection.request({"GET", "/healthz", {}, {}});
+            QVERIFY2(limited.status == 200 || limited.status == 429, limited.describe().constData());
+        }
+        qInfo("first 429 after %d requests", sent);
+        QVERIFY2(limited.status == 429, limited.describe().constData());
+        QVERIFY2(sent > 50, QByteArray::number(sent).constData()); // a burst was allowed first
+        QCOMPARE(limited.errorCode(), QStringLiteral("rate_limited"));
+        QCOMPARE(limited.header("retry-after"), QByteArray("1"));
+        QVERIFY(limited.header("content-type").startsWith("application/json"));
+    }
+
 private:
     [[nodiscard]] QString path(const QString& name) const { return m_dir.filePath(name); }
     [[nodiscard]] QString path(const char* name) const { return path(QString::fromUtf8(name)); }

@@ -73,6 +73,9 @@ struct HttpRequest {
     QByteArray body;
     /// Add "Content-Length: body.size()" unless a Content-Length header is given or this is false.
     bool autoContentLength = true;
+    /// A POST gets "Content-Type: application/json" (the relay refuses any other, SPEC.md §10.13)
+    /// unless a Content-Type header is given or this is false.
+    bool autoContentType = true;
 
     HttpRequest& header(const QByteArray& name, const QByteArray& value) {
         headers.append({name, value});
@@ -88,10 +91,14 @@ struct HttpRequest {
         QByteArray out =
             method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
         bool hasLength = false;
+        bool hasType = false;
         for (const auto& [name, value] : headers) {
             out += name + ": " + value + "\r\n";
             hasLength = hasLength || name.compare("Content-Length", Qt::CaseInsensitive) == 0;
+            hasType = hasType || name.compare("Content-Type", Qt::CaseInsensitive) == 0;
         }
+        if (autoContentType && !hasType && method == "POST")
+            out += "Content-Type: application/json\r\n";
         if (autoContentLength && !hasLength &&
             (!body.isEmpty() || method == "POST" || method == "PATCH" || method == "PUT"))
             out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";

@@ -45,6 +45,9 @@ RequestHeader makeHeader(http::verb method, const std::string& target, const Hea
     header.version(11);
     for (const auto& [name, value] : headers)
         header.set(name, value);
+    // Every POST is JSON (SPEC.md §10.13); a test that means otherwise names its Content-Type.
+    if (method == http::verb::post && header.find(http::field::content_type) == header.end())
+        header.set(http::field::content_type, "application/json");
     return header;
 }
 
@@ -121,7 +124,7 @@ class TestApi : public QObject {
                   const Headers& headers = {}) {
         const RequestHeader header = makeHeader(method, target, headers);
         const Route route = m_api->route(header);
-        const RequestContext context{m_client, "req-1"};
+        const RequestContext context{m_client, "req-1", m_client};
         switch (route.kind) {
         case RouteKind::Json:
             return m_api->handleJson(route, header, body, context, *m_redis);
@@ -200,7 +203,7 @@ class TestApi : public QObject {
                         {"Content-Length", std::to_string(bytes.size())},
                         {"Content-Type", "application/offset+octet-stream"}});
         const Route route = m_api->route(header);
-        const RequestContext context{m_client, "req-2"};
+        const RequestContext context{m_client, "req-2", m_client};
         auto begun = m_api->beginUpload(route, header, context, *m_redis);
         if (auto* response = std::get_if<Response>(&begun))
             return *response;
@@ -274,7 +277,7 @@ class TestApi : public QObject {
             headers.emplace_back("Range", range);
         const RequestHeader header =
             makeHeader(http::verb::get, "/api/v1/shares/" + share.id + "/content", headers);
-        return m_api->beginDownload(m_api->route(header), header, RequestContext{m_client, "req-3"},
+        return m_api->beginDownload(m_api->route(header), header, RequestContext{m_client, "req-3", m_client},
                                     *m_redis);
     }
 
@@ -518,14 +521,15 @@ private Q_SLOTS:
             const RequestHeader header =
                 makeHeader(http::verb::patch, blobTarget,
                            {{"Authorization", bearer(share.ownerToken)}, {"Upload-Offset", "0"}});
-            auto begun = m_api->beginUpload(m_api->route(header), header, {m_client, "r"}, *m_redis);
+            auto begun =
+                m_api->beginUpload(m_api->route(header), header, {m_client, "r", m_client}, *m_redis);
             QVERIFY(std::holds_alternative<Response>(begun));
             QCOMPARE(std::get<Response>(begun).result(), http::status::length_required);
             QCOMPARE(errorOf(std::get<Response>(begun)), "length_required");
             const RequestHeader noOffset =
                 makeHeader(http::verb::patch, blobTarget,
                            {{"Authorization", bearer(share.ownerToken)}, {"Content-Length", "3"}});
-            begun = m_api->beginUpload(m_api->route(noOffset), noOffset, {m_client, "r"}, *m_redis);
+            begun = m_api->beginUpload(m_api->route(noOffset), noOffset, {m_client, "r", m_client}, *m_redis);
             QCOMPARE(errorOf(std::get<Response>(begun)), "bad_request");
         }
 
@@ -550,7 +554,7 @@ private Q_SLOTS:
                                                  {{"Authorization", bearer(share.ownerToken)},
                                                   {"Upload-Offset", std::to_string(offset)},
                                                   {"Content-Length", "100"}});
-        auto begun = m_api->beginUpload(m_api->route(running), running, {m_client, "r"}, *m_redis);
+        auto begun = m_api->beginUpload(m_api->route(running), running, {m_client, "r", m_client}, *m_redis);
         QVERIFY(std::holds_alternative<UploadPlan>(begun));
         const UploadPlan plan = std::get<UploadPlan>(begun);
         QCOMPARE(plan.partPath, m_blobs->partPath(share.id));
@@ -603,7 +607,7 @@ private Q_SLOTS:
         QCOMPARE(errorOf(late), "offset_mismatch");
         QCOMPARE(bodyOf(late).at("offset").to_number<std::uint64_t>(), share.size);
         // The plan of the dead append is useless now: its finishUpload changes nothing.
-        const Response stale = m_api->finishUpload(plan, 100, true, {m_client, "r"}, *m_redis);
+        const Response stale = m_api->finishUpload(plan, 100, true, {m_client, "r", m_client}, *m_redis);
         QCOMPARE(errorOf(stale), "upload_in_progress");
         QCOMPARE(redisGet({"HGET", keys::share(share.id), "offset"}), std::to_string(share.size));
     }
@@ -851,7 +855,7 @@ private Q_SLOTS:
                     makeHeader(http::verb::post, "/api/v1/shares/" + share.id + "/metadata");
                 const Response response =
                     m_api->handleJson(m_api->route(header), header, bodies[static_cast<std::size_t>(i)],
-                                      {m_client, "race"}, redis);
+                                      {m_client, "race", m_client}, redis);
                 if (response.result() == http::status::forbidden)
                     ++forbidden;
                 else if (errorOf(response) == "locked" || errorOf(response) == "rate_limited")
@@ -886,7 +890,7 @@ private Q_SLOTS:
                     makeHeader(http::verb::post, "/api/v1/shares/" + share.id + "/reservations");
                 const Response response =
                     m_api->handleJson(m_api->route(header), header, bodies[static_cast<std::size_t>(i)],
-                                      {m_client, "race"}, redis);
+                                      {m_client, "race", m_client}, redis);
                 if (response.result() == http::status::created)
                     ++created;
                 else if (errorOf(response) == "no_downloads_left" || errorOf(response) == "rate_limited")
@@ -1043,6 +1047,68 @@ private Q_SLOTS:
         QVERIFY(!create(size).id.empty());
     }
 
+    void jsonMediaType_data() {
+        QTest::addColumn<QString>("contentType");
+        QTest::addColumn<bool>("json");
+        QTest::newRow("plain") << "application/json" << true;
+        QTest::newRow("any case") << "Application/JSON" << true;
+        QTest::newRow("charset") << "application/json; charset=utf-8" << true;
+        QTest::newRow("no space before parameter") << "application/json;charset=UTF-8" << true;
+        QTest::newRow("space before semicolon") << "application/json ; charset=utf-8" << true;
+        QTest::newRow("empty") << "" << false;
+        QTest::newRow("text/plain") << "text/plain" << false;
+        QTest::newRow("form") << "application/x-www-form-urlencoded" << false;
+        QTest::newRow("multipart") << "multipart/form-data; boundary=x" << false;
+        QTest::newRow("longer") << "application/jsonx" << false;
+        QTest::newRow("suffix type") << "application/ld+json" << false;
+        QTest::newRow("in a parameter") << "text/plain; x=application/json" << false;
+        QTest::newRow("offset stream") << "application/offset+octet-stream" << false;
+    }
+
+    void jsonMediaType() {
+        QFETCH(QString, contentType);
+        QFETCH(bool, json);
+        QCOMPARE(Api::isJsonMediaType(contentType.toStdString()), json);
+    }
+
+    void postsMustBeJson() {
+        // 415 before anything is counted or looked up: a create limit of 1 is still unspent afterwards.
+        m_client = "198.51.100.20";
+        m_config.createsPerMinutePerIp = 1;
+        Share share;
+        const std::string body =
+            json::serialize(createBody(StreamEncryptor::ciphertextSize(100), 60, 1, share));
+        for (const char* type : {"text/plain", "", "application/jsonx", "multipart/form-data; boundary=b"}) {
+            const Response refused = call(http::verb::post, "/api/v1/shares", body, {{"Content-Type", type}});
+            QCOMPARE(refused.result(), http::status::unsupported_media_type);
+            QCOMPARE(errorOf(refused), "unsupported_media_type");
+        }
+        // Two Content-Type fields: which one counts is not for the relay to guess.
+        RequestHeader twice =
+            makeHeader(http::verb::post, "/api/v1/shares", {{"Content-Type", "application/json"}});
+        twice.insert(http::field::content_type, "text/plain");
+        const RequestContext context{m_client, "req-415", m_client};
+        QCOMPARE(m_api->handleJson(m_api->route(twice), twice, body, context, *m_redis).result(),
+                 http::status::unsupported_media_type);
+        const ReplyPtr windows = m_redis->command({"KEYS", "{ots}:rl:create:198.51.100.20:*"});
+        QCOMPARE(ReplyView(windows.get()).size(), std::size_t{0});
+        QCOMPARE(call(http::verb::post, "/api/v1/shares", body).result(), http::status::created);
+
+        // Every other POST endpoint; GET, HEAD and DELETE need no Content-Type.
+        m_config.createsPerMinutePerIp = 100'000;
+        std::string content;
+        const Share ready = this->ready(content);
+        for (const char* action :
+             {"/complete", "/challenge", "/metadata", "/reservations", "/finish", "/unlock"}) {
+            const Response refused =
+                call(http::verb::post, "/api/v1/shares/" + ready.id + action, "{}",
+                     {{"Content-Type", "text/plain"}, {"Authorization", bearer(ready.ownerToken)}});
+            QCOMPARE(errorOf(refused), "unsupported_media_type");
+        }
+        QCOMPARE(call(http::verb::get, "/api/v1/shares/" + ready.id).result(), http::status::ok);
+        m_client = "192.0.2.1";
+    }
+
     void rateLimits() {
         m_client = "198.51.100.7";
         m_config.createsPerMinutePerIp = 3;
@@ -1107,7 +1173,8 @@ private Q_SLOTS:
         RedisConnection dead(config);
         QVERIFY(!dead.ping());
         const RequestHeader header = makeHeader(http::verb::get, "/api/v1/shares/AAAAAAAAAAAAAAAAAAAAAA");
-        const Response response = m_api->handleJson(m_api->route(header), header, {}, {m_client, "x"}, dead);
+        const Response response =
+            m_api->handleJson(m_api->route(header), header, {}, {m_client, "x", m_client}, dead);
         QCOMPARE(response.result(), http::status::service_unavailable);
         QCOMPARE(errorOf(response), "unavailable");
         QCOMPARE(response[http::field::retry_after], "1");
@@ -1115,8 +1182,9 @@ private Q_SLOTS:
         const RequestHeader ready = makeHeader(http::verb::get, "/readyz");
         QCOMPARE(m_api->handleReadyz(ready, dead).result(), http::status::service_unavailable);
         QCOMPARE(m_api->handleReadyz(ready, *m_redis).result(), http::status::ok);
-        QCOMPARE(m_api->handleJson(m_api->route(ready), ready, {}, {m_client, "x"}, *m_redis).result(),
-                 http::status::ok);
+        QCOMPARE(
+            m_api->handleJson(m_api->route(ready), ready, {}, {m_client, "x", m_client}, *m_redis).result(),
+            http::status::ok);
     }
 
     void startupScanRemovesOnlyOrphanedPartialFiles() {

@@ -3,6 +3,7 @@
 
 #include "ClientAddress.h"
 #include "ConfigLoader.h"
+#include "ConnectionTracker.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -540,6 +541,131 @@ private Q_SLOTS:
         const auto resolver = ClientAddress::fromTrustedProxies({str(cidr)});
         QVERIFY(!resolver.ok());
         QVERIFY(resolver.error().detail.find(str(cidr)) != std::string::npos);
+    }
+
+    void clientBucket_data() {
+        QTest::addColumn<QByteArray>("address");
+        QTest::addColumn<int>("prefix");
+        QTest::addColumn<QByteArray>("bucket");
+        QTest::newRow("ipv4 is itself") << QByteArray("192.0.2.7") << 64 << QByteArray("192.0.2.7");
+        QTest::newRow("ipv4 whatever the v6 prefix")
+            << QByteArray("192.0.2.7") << 32 << QByteArray("192.0.2.7");
+        QTest::newRow("v4-mapped counts as ipv4")
+            << QByteArray("::ffff:192.0.2.7") << 64 << QByteArray("192.0.2.7");
+        QTest::newRow("/64 drops the interface id")
+            << QByteArray("2001:db8:1:2:aaaa:bbbb:cccc:dddd") << 64 << QByteArray("2001:db8:1:2::/64");
+        QTest::newRow("/64 of a short form")
+            << QByteArray("2001:db8:1:2::8") << 64 << QByteArray("2001:db8:1:2::/64");
+        QTest::newRow("another /64") << QByteArray("2001:db8:1:3::8") << 64
+                                     << QByteArray("2001:db8:1:3::/64");
+        QTest::newRow("/48") << QByteArray("2001:db8:1:2::8") << 48 << QByteArray("2001:db8:1::/48");
+        QTest::newRow("/56 cuts inside a group")
+            << QByteArray("2001:db8:1:2ff::1") << 56 << QByteArray("2001:db8:1:200::/56");
+        QTest::newRow("/60 cuts inside a nibble")
+            << QByteArray("2001:db8:1:2ff::1") << 60 << QByteArray("2001:db8:1:2f0::/60");
+        QTest::newRow("/32") << QByteArray("2001:db8:ffff::1") << 32 << QByteArray("2001:db8::/32");
+        QTest::newRow("/128 is the address")
+            << QByteArray("2001:db8:1:2::8") << 128 << QByteArray("2001:db8:1:2::8/128");
+        QTest::newRow("loopback /64") << QByteArray("::1") << 64 << QByteArray("::/64");
+        QTest::newRow("loopback /128") << QByteArray("::1") << 128 << QByteArray("::1/128");
+        QTest::newRow("link-local scope dropped") << QByteArray("fe80::1%1") << 64 << QByteArray("fe80::/64");
+    }
+    void clientBucket() {
+        QFETCH(QByteArray, address);
+        QFETCH(int, prefix);
+        QFETCH(QByteArray, bucket);
+        const auto parsed = boost::asio::ip::make_address(address.toStdString());
+        QCOMPARE(ClientAddress::bucketOf(parsed, static_cast<unsigned>(prefix)), bucket.toStdString());
+        const auto resolver = ClientAddress::fromTrustedProxies({}, static_cast<unsigned>(prefix));
+        QVERIFY(resolver.ok());
+        QCOMPARE(resolver->peerBucket(parsed), bucket.toStdString());
+    }
+
+    void clientBucketAfterTrustedProxy() {
+        // The bucket is of the address X-Forwarded-For names, when the peer is a trusted proxy.
+        const auto resolver = ClientAddress::fromTrustedProxies({"127.0.0.1"});
+        QVERIFY(resolver.ok());
+        QCOMPARE(resolver->ipv6Prefix(), 64u);
+        boost::beast::http::fields header;
+        header.insert("X-Forwarded-For", "2001:db8:1:2::17");
+        const auto proxy = boost::asio::ip::make_address("127.0.0.1");
+        QCOMPARE(resolver->clientBucket(proxy, header), std::string("2001:db8:1:2::/64"));
+        QCOMPARE(resolver->resolve(proxy, header), std::string("2001:db8:1:2::17"));
+        // An untrusted peer's header is ignored: its own address is the client.
+        const auto stranger = boost::asio::ip::make_address("2001:db8:9:9::1");
+        QCOMPARE(resolver->clientBucket(stranger, header), std::string("2001:db8:9:9::/64"));
+        // Out of range prefixes are refused.
+        QVERIFY(!ClientAddress::fromTrustedProxies({}, 31).ok());
+        QVERIFY(!ClientAddress::fromTrustedProxies({}, 129).ok());
+        QVERIFY(ClientAddress::fromTrustedProxies({}, 32).ok());
+        QVERIFY(ClientAddress::fromTrustedProxies({}, 128).ok());
+    }
+
+    void clientIpv6PrefixSetting() {
+        QCOMPARE(Config{}.clientIpv6Prefix, 64u);
+        const auto flag = ConfigLoader::load({"--client-ipv6-prefix", "56"}, {});
+        QVERIFY2(flag.ok(), flag.ok() ? "" : flag.error().detail.c_str());
+        QCOMPARE(flag->config.clientIpv6Prefix, 56u);
+        const auto env = ConfigLoader::load({}, {{"OTS_RELAY_CLIENT_IPV6_PREFIX", "128"}});
+        QVERIFY(env.ok());
+        QCOMPARE(env->config.clientIpv6Prefix, 128u);
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("relay.conf"));
+        writeFile(file, "client-ipv6-prefix = 48\n");
+        const auto fromFile = ConfigLoader::load({"--config", str(file)}, {});
+        QVERIFY(fromFile.ok());
+        QCOMPARE(fromFile->config.clientIpv6Prefix, 48u);
+        for (const unsigned bad : {0u, 31u, 129u}) {
+            Config config = validConfig(dir);
+            config.clientIpv6Prefix = bad;
+            const auto status = ConfigLoader::validate(config);
+            QVERIFY(!status.ok());
+            QVERIFY(status.error().detail.find("client-ipv6-prefix") != std::string::npos);
+        }
+        QVERIFY(ConfigLoader::helpText().find("--client-ipv6-prefix") != std::string::npos);
+    }
+
+    void maxConnectionsPerClientSetting() {
+        QCOMPARE(Config{}.maxConnectionsPerClient, 256u);
+        const auto flag = ConfigLoader::load({"--max-connections-per-client=8"}, {});
+        QVERIFY(flag.ok());
+        QCOMPARE(flag->config.maxConnectionsPerClient, 8u);
+        const auto env = ConfigLoader::load({}, {{"OTS_RELAY_MAX_CONNECTIONS_PER_CLIENT", "1000"}});
+        QVERIFY(env.ok());
+        QCOMPARE(env->config.maxConnectionsPerClient, 1000u);
+        QTemporaryDir dir;
+        Config config = validConfig(dir);
+        config.maxConnectionsPerClient = 0;
+        const auto status = ConfigLoader::validate(config);
+        QVERIFY(!status.ok());
+        QVERIFY(status.error().detail.find("max-connections-per-client") != std::string::npos);
+        QVERIFY(ConfigLoader::helpText().find("--max-connections-per-client") != std::string::npos);
+    }
+
+    void connectionSlotsPerClient() {
+        // Slots up to the limit, then none; a slot's end (or its move away) gives its place back.
+        ConnectionTracker tracker;
+        std::vector<ConnectionTracker::ClientSlot> slots;
+        for (int i = 0; i < 3; ++i) {
+            auto slot = tracker.admit("192.0.2.7", 3);
+            QVERIFY(slot.has_value());
+            slots.push_back(std::move(*slot));
+        }
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{3});
+        QVERIFY(!tracker.admit("192.0.2.7", 3).has_value());
+        QVERIFY(tracker.admit("2001:db8:1:2::/64", 3).has_value()); // another client; its slot ends here
+        QCOMPARE(tracker.connectionsOf("2001:db8:1:2::/64"), std::size_t{0});
+        slots.pop_back();
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{2});
+        auto again = tracker.admit("192.0.2.7", 3);
+        QVERIFY(again.has_value());
+        ConnectionTracker::ClientSlot moved = std::move(*again);
+        again.reset(); // the moved-from slot counts nothing
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{3});
+        moved = ConnectionTracker::ClientSlot(); // assigning over a slot gives its place back
+        slots.clear();
+        QCOMPARE(tracker.connectionsOf("192.0.2.7"), std::size_t{0});
+        QVERIFY(!tracker.admit("192.0.2.7", 0).has_value());
     }
 
     void parseAddressForms() {

@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QScopeGuard>
 #include <QTest>
 #include <QThread>
@@ -71,15 +72,39 @@ private:
 
     bool stillHealthy() { return m_relay.isRunning() && m_client.get("/healthz").status == 200; }
 
+    /// Opens count connections to port and keeps them in held, each answering one request (so the
+    /// relay has taken every one of them in).
+    static bool holdServedConnections(quint16 port, int count,
+                                      std::vector<std::unique_ptr<HttpConnection>>& held) {
+        for (int i = 0; i < count; ++i) {
+            held.push_back(std::make_unique<HttpConnection>(port));
+            const HttpResponse response = held.back()->request({"GET", "/healthz", {}, {}});
+            if (response.status != 200) {
+                qWarning("connection %d: %s", i + 1, response.describe().constData());
+                return false;
+            }
+        }
+        return true;
+    }
+    /// A new connection to port is closed by the relay with nothing sent.
+    static bool closedUnanswered(quint16 port) {
+        HttpConnection connection(port);
+        return connection.connect() && connection.waitForClose(kRequestTimeoutMs) &&
+               connection.pending().isEmpty();
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(initialize().ok());
         QVERIFY(m_root.isValid());
         QVERIFY(QDir(m_root.path()).mkdir(QStringLiteral("data")));
         QVERIFY(m_redis.start());
+        // manyIdleConnections stands for hundreds of clients, all on 127.0.0.1: above the default
+        // per-client cap, which connectionsPerClient tests on relays of its own.
         QVERIFY2(
             m_relay.start(m_redis.port(), dataDir(),
-                          {QStringLiteral("--idle-timeout"), QStringLiteral("%1s").arg(kIdleTimeoutSeconds)}),
+                          {QStringLiteral("--idle-timeout"), QStringLiteral("%1s").arg(kIdleTimeoutSeconds),
+                           QStringLiteral("--max-connections-per-client"), QStringLiteral("100000")}),
             qPrintable(m_relay.error()));
         m_client = m_relay.client();
     }
@@ -202,6 +227,53 @@ private Q_SLOTS:
             QVERIFY2(refused(response), (lengthHeaders + " → " + response.describe()).constData());
         }
         QVERIFY(stillHealthy());
+    }
+
+    void transferEncodingOtherThanChunked_data() {
+        QTest::addColumn<QByteArray>("codings");
+        QTest::addColumn<QByteArray>("body");
+        // What follows the header is a second request, in case the relay reads it as one.
+        const QByteArray smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        QTest::newRow("chunked, identity")
+            << QByteArray("Transfer-Encoding: chunked, identity\r\n") << smuggled;
+        QTest::newRow("gzip, chunked")
+            << QByteArray("Transfer-Encoding: gzip, chunked\r\n") << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+        QTest::newRow("identity") << QByteArray("Transfer-Encoding: identity\r\n") << smuggled;
+        QTest::newRow("gzip and chunked on two lines")
+            << QByteArray("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n")
+            << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+        QTest::newRow("chunked twice")
+            << QByteArray("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n")
+            << "4\r\n{}  \r\n0\r\n\r\n" + smuggled;
+    }
+
+    void transferEncodingOtherThanChunked() {
+        // RFC 9112 §6.1: a request whose final coding is not chunked has no knowable length. It is
+        // answered 400 and the connection closes; nothing after its header is read as a request.
+        QFETCH(QByteArray, codings);
+        QFETCH(QByteArray, body);
+        HttpConnection connection(m_client.port());
+        QVERIFY(connection.connect());
+        QVERIFY(connection.writeAll("POST /api/v1/shares HTTP/1.1\r\nHost: x\r\n"
+                                    "Content-Type: application/json\r\n" +
+                                    codings + "\r\n" + body));
+        OTS_EXPECT_ERROR(connection.readResponse(), 400, "bad_request");
+        QVERIFY(connection.waitForClose(kRequestTimeoutMs));
+        QVERIFY2(connection.pending().isEmpty(), connection.pending().left(200).constData());
+    }
+
+    void transferEncodingChunkedStillWorks() {
+        // Exactly "chunked" (in any case) frames a JSON body as before.
+        TestShare share = TestShare::make({});
+        OTS_EXPECT_STATUS(m_client.createReady(share), 200);
+        HttpConnection connection(m_client.port());
+        QVERIFY(connection.connect());
+        QVERIFY(connection.writeAll("POST " + RelayClient::sharePath(share.id, "/challenge") +
+                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    "Transfer-Encoding: Chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+                                    "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+        OTS_EXPECT_STATUS(connection.readResponse(), 200);
+        OTS_EXPECT_STATUS(connection.readResponse(), 200);
     }
 
     void garbageRequests() {
@@ -370,6 +442,53 @@ private Q_SLOTS:
         }
         QVERIFY(waitUntil([&] { return m_client.metric("ots_http_connections_active") <= 2; }, 5000));
         QVERIFY(stillHealthy());
+    }
+
+    void connectionsPerClient() {
+        // max-connections-per-client 8 (in the config file): eight idle connections from 127.0.0.1 are
+        // held and served, the ninth is closed before anything is read, and once one of the eight
+        // has gone a new one is served again.
+        RelayFixture capped;
+        QVERIFY(capped.dataDir.isValid());
+        const QString configFile = capped.dataDir.filePath(QStringLiteral("relay.conf"));
+        QFile config(configFile);
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("max-connections-per-client = 8\n");
+        config.close();
+        QVERIFY2(capped.start({QStringLiteral("--config"), configFile}), capped.error());
+        const RelayClient client = capped.client();
+        std::vector<std::unique_ptr<HttpConnection>> held;
+        QVERIFY(holdServedConnections(client.port(), 8, held));
+        QVERIFY(closedUnanswered(client.port()));
+        // The eight are still served.
+        for (auto& connection : held)
+            OTS_EXPECT_STATUS(connection->request({"GET", "/healthz", {}, {}}), 200);
+
+        // One goes; the relay notices its end, and then a new connection is served. Until it has
+        // noticed, a new connection is the ninth and is closed: try again until one is answered.
+        held.front()->close();
+        held.erase(held.begin());
+        QVERIFY(waitUntil(
+            [&] {
+                auto fresh = std::make_unique<HttpConnection>(client.port());
+                if (!fresh->connect() || fresh->request({"GET", "/healthz", {}, {}}).status != 200)
+                    return false;
+                held.push_back(std::move(fresh));
+                return true;
+            },
+            kRequestTimeoutMs));
+        QVERIFY(closedUnanswered(client.port()));
+        held.clear();
+        QVERIFY(waitUntil([&] { return client.metric("ots_http_connections_refused_total") >= 2; },
+                          kRequestTimeoutMs));
+
+        // The default cap, 256: that many idle connections are held, the 257th is refused.
+        RelayFixture byDefault;
+        QVERIFY2(byDefault.start(), byDefault.error());
+        const RelayClient defaultClient = byDefault.client();
+        QVERIFY(holdServedConnections(defaultClient.port(), 256, held));
+        QVERIFY(closedUnanswered(defaultClient.port()));
+        held.clear();
     }
 
     void stalledDownloadReader() {

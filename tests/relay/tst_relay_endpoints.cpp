@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QProcess>
 #include <QSet>
 #include <QTest>
 
@@ -644,6 +645,70 @@ private Q_SLOTS:
         OTS_EXPECT_ERROR(m_client.send({method, target, {}, {}}), 405, "method_not_allowed");
     }
 
+    void postsMustBeJson() {
+        // A web page may send a "simple" cross-origin POST (text/plain, form encodings) without asking
+        // first; its visitors' browsers would create shares or spend proofs. Every POST must be
+        // application/json, which no page can send to another origin without a CORS preflight, and the
+        // relay answers no preflight.
+        RelayFixture fresh;
+        QVERIFY2(fresh.start({QStringLiteral("--creates-per-minute-per-ip"), QStringLiteral("1")}),
+                 fresh.error());
+        const RelayClient client = fresh.client();
+        // Each create schedules its share's expiry in {ots}:expiry (SPEC.md §10.11).
+        const auto scheduledShares = [&fresh] {
+            QProcess cli;
+            cli.start(QStringLiteral("redis-cli"), {QStringLiteral("-p"), QString::number(fresh.redis.port()),
+                                                    QStringLiteral("ZCARD"), QStringLiteral("{ots}:expiry")});
+            return cli.waitForFinished(kRequestTimeoutMs) ? cli.readAllStandardOutput().trimmed()
+                                                          : QByteArray();
+        };
+        const QJsonObject body = TestShare::make({}).createBody();
+        for (const QByteArray type :
+             {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+            HttpRequest create{"POST", "/api/v1/shares", {}, {}};
+            create.json(body);
+            create.headers = {{"Content-Type", type}, {"Origin", "https://evil.example"}};
+            const HttpResponse refused = client.send(create);
+            OTS_EXPECT_ERROR(refused, 415, "unsupported_media_type");
+            for (const auto& [name, value] : refused.headers)
+                QVERIFY2(!name.startsWith("access-control-"), name.constData());
+        }
+        QCOMPARE(scheduledShares(), QByteArray("0")); // no share was created
+        // Nothing was counted either: the one create this minute allows still goes through, with
+        // the media type in any case and with parameters.
+        HttpRequest create{
+            "POST", "/api/v1/shares", {{"Content-Type", "Application/JSON; charset=utf-8"}}, {}};
+        create.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        OTS_EXPECT_STATUS(client.send(create), 201);
+        QCOMPARE(scheduledShares(), QByteArray("1"));
+
+        // A body-less POST without Content-Type is refused too, before the nonce is made.
+        TestShare share = TestShare::make({});
+        QVERIFY(createReadyShare(share));
+        HttpRequest challenge{"POST", RelayClient::sharePath(share.id, "/challenge"), {}, {}};
+        challenge.autoContentType = false;
+        OTS_EXPECT_ERROR(m_client.send(challenge), 415, "unsupported_media_type");
+        for (const QByteArray suffix : {"/complete", "/metadata", "/reservations", "/finish", "/unlock"}) {
+            HttpRequest post{
+                "POST", RelayClient::sharePath(share.id, suffix), {{"Content-Type", "text/plain"}}, "{}"};
+            OTS_EXPECT_ERROR(m_client.send(post), 415, "unsupported_media_type");
+        }
+        OTS_EXPECT_STATUS(m_client.challenge(share.id), 200);
+        QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("attemptsLeft")).toInt(-1), 5);
+
+        // No CORS preflight is answered, and no response ever carries an Access-Control-* header.
+        HttpRequest preflight{"OPTIONS",
+                              "/api/v1/shares",
+                              {{"Origin", "https://evil.example"},
+                               {"Access-Control-Request-Method", "POST"},
+                               {"Access-Control-Request-Headers", "content-type"}},
+                              {}};
+        const HttpResponse options = m_client.send(preflight);
+        OTS_EXPECT_ERROR(options, 405, "method_not_allowed");
+        for (const auto& [name, value] : options.headers)
+            QVERIFY2(!name.startsWith("access-control-"), name.constData());
+    }
+
     void tooLarge() {
         // A JSON body above json-body-limit (1200 KiB by default).
         QJsonObject body = TestShare::make({}).createBody();
@@ -724,6 +789,53 @@ private Q_SLOTS:
             OTS_EXPECT_STATUS(createFrom(proxied.client(), address), 201);
         }
         OTS_EXPECT_ERROR(createFrom(proxied.client(), "203.0.113.2"), 429, "rate_limited");
+    }
+
+    void ipv6ClientsByPrefix() {
+        // Behind a trusted proxy, every address of one IPv6 /64 is one client: the eight below share
+        // one create window of 5, while a client of another /64 (or an IPv4 one) has its own.
+        const auto createFrom = [](const RelayClient& relayClient, const QByteArray& forwardedFor) {
+            HttpRequest request{"POST", "/api/v1/shares", {{"X-Forwarded-For", forwardedFor}}, {}};
+            request.json(TestShare::make({}).createBody());
+            return relayClient.send(request);
+        };
+        // Fixed one-minute windows (SPEC.md §10.13): should the minute turn during the eight requests,
+        // the count restarts, so that round is repeated once with a fresh /64.
+        const auto sharedWindow = [&createFrom](const RelayClient& client) {
+            QByteArray failure;
+            for (const QByteArray prefix : {"2001:db8:1:2::", "2001:db8:1:4::"}) {
+                int created = 0;
+                HttpResponse last;
+                for (int n = 1; n <= 8; ++n) {
+                    last = createFrom(client, prefix + QByteArray::number(n, 16));
+                    if (last.status == 201)
+                        ++created;
+                    else if (last.status != 429)
+                        return "unexpected " + last.describe();
+                }
+                if (created == 5 && last.status == 429)
+                    return QByteArray();
+                failure = prefix + "/64: " + QByteArray::number(created) + " of 8 created, not 5";
+            }
+            return failure;
+        };
+        const QStringList limits{QStringLiteral("--creates-per-minute-per-ip"), QStringLiteral("5"),
+                                 QStringLiteral("--trusted-proxies"), QStringLiteral("127.0.0.1")};
+        RelayFixture byPrefix;
+        QVERIFY2(byPrefix.start(limits), byPrefix.error());
+        const QByteArray shared = sharedWindow(byPrefix.client());
+        QVERIFY2(shared.isEmpty(), shared.constData());
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "2001:db8:1:3::1"), 201);
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "198.51.100.77"), 201);
+        OTS_EXPECT_STATUS(createFrom(byPrefix.client(), "::ffff:198.51.100.78"), 201);
+
+        // client-ipv6-prefix = 128: each address is a client of its own.
+        RelayFixture byAddress;
+        QVERIFY2(byAddress.start(limits +
+                                 QStringList{QStringLiteral("--client-ipv6-prefix"), QStringLiteral("128")}),
+                 byAddress.error());
+        for (int n = 1; n <= 8; ++n)
+            OTS_EXPECT_STATUS(createFrom(byAddress.client(), "2001:db8:1:2::" + QByteArray::number(n)), 201);
     }
 
     void storageQuota() {
@@ -905,9 +1017,9 @@ private Q_SLOTS:
         QVERIFY(metrics.header("content-type").startsWith("text/plain"));
         for (const char* name :
              {"ots_http_requests_total", "ots_http_bytes_received_total", "ots_http_bytes_sent_total",
-              "ots_http_connections_active", "ots_shares", "ots_proof_verifications_total",
-              "ots_attempts_refused_total", "ots_shares_locked_total", "ots_redis_errors_total",
-              "ots_shares_swept_total"})
+              "ots_http_connections_active", "ots_http_connections_refused_total", "ots_shares",
+              "ots_proof_verifications_total", "ots_attempts_refused_total", "ots_shares_locked_total",
+              "ots_redis_errors_total", "ots_shares_swept_total"})
             QVERIFY2(metrics.body.contains(QByteArray(name) + ' ') ||
                          metrics.body.contains(QByteArray(name) + '{'),
                      name);

@@ -381,7 +381,9 @@ struct RelayClient::Private {
         if (!exchange.range.isEmpty())
             request.setRawHeader("Range", exchange.range);
         if (exchange.sendsBody) {
-            if (!exchange.body.isEmpty())
+            // The relay refuses a POST that is not application/json, even one without a body
+            // (challenge, complete, finish, unlock): SPEC.md §10.13.
+            if (!exchange.body.isEmpty() || exchange.verb == "POST")
                 request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
             request.setHeader(QNetworkRequest::ContentLengthHeader,
                               QVariant::fromValue(exchange.body.size()));
