@@ -193,10 +193,11 @@ const std::vector<Option>& options() {
                                "an IPv6 client is its address's first BITS bits (32…128): rate limits "
                                "count a /64 as one client, IPv4 addresses one by one",
                                integerOption(&Config::clientIpv6Prefix)));
-        o.push_back(makeOption("max-connections-per-client", "N",
-                               "open connections one client (TCP peer address, IPv6 by client-ipv6-prefix) "
-                               "may hold; more are closed at once. Behind a proxy this counts the proxy",
-                               integerOption(&Config::maxConnectionsPerClient)));
+        o.push_back(makeOption(
+            "max-connections-per-client", "N",
+            "open connections one client (TCP peer address, IPv6 by client-ipv6-prefix) "
+            "may hold; more are closed at once. Trusted proxies are not capped (they cap each client)",
+            integerOption(&Config::maxConnectionsPerClient)));
         o.push_back(
             makeOption("idle-timeout", "DURATION",
                        "closes a connection that sends or reads nothing for this long (keep-alive idle, "

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <csignal>
 #include <exception>
+#include <limits>
 #include <openssl/ssl.h>
 #include <optional>
 #include <thread>
@@ -182,15 +183,19 @@ void HttpServer::accept() {
         }
         boost::system::error_code ignored;
         // Counted by the TCP peer: X-Forwarded-For is known only once a header has been read, and
-        // refusing before that is what keeps the cap cheap. Behind a proxy this is the proxy's count.
+        // refusing before that is what keeps the cap cheap. A trusted proxy carries every client's
+        // connections, so it is not capped here (it caps each client itself, nginx limit_conn): one
+        // client's 256 connections through it must not lock everyone else out.
         boost::system::error_code peerError;
         const asio::ip::tcp::endpoint peer = socket.remote_endpoint(peerError);
         if (peerError) { // gone already
             socket.close(ignored);
             return accept();
         }
-        std::optional<ConnectionTracker::ClientSlot> slot =
-            m_connections.admit(m_clientAddress.peerBucket(peer.address()), m_config.maxConnectionsPerClient);
+        std::optional<ConnectionTracker::ClientSlot> slot = m_connections.admit(
+            m_clientAddress.peerBucket(peer.address()), m_clientAddress.isTrusted(peer.address())
+                                                            ? std::numeric_limits<std::size_t>::max()
+                                                            : m_config.maxConnectionsPerClient);
         if (!slot) {
             m_metrics.connectionRefused();
             socket.close(ignored);

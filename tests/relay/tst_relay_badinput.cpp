@@ -489,6 +489,14 @@ private Q_SLOTS:
         QVERIFY(holdServedConnections(defaultClient.port(), 256, held));
         QVERIFY(closedUnanswered(defaultClient.port()));
         held.clear();
+
+        // A trusted proxy carries every client's connections: it is not capped (it caps each client).
+        RelayFixture behindProxy;
+        QVERIFY2(behindProxy.start({QStringLiteral("--max-connections-per-client"), QStringLiteral("8"),
+                                    QStringLiteral("--trusted-proxies"), QStringLiteral("127.0.0.1")}),
+                 behindProxy.error());
+        QVERIFY(holdServedConnections(behindProxy.client().port(), 20, held));
+        held.clear();
     }
 
     void stalledDownloadReader() {
