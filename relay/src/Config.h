@@ -48,6 +48,8 @@ struct Config {
     std::chrono::seconds ticketLifetime{3600};
     std::chrono::seconds tombstoneLifetime{7 * 24 * 3600};
     std::chrono::seconds sweepInterval{30};
+    /// An upload that moves no byte for this long is deleted and its quota released.
+    std::chrono::seconds uploadIdleTimeout{3600};
     std::uint32_t createsPerMinutePerIp = 60;
     std::uint32_t proofsPerMinutePerIp = 120;
     std::vector<std::string> uploadTokens; ///< empty: anyone may create shares

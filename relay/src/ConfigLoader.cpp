@@ -258,6 +258,10 @@ const std::vector<Option>& options() {
                                secondsOption(&Config::tombstoneLifetime)));
         o.push_back(makeOption("sweep-interval", "DURATION", "how often expired shares' blobs are deleted",
                                secondsOption(&Config::sweepInterval)));
+        o.push_back(
+            makeOption("upload-idle-timeout", "DURATION",
+                       "an upload that moves no byte for this long is deleted and its storage released",
+                       secondsOption(&Config::uploadIdleTimeout)));
         o.push_back(makeOption("creates-per-minute-per-ip", "N",
                                "share creations per client address per minute",
                                integerOption(&Config::createsPerMinutePerIp)));
@@ -449,6 +453,7 @@ Status ConfigLoader::validate(const Config& c) {
     OTS_TRY(check(c.ticketLifetime >= 1s, "ticket-lifetime must be at least 1s"));
     OTS_TRY(check(c.tombstoneLifetime >= 1s, "tombstone-lifetime must be at least 1s"));
     OTS_TRY(check(c.sweepInterval >= 1s, "sweep-interval must be at least 1s"));
+    OTS_TRY(check(c.uploadIdleTimeout >= 1s, "upload-idle-timeout must be at least 1s"));
     OTS_TRY(check(c.createsPerMinutePerIp >= 1, "creates-per-minute-per-ip must be at least 1"));
     OTS_TRY(check(c.proofsPerMinutePerIp >= 1, "proofs-per-minute-per-ip must be at least 1"));
     OTS_TRY(check(c.tlsCertificate.empty() == c.tlsPrivateKey.empty(),

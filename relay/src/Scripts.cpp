@@ -78,6 +78,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
 local expiresAt = tonumber(ARGV[2])
 -- The expiry index entry was written first; a share created after it fell due would escape the sweeper.
 if nowMs() >= expiresAt * 1000 then return {'expired'} end
+redis.call('HSET', KEYS[1], 'progressAt', int(nowMs()))
 redis.call('HSET', KEYS[1], 'state', 'uploading', 'size', ARGV[1], 'offset', '0', 'expiresAt', ARGV[2],
   'maxDownloads', ARGV[3], 'reserved', '0', 'finished', '0', 'lapsed', '0', 'attempts', '0',
   'maxAttempts', ARGV[4], 'authPk', ARGV[5], 'ownerHash', ARGV[6], 'kdf', ARGV[7], 'metadata', ARGV[8],
@@ -109,6 +110,8 @@ redis.call('DEL', KEYS[3])
 local s = redis.call('HMGET', KEYS[1], 'offset', 'size')
 if not s[1] then return missing() end
 if s[1] ~= ARGV[2] or tonumber(ARGV[2]) + tonumber(ARGV[3]) > tonumber(s[2]) then return {'lease_lost'} end
+-- Progress, for upload-idle-timeout: only bytes count (an empty append is a poll, not progress).
+if tonumber(ARGV[3]) > 0 then redis.call('HSET', KEYS[1], 'progressAt', int(nowMs())) end
 return {'ok', redis.call('HINCRBY', KEYS[1], 'offset', ARGV[3])}
 )lua");
 
@@ -273,13 +276,24 @@ return {'none'}
 // A live ticket keeps an expired share (and its blob) until the ticket lapses, so a download that
 // began before the expiry can finish.
 const Script expireCheck = shareScript("expireCheck", R"lua(
-local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+local s = redis.call('HMGET', KEYS[1], 'expiresAt', 'state', 'progressAt')
+local expiresAt = s[1]
 if not expiresAt then
   if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], 'expired', 'EX', ARGV[1]) end
   return {'absent'}
 end
 local now = nowMs()
 local due = tonumber(expiresAt) * 1000
+-- An upload holds its storage only while it moves: no byte for upload-idle-timeout (ARGV[2] ms) and
+-- the share goes like an expired one. A running append (its lease) is moving, whatever it has
+-- confirmed so far: its bytes are counted only when it ends.
+if s[2] == 'uploading' and now < due then
+  local idleDue = tonumber(s[3] or '0') + tonumber(ARGV[2])
+  if redis.call('EXISTS', KEYS[4]) == 1 then idleDue = now + tonumber(ARGV[2]) end
+  if now < idleDue then return {'later', math.min(due, idleDue)} end
+  destroy('expired', expiresAt, ARGV[1])
+  return {'destroyed'}
+end
 if now < due then return {'later', due} end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now))
 local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
@@ -330,6 +344,8 @@ return 0
 
 // Quota and the expiry index in one step, before the share exists: whatever happens next, the
 // sweeper finds the id and releases what was reserved.
+// The expiry entry falls due at the upload-idle-timeout (ARGV[5] ms) at the latest: the sweeper's
+// expireCheck then either deletes a stalled upload or moves the entry on.
 const Script quotaReserve = relayScript("quotaReserve", R"lua(
 local t = redis.call('TIME')
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -337,7 +353,8 @@ if used + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return {'full'} end
 redis.call('INCRBY', KEYS[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 local expiresAt = tonumber(t[1]) + tonumber(ARGV[4])
-redis.call('ZADD', KEYS[3], int(expiresAt * 1000), ARGV[1])
+local nowMsec = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[3], int(math.min(expiresAt * 1000, nowMsec + tonumber(ARGV[5]))), ARGV[1])
 return {'ok', expiresAt}
 )lua");
 

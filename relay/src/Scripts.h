@@ -42,13 +42,13 @@ extern const Script reserve;       // share gone ticket tickets pending; ticketH
 extern const Script ticketCheck;   // share gone ticket
 extern const Script finish;        // share gone ticket tickets; ticketHash tombstoneSeconds
 extern const Script ticketLapse;   // share gone ticket tickets; ticketHash tombstoneSeconds
-extern const Script expireCheck;   // share gone tickets; tombstoneSeconds
+extern const Script expireCheck;   // share gone tickets lease; tombstoneSeconds idleMs
 extern const Script remove;        // share gone; ownerHash tombstoneSeconds
 extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
 extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
 // Relay-wide scripts on {ots}:… keys.
-extern const Script quotaReserve; // usage sizes expiry; id size quota expiresIn
+extern const Script quotaReserve; // usage sizes expiry; id size quota expiresIn idleMs
 extern const Script quotaRelease; // usage sizes expiry; id
 extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
 extern const Script rateLimit; // window-key-prefix; limit windowSeconds

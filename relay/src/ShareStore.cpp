@@ -151,7 +151,8 @@ QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, s
     const ReplyPtr reply =
         runScript(m_redis, scripts::quotaReserve,
                   {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry)},
-                  {std::string(id), number(size), number(m_config.storageQuota), number(expiresIn)});
+                  {std::string(id), number(size), number(m_config.storageQuota), number(expiresIn),
+                   number(milliseconds(m_config.uploadIdleTimeout))});
     ReplyView view(reply.get());
     auto result = outcome<QuotaOutcome>(view);
     if (result.ok())
@@ -402,9 +403,10 @@ StatusOutcome ShareStore::status(std::string_view id, std::string_view ownerHash
 }
 
 SweepOutcome ShareStore::expireCheck(std::string_view id) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::expireCheck, {keys::share(id), keys::gone(id), keys::tickets(id)},
-                  {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
+    const ReplyPtr reply = runScript(m_redis, scripts::expireCheck,
+                                     {keys::share(id), keys::gone(id), keys::tickets(id), keys::lease(id)},
+                                     {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count())),
+                                      number(milliseconds(m_config.uploadIdleTimeout))});
     ReplyView view(reply.get());
     auto result = outcome<SweepOutcome>(view);
     if (result.verdict == Verdict::Later)

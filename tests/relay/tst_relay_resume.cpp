@@ -8,6 +8,7 @@
 #include "ots/Crypto.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
@@ -619,6 +620,66 @@ private Q_SLOTS:
         QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(lasting.id)).size(), qsizetype(1));
         OTS_EXPECT_STATUS(client.info(lasting.id), 200);
         fast.stop();
+    }
+
+    // Issue 13, must show 3: twenty creates that never upload a byte fill the quota; after
+    // upload-idle-timeout the sweeper deletes them (410 expired) and the quota is back, while a share
+    // whose upload keeps moving the whole time is never touched and completes.
+    void stalledUploadsReleaseTheirQuota() {
+        constexpr int kAbandoned = 20;
+        constexpr qint64 kPayload = 100'000;
+        TestShare moving = TestShare::make({.payloadBytes = kPayload, .seed = 40});
+        const qint64 size = moving.ciphertext.size();
+        RelayFixture idle;
+        QVERIFY2(idle.start({QStringLiteral("--storage-quota"), QString::number(size * (kAbandoned + 1)),
+                             QStringLiteral("--max-size"), QString::number(size),
+                             QStringLiteral("--upload-idle-timeout"), QStringLiteral("2s"),
+                             QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+                 idle.error());
+        const RelayClient client = idle.client();
+        OTS_EXPECT_STATUS(client.create(moving), 201);
+        QList<TestShare> abandoned;
+        for (int i = 0; i < kAbandoned; ++i) {
+            abandoned.append(TestShare::make({.payloadBytes = kPayload, .seed = 41 + i}));
+            OTS_EXPECT_STATUS(client.create(abandoned.last()), 201);
+        }
+        TestShare real = TestShare::make({.payloadBytes = kPayload, .seed = 70});
+        OTS_EXPECT_ERROR(client.create(real), 507, "storage_full");
+
+        // The moving share sends a little every 300 ms, for well over the idle timeout; meanwhile the
+        // stalled ones go and the real share fits again.
+        qint64 offset = 0;
+        bool realCreated = false;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 6000) {
+            const QByteArray piece = moving.ciphertext.mid(offset, 500);
+            OTS_EXPECT_STATUS(client.append(moving, offset, piece), 204);
+            offset += piece.size();
+            if (!realCreated && client.create(real).status == 201) {
+                realCreated = true;
+                OTS_EXPECT_STATUS(client.append(real, 0, real.ciphertext), 204);
+                OTS_EXPECT_STATUS(client.complete(real), 200);
+            }
+            QThread::msleep(300);
+        }
+        QVERIFY2(realCreated, "the stalled uploads' quota never came back");
+        for (const TestShare& share : std::as_const(abandoned)) {
+            const HttpResponse info = client.info(share.id);
+            OTS_EXPECT_ERROR(info, 410, "expired");
+            OTS_EXPECT_ERROR(client.append(share, 0, share.ciphertext.left(100)), 410, "expired");
+        }
+        QCOMPARE(
+            redisCli(idle.redis.port(), {QStringLiteral("GET"), QStringLiteral("{ots}:usage")}).trimmed(),
+            QByteArray::number(2 * size));
+
+        // The moving share was never expired: it completes and downloads whole.
+        OTS_EXPECT_STATUS(client.append(moving, offset, moving.ciphertext.mid(offset)), 204);
+        OTS_EXPECT_STATUS(client.complete(moving), 200);
+        const HttpResponse content = client.reserveAndDownload(moving);
+        OTS_EXPECT_STATUS(content, 200);
+        QVERIFY(content.body == moving.ciphertext);
+        idle.relay.stop();
     }
 };
 

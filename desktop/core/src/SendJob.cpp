@@ -54,6 +54,16 @@ ClientError sendCancelled() {
 
 /// An ordinary conflict of a resumed upload: the relay's offset moved on, or the append before ours is
 /// still being closed. Asking for the offset again and continuing is the answer to both.
+// A 410 expired while the share is still being uploaded: the relay deletes an upload that moves no
+// byte for its upload-idle-timeout (SPEC §10.13 §10.12), so say that to the sender, not "expired".
+ClientError explainDroppedUpload(ClientError error) {
+    if (error.kind == ErrorKind::Expired)
+        error.message =
+            QStringLiteral("The relay dropped this unfinished upload because no data reached it for "
+                           "too long, and released its space. Send the files again.");
+    return error;
+}
+
 bool isUploadConflict(const ClientError& error) {
     return error.code == QLatin1String("offset_mismatch") ||
            error.code == QLatin1String("upload_in_progress");
@@ -293,11 +303,11 @@ ClientError SendJob::Worker::execute() {
     postState(State::Uploading);
 
     if (ClientError failed = upload(client, *packer, *pristine, total, created.value().uploadOffset))
-        return failed;
+        return explainDroppedUpload(failed);
     if (m_cancel->cancelled())
         return sendCancelled();
     postState(State::Finishing);
-    if (ClientError failed = complete(client))
+    if (ClientError failed = explainDroppedUpload(complete(client)))
         return failed;
     return buildResult(MetadataCodec::displayName(packer->entries(), isText), payloadBytes, total);
 }
