@@ -296,6 +296,14 @@ Api::Api(const Config& config, BlobStore& blobs, Metrics& metrics)
     , m_blobs(blobs)
     , m_metrics(metrics) {}
 
+std::uint64_t Api::redisBudget() const noexcept {
+    if (m_config.redisMemoryBudget != 0)
+        return m_config.redisMemoryBudget;
+    // Three quarters: the rest is Redis' own overhead, tombstones, nonces and rate-limit windows, and
+    // the allocator's slack, so that Redis never reaches maxmemory and refuses writes mid-transition.
+    return m_redisMaxMemory.load(std::memory_order_relaxed) / 4 * 3;
+}
+
 Route Api::route(const RequestHeader& header) const {
     std::string_view path = header.target();
     if (const auto query = path.find('?'); query != std::string_view::npos)
@@ -732,10 +740,25 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const Token owner = randomToken();
                 share.ownerHash = tokenHash(owner);
 
-                const auto quota = store.reserveQuota(newId, size, expiresIn);
+                // The share's Redis footprint counts against the storage quota and the Redis budget.
+                const std::uint64_t footprint = share.metadata.size() + kShareRedisOverhead;
+                const auto quota = store.reserveQuota(newId, size, footprint, expiresIn, context.clientBucket,
+                                                      redisBudget());
                 if (quota.verdict == Verdict::StorageFull)
                     return error(header, http::status::insufficient_storage, "storage_full",
                                  "The relay has no room for a share of this size right now.");
+                if (quota.verdict == Verdict::RedisFull)
+                    return error(header, http::status::insufficient_storage, "storage_full",
+                                 "The relay has no room for more shares' descriptions right now.");
+                if (quota.verdict == Verdict::RateLimited) {
+                    Response limited =
+                        error(header, http::status::too_many_requests, "rate_limited",
+                              "This client has reserved as much storage or created as many shares "
+                              "as the relay allows in an hour.");
+                    limited.set(http::field::retry_after,
+                                std::to_string(std::max<std::int64_t>(quota.retryAfter, 1)));
+                    return limited;
+                }
                 if (!quota.ok())
                     return unexpectedOutcome(header);
                 const auto created = store.create(newId, share, quota.expiresAt);

@@ -14,6 +14,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -135,6 +136,16 @@ public:
                                                                      const RequestContext& context,
                                                                      RedisConnection& redis);
 
+    /// Redis' maxmemory as last read (0: unlimited or unknown); the Redis budget derives from it unless
+    /// redis-memory-budget is set. Any thread may call it (the sweeper's refreshes it every pass).
+    void setRedisMaxMemory(std::uint64_t bytes) noexcept {
+        m_redisMaxMemory.store(bytes, std::memory_order_relaxed);
+    }
+    /// The budget the shares' Redis footprint must stay within (0: none).
+    [[nodiscard]] std::uint64_t redisBudget() const noexcept;
+    /// What one share costs in Redis beyond its metadata: keys, fields, hashes, index entries (generous).
+    static constexpr std::uint64_t kShareRedisOverhead = 2048;
+
     /// An error response with body {"error": code, "message": message}.
     [[nodiscard]] static Response error(const RequestHeader& header, http::status status,
                                         std::string_view code, std::string_view message);
@@ -146,6 +157,7 @@ private:
     const Config& m_config;
     BlobStore& m_blobs;
     Metrics& m_metrics;
+    std::atomic<std::uint64_t> m_redisMaxMemory{0};
 };
 
 } // namespace ots::relay

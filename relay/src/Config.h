@@ -6,6 +6,7 @@
 
 #include "ots/Result.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -50,6 +51,13 @@ struct Config {
     std::chrono::seconds sweepInterval{30};
     /// An upload that moves no byte for this long is deleted and its quota released.
     std::chrono::seconds uploadIdleTimeout{3600};
+    /// Bytes (ciphertext plus the share's Redis footprint) one client may reserve per hour; 0: a quarter
+    /// of storageQuota, at least maxShareSize (clientBytesPerHourLimit()).
+    std::uint64_t clientBytesPerHour = 0;
+    std::uint32_t clientSharesPerHour = 1000; ///< shares one client may create per hour
+    /// What the shares' Redis footprint may add up to; 0: three quarters of Redis' maxmemory when it is
+    /// set (read from Redis at start and by every sweep), else no budget of its own.
+    std::uint64_t redisMemoryBudget = 0;
     std::uint32_t createsPerMinutePerIp = 60;
     std::uint32_t proofsPerMinutePerIp = 120;
     std::vector<std::string> uploadTokens; ///< empty: anyone may create shares
@@ -57,5 +65,12 @@ struct Config {
     // Operations
     std::string logLevel = "info"; ///< debug, info, warn, error
 };
+
+/// clientBytesPerHour as it applies.
+[[nodiscard]] inline std::uint64_t clientBytesPerHourLimit(const Config& config) noexcept {
+    if (config.clientBytesPerHour != 0)
+        return config.clientBytesPerHour;
+    return std::max(config.maxShareSize, config.storageQuota / 4);
+}
 
 } // namespace ots::relay

@@ -262,6 +262,18 @@ const std::vector<Option>& options() {
             makeOption("upload-idle-timeout", "DURATION",
                        "an upload that moves no byte for this long is deleted and its storage released",
                        secondsOption(&Config::uploadIdleTimeout)));
+        o.push_back(
+            makeOption("client-bytes-per-hour", "SIZE",
+                       "bytes one client may reserve per hour (0: a quarter of storage-quota, at least "
+                       "max-size); 429 beyond",
+                       sizeOption(&Config::clientBytesPerHour)));
+        o.push_back(makeOption("client-shares-per-hour", "N",
+                               "shares one client may create per hour; 429 beyond",
+                               integerOption(&Config::clientSharesPerHour)));
+        o.push_back(makeOption("redis-memory-budget", "SIZE",
+                               "what the shares' metadata and keys may add up to in Redis (0: 3/4 of Redis' "
+                               "maxmemory when set); 507 beyond",
+                               sizeOption(&Config::redisMemoryBudget)));
         o.push_back(makeOption("creates-per-minute-per-ip", "N",
                                "share creations per client address per minute",
                                integerOption(&Config::createsPerMinutePerIp)));
@@ -454,6 +466,9 @@ Status ConfigLoader::validate(const Config& c) {
     OTS_TRY(check(c.tombstoneLifetime >= 1s, "tombstone-lifetime must be at least 1s"));
     OTS_TRY(check(c.sweepInterval >= 1s, "sweep-interval must be at least 1s"));
     OTS_TRY(check(c.uploadIdleTimeout >= 1s, "upload-idle-timeout must be at least 1s"));
+    OTS_TRY(check(c.clientSharesPerHour >= 1, "client-shares-per-hour must be at least 1"));
+    OTS_TRY(check(clientBytesPerHourLimit(c) >= c.maxShareSize,
+                  "client-bytes-per-hour must be at least max-size (" + formatSize(c.maxShareSize) + ")"));
     OTS_TRY(check(c.createsPerMinutePerIp >= 1, "creates-per-minute-per-ip must be at least 1"));
     OTS_TRY(check(c.proofsPerMinutePerIp >= 1, "proofs-per-minute-per-ip must be at least 1"));
     OTS_TRY(check(c.tlsCertificate.empty() == c.tlsPrivateKey.empty(),

@@ -48,8 +48,9 @@ extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
 extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
 // Relay-wide scripts on {ots}:… keys.
-extern const Script quotaReserve; // usage sizes expiry; id size quota expiresIn idleMs
-extern const Script quotaRelease; // usage sizes expiry; id
+extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes; id size quota
+                                  // expiresIn idleMs footprint redisBudget clientBytes clientShares
+extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; id
 extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
 extern const Script rateLimit; // window-key-prefix; limit windowSeconds
 } // namespace scripts

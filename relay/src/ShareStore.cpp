@@ -43,6 +43,9 @@ std::string tickets(std::string_view id) {
 std::string pending(std::string_view id) {
     return "ots:{" + std::string(id) + "}:pending";
 }
+std::string clientQuota(std::string_view clientBucket) {
+    return "{ots}:cq:" + std::string(clientBucket);
+}
 std::string rateLimit(std::string_view kind, std::string_view clientBucket) {
     return "{ots}:rl:" + std::string(kind) + ":" + std::string(clientBucket);
 }
@@ -124,6 +127,7 @@ Verdict verdictOf(std::string_view name) {
         {"none", Verdict::Nothing},
         {"later", Verdict::Later},
         {"full", Verdict::StorageFull},
+        {"redis_full", Verdict::RedisFull},
         {"limited", Verdict::RateLimited},
     };
     for (const auto& [text, verdict] : table)
@@ -147,23 +151,30 @@ T outcome(const ReplyView& view) {
 
 } // namespace
 
-QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, std::int64_t expiresIn) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::quotaReserve,
-                  {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry)},
-                  {std::string(id), number(size), number(m_config.storageQuota), number(expiresIn),
-                   number(milliseconds(m_config.uploadIdleTimeout))});
+QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, std::uint64_t footprint,
+                                      std::int64_t expiresIn, std::string_view clientBucket,
+                                      std::uint64_t redisBudget) {
+    const ReplyPtr reply = runScript(
+        m_redis, scripts::quotaReserve,
+        {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
+         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
+        {std::string(id), number(size + footprint), number(m_config.storageQuota), number(expiresIn),
+         number(milliseconds(m_config.uploadIdleTimeout)), number(footprint), number(redisBudget),
+         number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour})});
     ReplyView view(reply.get());
     auto result = outcome<QuotaOutcome>(view);
     if (result.ok())
         result.expiresAt = view[1].number();
+    else if (result.verdict == Verdict::RateLimited)
+        result.retryAfter = view[1].number();
     return result;
 }
 
 bool ShareStore::releaseQuota(std::string_view id) {
     const ReplyPtr reply =
         runScript(m_redis, scripts::quotaRelease,
-                  {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry)},
+                  {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
+                   std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
                   {std::string(id)});
     return ReplyView(reply.get()).integer() == 1;
 }

@@ -30,6 +30,10 @@ namespace keys {
 [[nodiscard]] std::string pending(std::string_view id); ///< attempts being verified right now
 inline constexpr std::string_view kUsage = "{ots}:usage";
 inline constexpr std::string_view kSizes = "{ots}:sizes";
+inline constexpr std::string_view kRedisUsage = "{ots}:redis-usage"; ///< the live shares' Redis footprint
+inline constexpr std::string_view kRedisSizes = "{ots}:redis-sizes"; ///< id → its footprint
+/// A client's hourly allowance (hash bytes, shares; the hour is appended by the script, TTL 1 h).
+[[nodiscard]] std::string clientQuota(std::string_view clientBucket);
 inline constexpr std::string_view kExpiry = "{ots}:expiry";
 inline constexpr std::string_view kTicketExpiry =
     "{ots}:tickets"; ///< "ID:HASH" → when the ticket lapses (ms)
@@ -73,6 +77,7 @@ enum class Verdict {
     Nothing,   ///< sweeper: nothing to do
     Later,     ///< sweeper: look again at `at`
     StorageFull,
+    RedisFull, ///< the Redis budget has no room for the share's metadata
     RateLimited,
 };
 
@@ -94,7 +99,8 @@ struct NewShare {
 };
 
 struct QuotaOutcome : Outcome {
-    std::int64_t expiresAt = 0; ///< unix seconds, from Redis' clock
+    std::int64_t expiresAt = 0;  ///< unix seconds, from Redis' clock
+    std::int64_t retryAfter = 0; ///< RateLimited: seconds until the client's hour ends
 };
 struct OffsetOutcome : Outcome {
     std::uint64_t offset = 0; ///< the stored (or new) offset
@@ -154,7 +160,12 @@ public:
         , m_config(config) {}
 
     // Relay-wide
-    [[nodiscard]] QuotaOutcome reserveQuota(std::string_view id, std::uint64_t size, std::int64_t expiresIn);
+    /// Reserves size (ciphertext) + footprint (the share's Redis bytes) against the storage quota, the
+    /// footprint against the Redis budget (0 = none) and both against the client's hourly allowance.
+    /// StorageFull, RedisFull, or RateLimited (retryAfter set) when one of them has no room.
+    [[nodiscard]] QuotaOutcome reserveQuota(std::string_view id, std::uint64_t size, std::uint64_t footprint,
+                                            std::int64_t expiresIn, std::string_view clientBucket,
+                                            std::uint64_t redisBudget);
     /// Releases the quota and drops the expiry entry; true when this call removed the entry.
     bool releaseQuota(std::string_view id);
     /// clientBucket: ClientAddress::clientBucket(), one IPv4 address or one IPv6 prefix.

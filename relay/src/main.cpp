@@ -15,6 +15,7 @@
 #include "ots/Crypto.h"
 #include "ots/Error.h"
 
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -60,9 +61,28 @@ void notifySystemd(std::string_view state) {
         Log::warn("cannot notify systemd", {{"error", sent.error().detail}});
 }
 
+/// Redis' maxmemory, for the Redis budget (Api::redisBudget). A Redis that refuses CONFIG (renamed in
+/// a hardened set-up) leaves the last value: set redis-memory-budget there instead.
+void refreshRedisMaxMemory(RedisConnection& redis, Api& api) {
+    try {
+        const ReplyPtr reply = redis.command({"CONFIG", "GET", "maxmemory"});
+        const ReplyView view(reply.get());
+        if (view.isArray() && view.size() == 2) {
+            const std::string text(view[1].string());
+            std::uint64_t bytes = 0;
+            const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+            if (error == std::errc{} && end == text.data() + text.size())
+                api.setRedisMaxMemory(bytes);
+        }
+    } catch (const RedisError&) {
+        // Down, or CONFIG refused: the next pass tries again.
+    }
+}
+
 /// The sweeper's own thread with its own Redis connection, so sweeping never waits for (or delays)
 /// request work. If Redis was down at start-up, the start-up scan runs as soon as it answers.
-void runSweeper(const std::stop_token& stop, const Config& config, Sweeper& sweeper, bool startupScanDone) {
+void runSweeper(const std::stop_token& stop, const Config& config, Sweeper& sweeper, Api& api,
+                bool startupScanDone) {
     RedisConnection redis(config);
     std::mutex mutex;
     std::condition_variable_any wake;
@@ -73,8 +93,10 @@ void runSweeper(const std::stop_token& stop, const Config& config, Sweeper& swee
                 startupScanDone = true;
                 Log::info("start-up scan done");
             }
-            if (startupScanDone)
+            if (startupScanDone) {
+                refreshRedisMaxMemory(redis, api);
                 sweeper.sweepOnce(redis);
+            }
         } catch (const std::exception& e) {
             Log::error("sweep failed", {{"error", e.what()}});
         }
@@ -118,6 +140,7 @@ int run(const Config& config) {
     {
         RedisConnection redis(config);
         if (redis.ping()) {
+            refreshRedisMaxMemory(redis, api);
             sweeper.startupScan(redis);
             startupScanDone = true;
         } else {
@@ -139,7 +162,7 @@ int run(const Config& config) {
                                     {"upload_tokens", !config.uploadTokens.empty()}});
 
     std::jthread sweeperThread(
-        [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, startupScanDone); });
+        [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, api, startupScanDone); });
     // Under systemd (Type=notify) the unit counts as started only now that the socket listens.
     // STOPPING=1 as the drain begins, so systemd waits for it (TimeoutStopSec) rather than for a
     // process it believes is still serving.

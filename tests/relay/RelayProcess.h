@@ -92,6 +92,8 @@ inline QList<QByteArray> shareKeys(quint16 redisPort, const QByteArray& id) {
 inline QList<QPair<QString, QString>> relayTestDefaults() {
     return {{QStringLiteral("--creates-per-minute-per-ip"), QStringLiteral("1000000")},
             {QStringLiteral("--proofs-per-minute-per-ip"), QStringLiteral("1000000")},
+            {QStringLiteral("--client-shares-per-hour"), QStringLiteral("1000000")},
+            {QStringLiteral("--client-bytes-per-hour"), QStringLiteral("1T")},
             {QStringLiteral("--log-level"), QStringLiteral("debug")}};
 }
 

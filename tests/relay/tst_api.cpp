@@ -288,6 +288,11 @@ class TestApi : public QObject {
         return file.read(static_cast<qint64>(plan.count)).toStdString();
     }
 
+    /// What a share holds of the storage quota: its ciphertext and its Redis footprint.
+    static std::uint64_t quotaOf(const Share& share) {
+        return share.size + share.envelope.size() + Api::kShareRedisOverhead;
+    }
+
     std::uint64_t usage() {
         const std::string value = redisGet({"GET", keys::kUsage});
         return value == "(nil)" ? 0 : std::stoull(value);
@@ -453,7 +458,7 @@ private Q_SLOTS:
         const Share share = create(StreamEncryptor::ciphertextSize(5000), 3, 600, true);
         QVERIFY(!share.id.empty());
         QCOMPARE(share.id.size(), std::size_t(22));
-        QCOMPARE(usage(), before + share.size);
+        QCOMPARE(usage(), before + quotaOf(share));
         const std::string key = keys::share(share.id);
         QCOMPARE(redisGet({"HGET", key, "state"}), "uploading");
         QCOMPARE(redisGet({"HGET", key, "size"}), std::to_string(share.size));
@@ -744,7 +749,7 @@ private Q_SLOTS:
         QCOMPARE(redisGet({"EXISTS", keys::ticket(share.id, tokenHash(ticketBytes))}), "0");
         QCOMPARE(redisGet({"GET", keys::gone(share.id)}), "downloaded");
         QVERIFY(std::stoll(redisGet({"PTTL", keys::gone(share.id)})) > 0);
-        QCOMPARE(usage(), usageBefore - share.size);
+        QCOMPARE(usage(), usageBefore - quotaOf(share));
         QCOMPARE(redisGet({"ZSCORE", keys::kExpiry, share.id}), "(nil)");
         const Response after = call(http::verb::get, base);
         QCOMPARE(after.result(), http::status::gone);
@@ -945,7 +950,7 @@ private Q_SLOTS:
             call(http::verb::delete_, base, {}, {{"Authorization", bearer(share.ownerToken)}});
         QCOMPARE(removed.result(), http::status::no_content);
         QVERIFY(!std::filesystem::exists(m_blobs->blobPath(share.id)));
-        QCOMPARE(usage(), before - share.size);
+        QCOMPARE(usage(), before - quotaOf(share));
         QCOMPARE(redisGet({"EXISTS", keys::share(share.id)}), "0");
         QCOMPARE(redisGet({"EXISTS", keys::tickets(share.id)}), "0");
         QCOMPARE(redisGet({"GET", keys::gone(share.id)}), "deleted");
@@ -988,7 +993,7 @@ private Q_SLOTS:
             QVERIFY(!std::filesystem::exists(m_blobs->blobPath(s->id)));
             QVERIFY(!std::filesystem::exists(m_blobs->partPath(s->id)));
         }
-        QCOMPARE(usage(), before - share.size - uploading.size);
+        QCOMPARE(usage(), before - quotaOf(share) - quotaOf(uploading));
         QVERIFY(m_metrics->render().find("ots_shares_swept_total 0") == std::string::npos);
     }
 
@@ -1026,7 +1031,7 @@ private Q_SLOTS:
         QCOMPARE(redisGet({"EXISTS", keys::share(share.id)}), "0");
         QCOMPARE(redisGet({"GET", keys::gone(share.id)}), "downloaded");
         QVERIFY(!std::filesystem::exists(m_blobs->blobPath(share.id)));
-        QCOMPARE(usage(), before - share.size);
+        QCOMPARE(usage(), before - quotaOf(share));
         QCOMPARE(redisGet({"ZSCORE", keys::kTicketExpiry, share.id + ":" + tokenHash(ticketBytes)}), "(nil)");
     }
 

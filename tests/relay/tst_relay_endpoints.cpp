@@ -2,6 +2,7 @@
 // real redis-server: the success path, every error of the §10 table that a client can provoke, the
 // headers every response carries, /metrics, the landing page, and a log that holds no secret.
 
+#include "RedisServer.h"
 #include "RelayClient.h"
 #include "RelayProcess.h"
 #include "ots/Crypto.h"
@@ -789,6 +790,92 @@ private Q_SLOTS:
             OTS_EXPECT_STATUS(createFrom(proxied.client(), address), 201);
         }
         OTS_EXPECT_ERROR(createFrom(proxied.client(), "203.0.113.2"), 429, "rate_limited");
+    }
+
+    // Issue 13, must show 3: one client cannot reserve more than its hourly allowance while another
+    // client's create still succeeds; the share count has its own allowance.
+    void perClientAllowance() {
+        const TestShare probe = TestShare::make({.payloadBytes = 60'000});
+        // A share's hold on the quota: ciphertext + metadata envelope + 2048 (SPEC §10.13 §10.1).
+        const qint64 held = probe.ciphertext.size() + probe.metadataEnvelope.size() + 2048;
+        RelayFixture relay;
+        QVERIFY2(relay.start({QStringLiteral("--trusted-proxies"), QStringLiteral("127.0.0.1"),
+                              QStringLiteral("--max-size"), QString::number(held),
+                              QStringLiteral("--client-bytes-per-hour"), QString::number(3 * held),
+                              QStringLiteral("--client-shares-per-hour"), QStringLiteral("5")}),
+                 relay.error());
+        const RelayClient client = relay.client();
+        const auto createFrom = [&client](const QByteArray& forwardedFor, qint64 payloadBytes) {
+            HttpRequest request{"POST", "/api/v1/shares", {{"X-Forwarded-For", forwardedFor}}, {}};
+            request.json(TestShare::make({.payloadBytes = payloadBytes}).createBody());
+            return client.send(request);
+        };
+        // The allowance is per clock hour: should the hour turn in the middle, one more round with fresh
+        // clients gives the answer.
+        const auto round = [&](const QByteArray& big, const QByteArray& other, const QByteArray& small) {
+            for (int i = 0; i < 3; ++i)
+                if (const HttpResponse created = createFrom(big, 60'000); created.status != 201)
+                    return "create " + QByteArray::number(i) + ": " + created.describe();
+            const HttpResponse refused = createFrom(big, 60'000);
+            if (refused.status != 429 || refused.errorCode() != QStringLiteral("rate_limited") ||
+                refused.header("retry-after").toInt() < 1 || refused.header("retry-after").toInt() > 3600)
+                return "fourth create: " + refused.describe();
+            if (const HttpResponse created = createFrom(other, 60'000); created.status != 201)
+                return "another client: " + created.describe();
+            for (int i = 0; i < 5; ++i)
+                if (const HttpResponse created = createFrom(small, 10); created.status != 201)
+                    return "small create " + QByteArray::number(i) + ": " + created.describe();
+            const HttpResponse sixth = createFrom(small, 10);
+            if (sixth.status != 429)
+                return "sixth small create: " + sixth.describe();
+            return QByteArray();
+        };
+        QByteArray failure = round("192.0.2.10", "192.0.2.20", "2001:db8:7:7::1");
+        if (!failure.isEmpty())
+            failure = round("192.0.2.11", "192.0.2.21", "2001:db8:7:8::1");
+        QVERIFY2(failure.isEmpty(), failure.constData());
+    }
+
+    // Issue 13, must show 3: with Redis' maxmemory set, creates carrying 1 MiB of metadata are refused
+    // with 507 before Redis is full (never a 503 from a Redis that refuses writes), the relay stays
+    // ready, and a deleted share's room comes back.
+    void redisBudget() {
+        RedisServer redis;
+        QVERIFY(redis.start());
+        constexpr qint64 kMaxMemory = 40 << 20;
+        QCOMPARE(redisCli(redis.port(), {QStringLiteral("CONFIG"), QStringLiteral("SET"),
+                                         QStringLiteral("maxmemory"), QString::number(kMaxMemory)})
+                     .trimmed(),
+                 QByteArrayLiteral("OK"));
+        QTemporaryDir data;
+        RelayProcess relay;
+        QVERIFY2(relay.start(redis.port(), data.path()), qPrintable(relay.error()));
+        const RelayClient client = relay.client();
+        const QByteArray note(1000 * 1000, 'n');
+        QList<TestShare> created;
+        HttpResponse last;
+        for (int i = 0; i < 60; ++i) {
+            TestShare share = TestShare::make({.payloadBytes = 100, .seed = i});
+            auto envelope = metadata::seal(*share.keys, view(note));
+            QVERIFY(envelope.ok());
+            share.metadataEnvelope = toQ(*envelope);
+            last = client.create(share);
+            if (last.status != 201)
+                break;
+            created.append(share);
+        }
+        OTS_EXPECT_ERROR(last, 507, "storage_full");
+        QVERIFY2(created.size() >= 10, QByteArray::number(created.size()).constData());
+        const QByteArray info = redisCli(redis.port(), {QStringLiteral("INFO"), QStringLiteral("memory")});
+        const qsizetype at = info.indexOf("used_memory:");
+        QVERIFY(at >= 0);
+        const qint64 used = info.mid(at + 12, info.indexOf('\r', at) - at - 12).toLongLong();
+        QVERIFY2(used > 10 << 20 && used < kMaxMemory, info.constData());
+        OTS_EXPECT_STATUS(client.get("/readyz"), 200);
+        OTS_EXPECT_STATUS(client.remove(created.first()), 204);
+        TestShare again = created.first();
+        OTS_EXPECT_STATUS(client.create(again), 201);
+        relay.stop();
     }
 
     void ipv6ClientsByPrefix() {

@@ -630,8 +630,11 @@ private Q_SLOTS:
         constexpr qint64 kPayload = 100'000;
         TestShare moving = TestShare::make({.payloadBytes = kPayload, .seed = 40});
         const qint64 size = moving.ciphertext.size();
+        // What a share holds of the quota (SPEC §10.13 §10.1): its ciphertext and its Redis footprint,
+        // the metadata envelope plus 2048 bytes. All shares here have envelopes of one size.
+        const qint64 held = size + moving.metadataEnvelope.size() + 2048;
         RelayFixture idle;
-        QVERIFY2(idle.start({QStringLiteral("--storage-quota"), QString::number(size * (kAbandoned + 1)),
+        QVERIFY2(idle.start({QStringLiteral("--storage-quota"), QString::number(held * (kAbandoned + 1)),
                              QStringLiteral("--max-size"), QString::number(size),
                              QStringLiteral("--upload-idle-timeout"), QStringLiteral("2s"),
                              QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
@@ -671,7 +674,7 @@ private Q_SLOTS:
         }
         QCOMPARE(
             redisCli(idle.redis.port(), {QStringLiteral("GET"), QStringLiteral("{ots}:usage")}).trimmed(),
-            QByteArray::number(2 * size));
+            QByteArray::number(2 * held));
 
         // The moving share was never expired: it completes and downloads whole.
         OTS_EXPECT_STATUS(client.append(moving, offset, moving.ciphertext.mid(offset)), 204);
