@@ -745,7 +745,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                     store.releaseQuota(newId);
                     return unavailable(header);
                 }
-                store.countCreate(context.clientBucket, size);
+                if (!store.countCreate(context.clientBucket, size))
+                    m_metrics.redisError(); // the share exists: a lost count must not fail its create
                 json::object reply;
                 reply["id"] = newId;
                 reply["ownerToken"] = base64url::encode(owner);

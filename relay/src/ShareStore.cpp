@@ -209,13 +209,18 @@ bool ShareStore::isBlocked(std::string_view clientBucket) {
     return ReplyView(reply.get()).integer() == 1;
 }
 
-void ShareStore::countCreate(std::string_view clientBucket, std::uint64_t size) {
+bool ShareStore::countCreate(std::string_view clientBucket, std::uint64_t size) {
     if (clientBucket.empty())
-        return;
-    const ReplyPtr reply = runScript(m_redis, scripts::createStats,
-                                     {std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
-                                     {std::string(clientBucket), number(size), number(kCreateStatsSeconds)});
-    (void)ReplyView(reply.get()).integer();
+        return true;
+    try {
+        const ReplyPtr reply = runScript(
+            m_redis, scripts::createStats, {std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
+            {std::string(clientBucket), number(size), number(kCreateStatsSeconds)});
+        (void)ReplyView(reply.get()).integer();
+        return true;
+    } catch (const RedisError&) {
+        return false;
+    }
 }
 
 void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHash) {

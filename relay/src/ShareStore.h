@@ -188,7 +188,8 @@ public:
     /// Whether the operator blocked this client bucket (one EXISTS); an empty bucket never is.
     [[nodiscard]] bool isBlocked(std::string_view clientBucket);
     /// Counts a create of size bytes for the bucket in this hour's statistics (nothing for an empty one).
-    void countCreate(std::string_view clientBucket, std::uint64_t size);
+    /// False if Redis failed: the count is for the operator's statistics only, so it never throws.
+    [[nodiscard]] bool countCreate(std::string_view clientBucket, std::uint64_t size);
 
     // One share
     [[nodiscard]] Outcome create(std::string_view id, const NewShare& share, std::int64_t expiresAt);
