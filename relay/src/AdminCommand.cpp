@@ -390,6 +390,8 @@ struct Parsed {
 Parsed parse(const std::vector<std::string>& args) {
     Parsed parsed;
     parsed.subcommand = findSubcommand(args.front());
+    if (parsed.subcommand == nullptr && args.front().starts_with("--"))
+        throw UsageError{"the command comes first: ots-relay admin COMMAND [ARGUMENTS] [--OPTION VALUE]..."};
     if (parsed.subcommand == nullptr)
         throw UsageError{"unknown admin command \"" + args.front() + "\""};
     for (std::size_t i = 1; i < args.size(); ++i) {

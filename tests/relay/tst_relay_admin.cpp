@@ -310,6 +310,10 @@ private Q_SLOTS:
         const AdminRun unknownCommand = admin({QStringLiteral("frobnicate")});
         QVERIFY2(unknownCommand.exitCode == 2 && unknownCommand.err.contains("frobnicate"),
                  unknownCommand.describe().constData());
+        const AdminRun optionFirst =
+            admin({QStringLiteral("--data-dir"), m_fixture.dataDir.path(), QStringLiteral("stats")});
+        QVERIFY2(optionFirst.exitCode == 2 && optionFirst.err.contains("the command comes first"),
+                 optionFirst.describe().constData());
         const AdminRun help = admin({QStringLiteral("takedown"), QStringLiteral("--help")});
         QVERIFY2(help.exitCode == 0 && help.out.contains("--reason"), help.describe().constData());
     }
