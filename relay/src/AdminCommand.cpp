@@ -182,33 +182,17 @@ private:
 };
 
 void Session::stats() {
-    std::uint64_t uploading = 0;
-    std::uint64_t ready = 0;
-    std::uint64_t locked = 0;
-    scanKeys(m_redis, "ots:{*}:share", [&](const std::vector<std::string>& found) {
-        std::vector<std::vector<std::string>> commands;
-        for (const std::string& key : found)
-            commands.push_back({"HMGET", key, "state", "attempts", "maxAttempts"});
-        for (const ReplyPtr& fields : m_redis.pipeline(commands)) {
-            const ReplyView share(fields.get());
-            if (share[0].isNil() || share[1].isNil() || share[2].isNil())
-                continue; // deleted between SCAN and HMGET
-            if (share[0].string() == "uploading")
-                ++uploading;
-            else if (share[1].number() >= share[2].number())
-                ++locked;
-            else
-                ++ready;
-        }
-    });
+    ShareCounts shares;
+    scanKeys(m_redis, "ots:{*}:share",
+             [&](const std::vector<std::string>& found) { countShareStates(m_redis, found, shares); });
     const ReplyPtr usage = m_redis.command({"GET", keys::kUsage});
     const ReplyView usageView(usage.get());
     const std::uint64_t reserved = usageView.isNil() ? 0 : usageView.unsignedNumber();
     const FolderUsage stored = folderUsage(m_config.dataDirectory / "blobs");
     const FolderUsage partial = folderUsage(m_config.dataDirectory / "uploads");
 
-    m_out << "shares: " << uploading + ready + locked << " (uploading " << uploading << ", ready " << ready
-          << ", locked " << locked << ")\n"
+    m_out << "shares: " << shares.uploading + shares.ready + shares.locked << " (uploading "
+          << shares.uploading << ", ready " << shares.ready << ", locked " << shares.locked << ")\n"
           << "bytes reserved: " << reserved << " of " << m_config.storageQuota << " (quota)\n"
           << "bytes stored: " << stored.bytes + partial.bytes << " (" << stored.files << " blobs, "
           << stored.bytes << " bytes; " << partial.files << " partial files, " << partial.bytes

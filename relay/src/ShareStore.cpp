@@ -78,6 +78,25 @@ bool filesGone(const BlobStore& blobs, std::string_view id) {
     return !std::filesystem::exists(blob) && !std::filesystem::exists(part);
 }
 
+void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys,
+                      ShareCounts& counts) {
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(shareKeys.size());
+    for (const std::string& key : shareKeys)
+        commands.push_back({"HMGET", key, "state", "attempts", "maxAttempts"});
+    for (const ReplyPtr& fields : redis.pipeline(commands)) {
+        const ReplyView share(fields.get());
+        if (share[0].isNil() || share[1].isNil() || share[2].isNil())
+            continue; // deleted between SCAN and HMGET
+        if (share[0].string() == "uploading")
+            ++counts.uploading;
+        else if (share[1].number() >= share[2].number())
+            ++counts.locked;
+        else
+            ++counts.ready;
+    }
+}
+
 void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
     blobs.remove(id);
     if (filesGone(blobs, id))

@@ -50,6 +50,16 @@ class BlobStore;
 /// Neither the blob nor the partial file of the share exists (any kind of file counts as existing).
 [[nodiscard]] bool filesGone(const BlobStore& blobs, std::string_view id);
 
+/// Shares by public state, as /metrics (the sweeper) and `ots-relay admin stats` count them.
+struct ShareCounts {
+    std::uint64_t uploading = 0;
+    std::uint64_t ready = 0;
+    std::uint64_t locked = 0; ///< ready, with attempts ≥ maxAttempts
+};
+/// Adds the shares behind shareKeys (ots:{id}:share names, as SCAN found them) to counts with one
+/// pipelined HMGET each; a key deleted since the SCAN counts nothing. Throws RedisError.
+void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys, ShareCounts& counts);
+
 class ShareStore;
 /// After a script deleted a share's keys: the files go, then the quota and the expiry entry. Should a
 /// file stay (an unlink that failed), the entry stays too, due within the cleanup grace (scheduleCleanup
