@@ -65,6 +65,9 @@ QString ErrorText::forReceive(const ClientError& error) {
     case ErrorKind::Expired:
         return join(tr("This share has expired."), tr("Ask the sender to share the files again."));
     case ErrorKind::Deleted:
+        if (error.code == QLatin1String("removed"))
+            return join(tr("The relay's operator removed this share."),
+                        tr("Ask the sender about it if you still need the files."));
         return join(tr("The sender deleted this share."),
                     tr("Ask the sender for a new link if you still need it."));
     case ErrorKind::Downloaded:

@@ -198,6 +198,8 @@ std::string_view goneMessage(std::string_view reason) {
         return "The owner deleted this share.";
     if (reason == "downloaded")
         return "This share has been downloaded and deleted.";
+    if (reason == "removed")
+        return "The relay's operator removed this share.";
     return "This share has expired.";
 }
 
@@ -482,6 +484,12 @@ Response unauthorized(const RequestHeader& header) {
                       "The token in the Authorization header is missing or wrong.");
 }
 
+/// A client bucket the operator blocked (ots-relay admin block): no creates, no proofs.
+Response blocked(const RequestHeader& header) {
+    return Api::error(header, http::status::forbidden, "blocked",
+                      "The relay's operator has blocked requests from your network for a while.");
+}
+
 Response rateLimited(const RequestHeader& header, std::int64_t retryAfter) {
     Response response =
         Api::error(header, http::status::too_many_requests, "rate_limited", "Too many requests; slow down.");
@@ -528,15 +536,6 @@ private:
     bool m_owned = true;
     bool m_abandoned = false;
 };
-
-/// After a script deleted a share's keys: the files go, then the quota and the expiry entry. Should a
-/// file stay (an unlink that failed), the entry stays too, due within the cleanup grace (scheduleCleanup
-/// ran before the script), so the sweeper tries again: the same state a kill -9 right here leaves.
-void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
-    blobs.remove(id);
-    if (filesGone(blobs, id))
-        store.releaseQuota(id);
-}
 
 /// Runs begin (appendBegin or completeBegin with lease) and, when the lease in the way is a stale one of
 /// this very process (its append or complete ended without reaching Redis), deletes it and runs begin
@@ -656,6 +655,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             const std::string& id = route.shareId;
             switch (route.endpoint) {
             case Endpoint::CreateShare: {
+                if (store.isBlocked(context.clientBucket))
+                    return blocked(header);
                 const auto limit =
                     store.rateLimit("create", context.clientBucket, m_config.createsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
@@ -739,6 +740,7 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                 const std::string newId = base64url::encode(idBytes);
                 const Token owner = randomToken();
                 share.ownerHash = tokenHash(owner);
+                share.client = context.clientBucket;
 
                 // The share's Redis footprint counts against the storage quota and the Redis budget.
                 const std::uint64_t footprint = share.metadata.size() + kShareRedisOverhead;
@@ -766,6 +768,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
                     store.releaseQuota(newId);
                     return unavailable(header);
                 }
+                if (!store.countCreate(context.clientBucket, size))
+                    m_metrics.redisError(); // the share exists: a lost count must not fail its create
                 json::object reply;
                 reply["id"] = newId;
                 reply["ownerToken"] = base64url::encode(owner);
@@ -846,6 +850,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             }
 
             case Endpoint::Challenge: {
+                if (store.isBlocked(context.clientBucket))
+                    return blocked(header);
                 const auto limit =
                     store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)
@@ -872,6 +878,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             case Endpoint::Metadata:
             case Endpoint::Reserve: {
                 const bool forDownload = route.endpoint == Endpoint::Reserve;
+                if (store.isBlocked(context.clientBucket))
+                    return blocked(header);
                 const auto limit =
                     store.rateLimit("proof", context.clientBucket, m_config.proofsPerMinutePerIp);
                 if (limit.verdict == Verdict::RateLimited)

@@ -506,6 +506,7 @@ std::string ConfigLoader::helpText() {
     std::ostringstream out;
     out << "Usage: ots-relay [--config FILE] [--OPTION VALUE | --OPTION=VALUE]...\n"
            "       ots-relay --check-config [...]   validate, print the effective configuration, exit\n"
+           "       ots-relay admin COMMAND [...]    operator tools for abuse reports (admin --help)\n"
            "       ots-relay --help | --version\n"
            "\n"
            "The OneTimeShare relay: stores end-to-end encrypted shares (ciphertext only) until they are\n"

@@ -82,7 +82,7 @@ redis.call('HSET', KEYS[1], 'progressAt', int(nowMs()))
 redis.call('HSET', KEYS[1], 'state', 'uploading', 'size', ARGV[1], 'offset', '0', 'expiresAt', ARGV[2],
   'maxDownloads', ARGV[3], 'reserved', '0', 'finished', '0', 'lapsed', '0', 'attempts', '0',
   'maxAttempts', ARGV[4], 'authPk', ARGV[5], 'ownerHash', ARGV[6], 'kdf', ARGV[7], 'metadata', ARGV[8],
-  'linkPk', ARGV[10])
+  'linkPk', ARGV[10], 'client', ARGV[11], 'createdAt', int(math.floor(nowMs() / 1000)))
 redis.call('PEXPIREAT', KEYS[1], int((expiresAt + tonumber(ARGV[9])) * 1000))
 return {'ok'}
 )lua");
@@ -310,6 +310,15 @@ destroy('deleted', s[2], ARGV[2])
 return {'ok'}
 )lua");
 
+// The relay operator's takedown (ots-relay admin takedown): like the owner's delete, without the owner
+// token, and even for a share past its expiry that the sweeper has not reached yet.
+const Script takedown = shareScript("takedown", R"lua(
+local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+if not expiresAt then return missing() end
+destroy('removed', expiresAt, ARGV[1])
+return {'ok'}
+)lua");
+
 const Script unlock = shareScript("unlock", R"lua(
 local s = redis.call('HMGET', KEYS[1], 'ownerHash', 'expiresAt')
 if not s[1] then return missing() end
@@ -401,6 +410,18 @@ if ARGV[3] == 'sooner' then
 end
 redis.call('ZADD', KEYS[1], int(at), ARGV[1])
 return at
+)lua");
+
+// Counts a create per client bucket in the hour's windows (ots-relay admin stats): creates and bytes
+// reserved, each a sorted set whose TTL outlives the hour it counts by one more.
+const Script createStats = relayScript("createStats", R"lua(
+local hour = math.floor(tonumber(redis.call('TIME')[1]) / 3600)
+for i, increment in ipairs({'1', ARGV[2]}) do
+  local key = KEYS[i] .. ':' .. int(hour)
+  redis.call('ZINCRBY', key, increment, ARGV[1])
+  redis.call('EXPIRE', key, ARGV[3])
+end
+return 1
 )lua");
 
 // Fixed window per client address; the window number is part of the key, whose TTL is the window.

@@ -28,7 +28,7 @@ struct Script {
 namespace scripts {
 // Share scripts: KEYS[1] = ots:{ID}:share, KEYS[2] = ots:{ID}:gone, then per script.
 extern const Script create;        // share gone; size expiresAt maxDownloads maxAttempts authPk ownerHash kdf
-                                   // metadata keepAfterExpiry linkPk
+                                   // metadata keepAfterExpiry linkPk client
 extern const Script appendBegin;   // share gone lease; ownerHash offset length leaseValue leaseMs
 extern const Script appendEnd;     // share gone lease; leaseValue offset received
 extern const Script completeBegin; // share gone lease; ownerHash leaseValue leaseMs
@@ -44,6 +44,7 @@ extern const Script finish;        // share gone ticket tickets; ticketHash tomb
 extern const Script ticketLapse;   // share gone ticket tickets; ticketHash tombstoneSeconds
 extern const Script expireCheck;   // share gone tickets lease; tombstoneSeconds idleMs
 extern const Script remove;        // share gone; ownerHash tombstoneSeconds
+extern const Script takedown;      // share gone; tombstoneSeconds (the operator's removal)
 extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
 extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
@@ -51,8 +52,9 @@ extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + ""
 extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes; id size quota
                                   // expiresIn idleMs footprint redisBudget clientBytes clientShares
 extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; id
-extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
-extern const Script rateLimit; // window-key-prefix; limit windowSeconds
+extern const Script schedule;    // a sorted set; member delayMs ['sooner': only move an existing one earlier]
+extern const Script rateLimit;   // window-key-prefix; limit windowSeconds
+extern const Script createStats; // creates-prefix bytes-prefix; client size ttlSeconds
 } // namespace scripts
 
 /// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.

@@ -49,6 +49,12 @@ std::string clientQuota(std::string_view clientBucket) {
 std::string rateLimit(std::string_view kind, std::string_view clientBucket) {
     return "{ots}:rl:" + std::string(kind) + ":" + std::string(clientBucket);
 }
+std::string block(std::string_view clientBucket) {
+    return std::string(kBlockPrefix) + std::string(clientBucket);
+}
+std::string hourly(std::string_view prefix, std::int64_t hour) {
+    return std::string(prefix) + ":" + std::to_string(hour);
+}
 } // namespace keys
 
 std::string toHex(std::span<const std::uint8_t> bytes) {
@@ -73,6 +79,31 @@ bool filesGone(const BlobStore& blobs, std::string_view id) {
     if (error && error != std::errc::no_such_file_or_directory)
         return false;
     return !std::filesystem::exists(blob) && !std::filesystem::exists(part);
+}
+
+void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys,
+                      ShareCounts& counts) {
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(shareKeys.size());
+    for (const std::string& key : shareKeys)
+        commands.push_back({"HMGET", key, "state", "attempts", "maxAttempts"});
+    for (const ReplyPtr& fields : redis.pipeline(commands)) {
+        const ReplyView share(fields.get());
+        if (share[0].isNil() || share[1].isNil() || share[2].isNil())
+            continue; // deleted between SCAN and HMGET
+        if (share[0].string() == "uploading")
+            ++counts.uploading;
+        else if (share[1].number() >= share[2].number())
+            ++counts.locked;
+        else
+            ++counts.ready;
+    }
+}
+
+void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
+    blobs.remove(id);
+    if (filesGone(blobs, id))
+        store.releaseQuota(id);
 }
 
 std::string leaseOwnerPrefix(const Config& config) {
@@ -202,6 +233,27 @@ void ShareStore::scheduleCleanup(std::string_view id) {
     (void)ReplyView(reply.get()).integer();
 }
 
+bool ShareStore::isBlocked(std::string_view clientBucket) {
+    if (clientBucket.empty())
+        return false;
+    const ReplyPtr reply = m_redis.command({"EXISTS", keys::block(clientBucket)});
+    return ReplyView(reply.get()).integer() == 1;
+}
+
+bool ShareStore::countCreate(std::string_view clientBucket, std::uint64_t size) {
+    if (clientBucket.empty())
+        return true;
+    try {
+        const ReplyPtr reply = runScript(
+            m_redis, scripts::createStats, {std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
+            {std::string(clientBucket), number(size), number(kCreateStatsSeconds)});
+        (void)ReplyView(reply.get()).integer();
+        return true;
+    } catch (const RedisError&) {
+        return false;
+    }
+}
+
 void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHash) {
     const std::string member = std::string(id) + ":" + std::string(ticketHash);
     const ReplyPtr reply = m_redis.command({"ZREM", keys::kTicketExpiry, member});
@@ -209,12 +261,12 @@ void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHa
 }
 
 Outcome ShareStore::create(std::string_view id, const NewShare& share, std::int64_t expiresAt) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::create, {keys::share(id), keys::gone(id)},
-                  {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
-                   number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash,
-                   share.kdfJson, share.metadata,
-                   number(static_cast<std::int64_t>(m_config.ticketLifetime.count())), share.linkPublicKey});
+    const ReplyPtr reply = runScript(
+        m_redis, scripts::create, {keys::share(id), keys::gone(id)},
+        {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
+         number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash, share.kdfJson,
+         share.metadata, number(static_cast<std::int64_t>(m_config.ticketLifetime.count())),
+         share.linkPublicKey, share.client});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
@@ -382,6 +434,13 @@ Outcome ShareStore::remove(std::string_view id, std::string_view ownerHash) {
     const ReplyPtr reply = runScript(
         m_redis, scripts::remove, {keys::share(id), keys::gone(id)},
         {std::string(ownerHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
+    ReplyView view(reply.get());
+    return outcome<Outcome>(view);
+}
+
+Outcome ShareStore::takedown(std::string_view id) {
+    const ReplyPtr reply = runScript(m_redis, scripts::takedown, {keys::share(id), keys::gone(id)},
+                                     {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }

@@ -38,6 +38,13 @@ inline constexpr std::string_view kExpiry = "{ots}:expiry";
 inline constexpr std::string_view kTicketExpiry =
     "{ots}:tickets"; ///< "ID:HASH" → when the ticket lapses (ms)
 [[nodiscard]] std::string rateLimit(std::string_view kind, std::string_view clientBucket);
+/// A client bucket the operator blocked (ots-relay admin block); its TTL is the block's duration.
+inline constexpr std::string_view kBlockPrefix = "{ots}:block:";
+[[nodiscard]] std::string block(std::string_view clientBucket);
+/// Creates and bytes reserved per client bucket in one hour: PREFIX:HOUR, HOUR = ⌊unix seconds / 3600⌋.
+inline constexpr std::string_view kCreateStats = "{ots}:stats:creates";
+inline constexpr std::string_view kBytesStats = "{ots}:stats:bytes";
+[[nodiscard]] std::string hourly(std::string_view prefix, std::int64_t hour);
 } // namespace keys
 
 /// Whether `text` is a share id as links, paths and key names spell it: canonical base64url of 16 bytes.
@@ -46,6 +53,22 @@ inline constexpr std::string_view kTicketExpiry =
 class BlobStore;
 /// Neither the blob nor the partial file of the share exists (any kind of file counts as existing).
 [[nodiscard]] bool filesGone(const BlobStore& blobs, std::string_view id);
+
+/// Shares by public state, as /metrics (the sweeper) and `ots-relay admin stats` count them.
+struct ShareCounts {
+    std::uint64_t uploading = 0;
+    std::uint64_t ready = 0;
+    std::uint64_t locked = 0; ///< ready, with attempts ≥ maxAttempts
+};
+/// Adds the shares behind shareKeys (ots:{id}:share names, as SCAN found them) to counts with one
+/// pipelined HMGET each; a key deleted since the SCAN counts nothing. Throws RedisError.
+void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys, ShareCounts& counts);
+
+class ShareStore;
+/// After a script deleted a share's keys: the files go, then the quota and the expiry entry. Should a
+/// file stay (an unlink that failed), the entry stays too, due within the cleanup grace (scheduleCleanup
+/// ran before the script), so the sweeper tries again: the same state a kill -9 right here leaves.
+void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id);
 
 /// Hex of BLAKE2b-256 (crypto_generichash) of a token's bytes: all Redis ever holds of a secret.
 [[nodiscard]] std::string tokenHash(std::span<const std::uint8_t> token);
@@ -96,6 +119,7 @@ struct NewShare {
     std::string ownerHash;
     std::string kdfJson;  ///< canonical JSON of the password parameters, empty without a password
     std::string metadata; ///< the raw envelope bytes
+    std::string client;   ///< the creator's ClientAddress::clientBucket(), for the operator (admin show)
 };
 
 struct QuotaOutcome : Outcome {
@@ -154,6 +178,9 @@ public:
     /// How long after a finish or delete begins the sweeper looks at the share (scheduleCleanup): far
     /// longer than the finish/delete takes (two Redis round trips of at most redis-timeout and an unlink).
     static constexpr std::int64_t kCleanupGraceMs = 15'000;
+    /// How long the hourly create counts live: the hour they count and the one after, so that at any
+    /// moment the last full hour can be read.
+    static constexpr std::int64_t kCreateStatsSeconds = 2 * 3600;
 
     ShareStore(RedisConnection& redis, const Config& config) noexcept
         : m_redis(redis)
@@ -179,6 +206,11 @@ public:
     /// after the keys are gone but before the blob is, the sweeper finds the entry due within the grace
     /// and removes the blob; if the share lives on, the sweeper's expireCheck moves the entry back.
     void scheduleCleanup(std::string_view id);
+    /// Whether the operator blocked this client bucket (one EXISTS); an empty bucket never is.
+    [[nodiscard]] bool isBlocked(std::string_view clientBucket);
+    /// Counts a create of size bytes for the bucket in this hour's statistics (nothing for an empty one).
+    /// False if Redis failed: the count is for the operator's statistics only, so it never throws.
+    [[nodiscard]] bool countCreate(std::string_view clientBucket, std::uint64_t size);
 
     // One share
     [[nodiscard]] Outcome create(std::string_view id, const NewShare& share, std::int64_t expiresAt);
@@ -210,6 +242,9 @@ public:
     [[nodiscard]] SizeOutcome ticketCheck(std::string_view id, std::string_view ticketHash);
     [[nodiscard]] FinishOutcome finish(std::string_view id, std::string_view ticketHash);
     [[nodiscard]] Outcome remove(std::string_view id, std::string_view ownerHash);
+    /// The operator's removal: keys gone, tombstone `removed`; Ok, NotFound or Gone. The caller runs
+    /// scheduleCleanup() before and removeFilesAndReleaseQuota() after, as for the owner's delete.
+    [[nodiscard]] Outcome takedown(std::string_view id);
     [[nodiscard]] Outcome unlock(std::string_view id, std::string_view ownerHash);
     /// Public info with ownerHash empty; the owner's status otherwise.
     [[nodiscard]] StatusOutcome status(std::string_view id, std::string_view ownerHash);

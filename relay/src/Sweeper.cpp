@@ -136,25 +136,15 @@ void Sweeper::countShares(RedisConnection& redis) {
         const ReplyView view(reply.get());
         const std::string next(view[0].string());
         const ReplyView found = view[1];
-        std::vector<std::vector<std::string>> commands;
-        commands.reserve(found.size());
+        std::vector<std::string> shareKeys;
+        shareKeys.reserve(found.size());
         for (std::size_t i = 0; i < found.size(); ++i)
-            commands.push_back({"HMGET", std::string(found[i].string()), "state", "attempts", "maxAttempts"});
-        for (const ReplyPtr& fields : redis.pipeline(commands)) {
-            const ReplyView share(fields.get());
-            if (share[0].isNil() || share[1].isNil() || share[2].isNil())
-                continue; // deleted between SCAN and HMGET
-            if (share[0].string() == "uploading")
-                ++m_countUploading;
-            else if (share[1].number() >= share[2].number())
-                ++m_countLocked;
-            else
-                ++m_countReady;
-        }
+            shareKeys.emplace_back(found[i].string());
+        countShareStates(redis, shareKeys, m_counts);
         m_scanCursor = next;
         if (next == "0") {
-            m_metrics.setSharesByState(m_countUploading, m_countReady, m_countLocked);
-            m_countUploading = m_countReady = m_countLocked = 0;
+            m_metrics.setSharesByState(m_counts.uploading, m_counts.ready, m_counts.locked);
+            m_counts = {};
             return;
         }
     }

@@ -5,6 +5,8 @@
 // may sweep one Redis and one data folder at the same time: every decision is a Lua script, file
 // deletions are idempotent, and ZREM on the expiry index decides which relay releases the quota.
 
+#include "ShareStore.h"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -49,9 +51,7 @@ private:
     std::uint64_t m_swept = 0;
     // The share count walks the keyspace a slice per pass and publishes when a walk completes.
     std::string m_scanCursor = "0";
-    std::uint64_t m_countUploading = 0;
-    std::uint64_t m_countReady = 0;
-    std::uint64_t m_countLocked = 0;
+    ShareCounts m_counts;
 };
 
 } // namespace ots::relay

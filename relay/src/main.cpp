@@ -1,7 +1,9 @@
 // ots-relay: the OneTimeShare relay. Loads the configuration, runs the cryptographic self-tests,
 // sweeps what a previous run left behind, then serves until SIGTERM/SIGINT and drains.
 // Exit codes (also in --help): 0 clean stop, 1 start-up failure, 2 invalid configuration.
+// `ots-relay admin …` runs the operator's tools instead (AdminCommand) and exits.
 
+#include "AdminCommand.h"
 #include "Api.h"
 #include "ConfigLoader.h"
 #include "HttpServer.h"
@@ -185,6 +187,9 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     try {
         const std::vector<std::string> args(argv + 1, argv + argc);
+        if (!args.empty() && args.front() == "admin")
+            return AdminCommand::run({args.begin() + 1, args.end()}, processEnvironment(), std::cout,
+                                     std::cerr);
         auto loaded = ConfigLoader::load(args, processEnvironment());
         if (!loaded)
             return configError(loaded.error().detail);

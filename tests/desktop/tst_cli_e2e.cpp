@@ -659,6 +659,30 @@ private Q_SLOTS:
         QCOMPARE(unknown.exitCode, 2);
     }
 
+    // A share the relay's operator took down (ots-relay admin takedown): `ots get` says who removed it.
+    void operatorTakedown() {
+        const QString path = m_work.filePath(QStringLiteral("reported.txt"));
+        QVERIFY(writeFile(path, "reported\n"));
+        const QJsonObject sent = send({path});
+        QVERIFY(!QTest::currentTestFailed());
+        QProcess admin;
+        admin.start(QStringLiteral(OTS_RELAY_BINARY),
+                    {QStringLiteral("admin"), QStringLiteral("takedown"),
+                     sent.value(QStringLiteral("id")).toString(), QStringLiteral("--reason"),
+                     QStringLiteral("abuse report"), QStringLiteral("--redis-port"),
+                     QString::number(m_fixture.redis.port()), QStringLiteral("--data-dir"),
+                     m_fixture.dataDir.path()});
+        QVERIFY(admin.waitForFinished(30'000));
+        QVERIFY2(admin.exitCode() == 0, admin.readAllStandardError().constData());
+
+        const QString out = freshFolder(QStringLiteral("removed"));
+        const Run got = ots({QStringLiteral("get"), sent.value(QStringLiteral("link")).toString(),
+                             QStringLiteral("-o"), out});
+        QCOMPARE(got.exitCode, 4);
+        QVERIFY2(got.err.contains("The relay's operator removed this share."), got.describe().constData());
+        QVERIFY(isEmptyFolder(out));
+    }
+
     // info never consumes a download or an attempt; a finished share is gone (exit 4).
     void infoDoesNotConsume() {
         const QString path = m_work.filePath(QStringLiteral("twice.txt"));

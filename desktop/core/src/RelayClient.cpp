@@ -257,6 +257,10 @@ struct RelayClient::Private {
                         QStringLiteral("This share has expired. Ask the sender to share the files again."));
         if (code == QLatin1String("deleted"))
             return make(ErrorKind::Deleted, QStringLiteral("The sender deleted this share."));
+        // Taken down by the relay's operator (ots-relay admin takedown): gone like a deleted share, but
+        // the recipient is told who removed it.
+        if (code == QLatin1String("removed"))
+            return make(ErrorKind::Deleted, QStringLiteral("The relay's operator removed this share."));
         if (code == QLatin1String("downloaded"))
             return make(ErrorKind::Downloaded, QStringLiteral("This share was already downloaded as often as "
                                                               "the sender allowed, so it is gone."));
