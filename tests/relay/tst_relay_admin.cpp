@@ -167,7 +167,8 @@ private Q_SLOTS:
             redis({QStringLiteral("ZSCORE"), QStringLiteral("{ots}:expiry"), QString::fromLatin1(share.id)}),
             QByteArray());
         QCOMPARE(redis({QStringLiteral("GET"), QStringLiteral("{ots}:usage")}).toLongLong(),
-                 usageBefore.toLongLong() - share.ciphertext.size());
+                 usageBefore.toLongLong() - share.ciphertext.size() - share.metadataEnvelope.size() -
+                     2048); // the quota holds ciphertext + Redis footprint (SPEC §10.13 §10.1)
 
         // Recipients are told who removed it.
         const HttpResponse info = m_client.info(share.id);
