@@ -136,7 +136,10 @@ int run(const Config& config) {
                                     {"redis", config.redisHost + ":" + std::to_string(config.redisPort)},
                                     {"redis_connections", config.redisConnections},
                                     {"trusted_proxies", config.trustedProxies.size()},
-                                    {"upload_tokens", !config.uploadTokens.empty()}});
+                                    {"upload_tokens", !config.uploadTokens.empty()},
+                                    {"open_relay", config.openRelay}});
+    for (const std::string& warning : ConfigLoader::warnings(config))
+        Log::warn(warning);
 
     std::jthread sweeperThread(
         [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, startupScanDone); });
@@ -182,6 +185,8 @@ int main(int argc, char** argv) {
         }
         if (loaded->action == ConfigAction::CheckConfig) {
             std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
+            for (const std::string& warning : ConfigLoader::warnings(config))
+                std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;
         }
         if (const auto level = Log::parseLevel(config.logLevel))
