@@ -567,10 +567,12 @@ std::string ConfigLoader::helpText() {
         out << "  --" << option.name << ' ' << option.placeholder << "    [" << environmentName(option.name)
             << "; default: " << (value.empty() ? "none" : value) << "]\n      " << option.help << '\n';
     }
-    out << "  --check-config\n      validate the configuration (data-dir writable, TLS files load), print it "
-           "without secrets,\n      warn on standard error (\"ots-relay: warning: ...\", one line each) "
-           "about an "
-           "open relay\n      nobody declared open, then exit\n"
+    out << "  --check-config\n"
+           "      validate the configuration (data-dir writable, TLS files load), log in to Redis (a\n"
+           "      missing or refused redis-password is invalid), print the configuration without secrets,\n"
+           "      and warn on standard error, one line \"ots-relay: warning: ...\" each, about: an open\n"
+           "      relay nobody declared open (open-relay), Redis unreachable, Redis without a password,\n"
+           "      Redis without maxmemory (or CONFIG refused); warnings still exit 0\n"
            "  --help, --version\n"
            "\n"
            "Signals: SIGTERM or SIGINT drains: no new connections, requests in flight may finish (10 s at "

@@ -8,6 +8,7 @@
 #include "LocalBlobStore.h"
 #include "Log.h"
 #include "Metrics.h"
+#include "RedisAudit.h"
 #include "RedisConnection.h"
 #include "Sweeper.h"
 #include "SystemdNotify.h"
@@ -112,6 +113,16 @@ int run(const Config& config) {
         return ConfigLoader::kExitFailure;
     }
 
+    // What --check-config says about Redis, in the log: a wrong password is an error an operator
+    // must fix, but the relay keeps serving 503 rather than exiting, as for a Redis that is down.
+    if (auto audit = RedisAudit::audit(config); !audit) {
+        Log::error("cannot log in to Redis; serving 503 until it accepts the relay",
+                   {{"error", audit.error().detail}});
+    } else {
+        for (const std::string& warning : *audit)
+            Log::warn(warning);
+    }
+
     // Before serving: remove partial files of shares that are gone and release the upload leases
     // our previous run held, so interrupted uploads can resume right away.
     bool startupScanDone = false;
@@ -184,8 +195,13 @@ int main(int argc, char** argv) {
                 return configError(tls.error().detail);
         }
         if (loaded->action == ConfigAction::CheckConfig) {
+            auto redisWarnings = RedisAudit::audit(config);
+            if (!redisWarnings)
+                return configError(redisWarnings.error().detail);
             std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
-            for (const std::string& warning : ConfigLoader::warnings(config))
+            std::vector<std::string> warnings = ConfigLoader::warnings(config);
+            warnings.insert(warnings.end(), redisWarnings->begin(), redisWarnings->end());
+            for (const std::string& warning : warnings)
                 std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;
         }
