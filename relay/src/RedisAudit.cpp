@@ -12,7 +12,7 @@ Result<std::vector<std::string>> RedisAudit::audit(const Config& config) {
     try {
         (void)connection.command({"PING"});
     } catch (const RedisAuthError& e) {
-        return Error{Errc::InvalidArgument, redis + ": " + e.what()};
+        return Error{Errc::InvalidArgument, std::string(e.what()) + " (" + redis + ")"};
     } catch (const RedisError& e) {
         warnings.push_back("cannot reach " + redis + " (" + e.what() +
                            "); its authentication and maxmemory were not checked");
