@@ -104,7 +104,7 @@ run_product() {
     for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
     say "Starting ots-relay on http://127.0.0.1:$port (data in $run/data, log in $run/relay.log); Ctrl-C stops both"
-    build/relay/ots-relay --listen "127.0.0.1:$port" --redis-port "$redis_port" --data-dir "$run/data" \
+    build/relay/ots-relay --listen "127.0.0.1:$port" --redis-port "$redis_port" --data-dir "$run/data" --open-relay true \
         2>"$run/relay.log" &
     relay_pid=$!
     for _ in $(seq 50); do

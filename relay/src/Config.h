@@ -61,6 +61,9 @@ struct Config {
     std::uint32_t createsPerMinutePerIp = 60;
     std::uint32_t proofsPerMinutePerIp = 120;
     std::vector<std::string> uploadTokens; ///< empty: anyone may create shares
+    /// The operator's statement that anyone may create shares: no upload tokens, and no warning about
+    /// it. Without tokens and without this, the relay still serves everyone but warns at start-up.
+    bool openRelay = false;
 
     // Operations
     std::string logLevel = "info"; ///< debug, info, warn, error

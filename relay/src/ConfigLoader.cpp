@@ -7,12 +7,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -26,8 +30,10 @@ using namespace std::chrono_literals;
 struct Settings {
     Config config;
     std::vector<std::string> listedTokens; ///< from upload-tokens
-    std::vector<std::string> fileTokens;   ///< from upload-tokens-file
-    std::string uploadTokensFile;
+    std::filesystem::path uploadTokensFile;
+    /// The folder of the config file being read (empty for the environment and flags): a relative
+    /// file name in it means a file next to it, wherever that file was copied (a systemd credential).
+    std::filesystem::path configDirectory;
 };
 
 struct Option {
@@ -88,18 +94,57 @@ std::string joinList(const std::vector<std::string>& items) {
     return joined;
 }
 
-Result<std::vector<std::string>> readTokensFile(const std::string& path) {
-    std::ifstream file(path);
-    if (!file)
-        return invalid("cannot read the upload tokens file " + path);
+Result<std::vector<std::string>> readTokensFile(const std::filesystem::path& path) {
+    const std::string name = "upload-tokens-file " + path.string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return invalid("cannot read " + name + ": " + std::generic_category().message(errno));
+    struct stat status {};
+    const bool statted = ::fstat(fd, &status) == 0;
+    std::string content;
+    if (statted && S_ISREG(status.st_mode) && (status.st_mode & (S_IROTH | S_IWOTH)) == 0) {
+        char buffer[4096];
+        ssize_t count = 0;
+        while ((count = ::read(fd, buffer, sizeof(buffer))) > 0)
+            content.append(buffer, static_cast<std::size_t>(count));
+        if (count < 0) {
+            const int error = errno;
+            ::close(fd);
+            return invalid("cannot read " + name + ": " + std::generic_category().message(error));
+        }
+    }
+    ::close(fd);
+    if (!statted || !S_ISREG(status.st_mode))
+        return invalid(name + " is not a regular file");
+    // Tokens anyone on the machine can read are no secret: refuse, as ssh does with its keys.
+    if ((status.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(status.st_mode & 07777));
+        return invalid(name + " is accessible to every user (mode " + mode +
+                       "); chmod o-rwx it (0640 or 0600)");
+    }
     std::vector<std::string> tokens;
+    std::istringstream lines(content);
     std::string line;
-    while (std::getline(file, line)) {
+    while (std::getline(lines, line)) {
         const std::string_view token = trimSpace(line);
         if (!token.empty() && !token.starts_with('#'))
             tokens.emplace_back(token);
     }
+    // A named but empty file would silently open the relay to everyone.
+    if (tokens.empty())
+        return invalid(name + " holds no token (an upload-tokens-file must name at least one; for a relay "
+                              "open to everyone, drop the setting and set open-relay = true)");
     return tokens;
+}
+
+Result<bool> parseBoolean(std::string_view text) {
+    text = trimSpace(text);
+    if (text == "true" || text == "yes")
+        return true;
+    if (text == "false" || text == "no")
+        return false;
+    return invalid("\"" + std::string(text) + "\" is not true or false");
 }
 
 // Setters and printers for each kind of value.
@@ -288,12 +333,27 @@ const std::vector<Option>& options() {
                            },
                            [](const Config& c) { return joinList(c.uploadTokens); }, true});
         o.push_back(Option{"upload-tokens-file", "FILE",
-                           "file with one upload token per line (# comments), added to upload-tokens",
+                           "file with one upload token per line (# comments), added to upload-tokens; "
+                           "must hold a token and must not be accessible to other users (o-rwx). A "
+                           "relative name in a config file is next to that file",
                            [](Settings& s, std::string_view v) -> Status {
-                               s.uploadTokensFile = std::string(trimSpace(v));
+                               const std::filesystem::path path(std::string(trimSpace(v)));
+                               s.uploadTokensFile =
+                                   path.is_relative() && !path.empty() ? s.configDirectory / path : path;
                                return {};
                            },
                            [](const Config&) { return std::string(); }});
+        o.push_back(Option{"open-relay", "BOOL",
+                           "true: anyone may create shares, as intended (no upload tokens allowed). false "
+                           "and no tokens: the relay is open all the same, but warns at start-up",
+                           [](Settings& s, std::string_view v) -> Status {
+                               auto value = parseBoolean(v);
+                               if (!value)
+                                   return value.error();
+                               s.config.openRelay = *value;
+                               return {};
+                           },
+                           [](const Config& c) { return std::string(c.openRelay ? "true" : "false"); }});
         // Operations
         o.push_back(Option{"log-level", "LEVEL", "debug, info, warn or error",
                            [](Settings& s, std::string_view v) -> Status {
@@ -331,6 +391,7 @@ Status applyFile(Settings& settings, const std::string& path) {
     std::ifstream file(path);
     if (!file)
         return invalid("cannot read the config file " + path);
+    settings.configDirectory = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
     std::string line;
     unsigned number = 0;
     while (std::getline(file, line)) {
@@ -345,6 +406,7 @@ Status applyFile(Settings& settings, const std::string& path) {
         OTS_TRY(
             apply(settings, trimSpace(text.substr(0, equals)), trimSpace(text.substr(equals + 1)), origin));
     }
+    settings.configDirectory.clear();
     return {};
 }
 
@@ -482,6 +544,9 @@ Status ConfigLoader::validate(const Config& c) {
                          [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) || ch == ','; }),
             "upload tokens must not contain spaces or commas"));
     }
+    OTS_TRY(check(!c.openRelay || c.uploadTokens.empty(),
+                  "open-relay = true says anyone may create shares, but upload tokens are set: drop one "
+                  "or the other"));
     OTS_TRY(check(c.maxConnectionsPerClient >= 1, "max-connections-per-client must be at least 1"));
     OTS_TRY(check(c.clientIpv6Prefix >= ClientAddress::kMinIpv6Prefix &&
                       c.clientIpv6Prefix <= ClientAddress::kMaxIpv6Prefix,
@@ -524,8 +589,12 @@ std::string ConfigLoader::helpText() {
         out << "  --" << option.name << ' ' << option.placeholder << "    [" << environmentName(option.name)
             << "; default: " << (value.empty() ? "none" : value) << "]\n      " << option.help << '\n';
     }
-    out << "  --check-config\n      validate the configuration (data-dir writable, TLS files load), print it "
-           "without secrets, exit\n"
+    out << "  --check-config\n"
+           "      validate the configuration (data-dir writable, TLS files load), log in to Redis (a\n"
+           "      missing or refused redis-password is invalid), print the configuration without secrets,\n"
+           "      and warn on standard error, one line \"ots-relay: warning: ...\" each, about: an open\n"
+           "      relay nobody declared open (open-relay), Redis unreachable, Redis without a password,\n"
+           "      Redis without maxmemory (or CONFIG refused); warnings still exit 0\n"
            "  --help, --version\n"
            "\n"
            "Signals: SIGTERM or SIGINT drains: no new connections, requests in flight may finish (10 s at "
@@ -535,6 +604,15 @@ std::string ConfigLoader::helpText() {
            "Exit codes: 0 stopped cleanly (or --help, --version, --check-config passed); 1 start-up failed\n"
            "(cryptographic self-test, listening socket, data folder); 2 invalid configuration.\n";
     return out.str();
+}
+
+std::vector<std::string> ConfigLoader::warnings(const Config& config) {
+    std::vector<std::string> found;
+    if (config.uploadTokens.empty() && !config.openRelay)
+        found.emplace_back(
+            "open relay: no upload tokens are set, so anyone who reaches this relay may "
+            "create shares (set upload-tokens-file, or open-relay = true if that is intended)");
+    return found;
 }
 
 std::string ConfigLoader::describe(const Config& config) {

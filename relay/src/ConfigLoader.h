@@ -49,6 +49,10 @@ public:
     /// Whether the TLS files load is checked by HttpServer, which owns the TLS context.
     [[nodiscard]] static Status validate(const Config& config);
 
+    /// What is valid but unsafe, one sentence each: today an open relay nobody declared open
+    /// (no upload tokens, open-relay false). Logged at start-up, printed by --check-config.
+    [[nodiscard]] static std::vector<std::string> warnings(const Config& config);
+
     /// Every option with its value placeholder, default, environment name and purpose.
     [[nodiscard]] static std::string helpText();
     /// The effective configuration as config-file lines, secrets shown only as "(set)".

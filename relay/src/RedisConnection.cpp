@@ -34,6 +34,12 @@ std::string_view typeName(int type) noexcept {
     }
 }
 
+constexpr char kNoAuthMessage[] = "Redis requires a password (NOAUTH): set redis-password to its requirepass";
+
+bool isNoAuth(const redisReply* reply) noexcept {
+    return std::string_view(reply->str, reply->len).starts_with("NOAUTH");
+}
+
 [[noreturn]] void unexpected(const redisReply* reply, std::string_view wanted) {
     throw RedisError("unexpected Redis reply: " + std::string(typeName(reply->type)) + " where " +
                      std::string(wanted) + " was expected");
@@ -124,8 +130,10 @@ void RedisConnection::ensureConnected() {
         if (!reply)
             fail("Redis AUTH failed");
         if (reply->type == REDIS_REPLY_ERROR) {
+            // Redis's own reason (WRONGPASS, or no password set there) never repeats the password.
+            const std::string reason(reply->str, reply->len);
             reset();
-            throw RedisError("Redis refused the password");
+            throw RedisAuthError("Redis refused redis-password (" + reason + ")");
         }
     }
 }
@@ -146,6 +154,8 @@ ReplyPtr RedisConnection::command(const std::vector<std::string_view>& args, boo
         redisCommandArgv(m_context.get(), static_cast<int>(argv.size()), argv.data(), lengths.data())));
     if (!reply)
         fail("Redis command failed");
+    if (reply->type == REDIS_REPLY_ERROR && isNoAuth(reply.get()))
+        throw RedisAuthError(kNoAuthMessage);
     if (reply->type == REDIS_REPLY_ERROR && !allowErrorReply)
         throw RedisError("Redis error reply: " + std::string(reply->str, reply->len));
     return reply;
@@ -174,6 +184,8 @@ std::vector<ReplyPtr> RedisConnection::pipeline(const std::vector<std::vector<st
         if (reply->type == REDIS_REPLY_ERROR) {
             // The remaining replies are still queued on the stream: drop the connection with them.
             reset();
+            if (isNoAuth(reply.get()))
+                throw RedisAuthError(kNoAuthMessage);
             throw RedisError("Redis error reply: " + std::string(reply->str, reply->len));
         }
         replies.push_back(std::move(reply));

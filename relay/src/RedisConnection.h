@@ -26,6 +26,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Redis wants a password the relay was not given (NOAUTH), or refused the one it was given: a
+/// configuration problem, which waiting will not fix. The message never contains the password.
+class RedisAuthError : public RedisError {
+public:
+    using RedisError::RedisError;
+};
+
 struct ReplyDeleter {
     void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
 };

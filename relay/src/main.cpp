@@ -10,6 +10,7 @@
 #include "LocalBlobStore.h"
 #include "Log.h"
 #include "Metrics.h"
+#include "RedisAudit.h"
 #include "RedisConnection.h"
 #include "Sweeper.h"
 #include "SystemdNotify.h"
@@ -136,6 +137,16 @@ int run(const Config& config) {
         return ConfigLoader::kExitFailure;
     }
 
+    // What --check-config says about Redis, in the log: a wrong password is an error an operator
+    // must fix, but the relay keeps serving 503 rather than exiting, as for a Redis that is down.
+    if (auto audit = RedisAudit::audit(config); !audit) {
+        Log::error("cannot log in to Redis; serving 503 until it accepts the relay",
+                   {{"error", audit.error().detail}});
+    } else {
+        for (const std::string& warning : *audit)
+            Log::warn(warning);
+    }
+
     // Before serving: remove partial files of shares that are gone and release the upload leases
     // our previous run held, so interrupted uploads can resume right away.
     bool startupScanDone = false;
@@ -161,7 +172,10 @@ int run(const Config& config) {
                                     {"redis", config.redisHost + ":" + std::to_string(config.redisPort)},
                                     {"redis_connections", config.redisConnections},
                                     {"trusted_proxies", config.trustedProxies.size()},
-                                    {"upload_tokens", !config.uploadTokens.empty()}});
+                                    {"upload_tokens", !config.uploadTokens.empty()},
+                                    {"open_relay", config.openRelay}});
+    for (const std::string& warning : ConfigLoader::warnings(config))
+        Log::warn(warning);
 
     std::jthread sweeperThread(
         [&](const std::stop_token& stop) { runSweeper(stop, config, sweeper, api, startupScanDone); });
@@ -209,7 +223,14 @@ int main(int argc, char** argv) {
                 return configError(tls.error().detail);
         }
         if (loaded->action == ConfigAction::CheckConfig) {
+            auto redisWarnings = RedisAudit::audit(config);
+            if (!redisWarnings)
+                return configError(redisWarnings.error().detail);
             std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
+            std::vector<std::string> warnings = ConfigLoader::warnings(config);
+            warnings.insert(warnings.end(), redisWarnings->begin(), redisWarnings->end());
+            for (const std::string& warning : warnings)
+                std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;
         }
         if (const auto level = Log::parseLevel(config.logLevel))

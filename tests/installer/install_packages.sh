@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs both .deb files for real (dpkg -i, as root: what CI does) and checks the installed product:
-#   - postinst created nothing world-readable (state folder 0700, relay.conf 0640);
-#   - `ots-relay --check-config --config /etc/onetimeshare/relay.conf` accepts the shipped config;
+#   - postinst created nothing world-readable (state folder 0700, relay.conf 0640) and generated one
+#     upload token (/etc/onetimeshare/upload-token, 0640, 43 base64url characters), which a second
+#     dpkg -i (an upgrade) keeps;
+#   - `ots-relay --check-config --config /etc/onetimeshare/relay.conf` accepts the shipped config
+#     and does not call the relay open;
 #   - the installed relay (on a free loopback port, a temporary data folder, a test redis-server it
 #     starts here) reports READY=1 over $NOTIFY_SOCKET, serves one file sent and received with the
-#     installed /usr/bin/ots (bytes compared), and reports STOPPING=1 after SIGTERM;
+#     installed /usr/bin/ots (bytes compared) with the upload token, refuses `ots send` without it,
+#     and reports STOPPING=1 after SIGTERM;
 #   - `xdg-mime query default x-scheme-handler/onetimeshare` names onetimeshare.desktop;
 #   - `systemd-analyze verify` accepts the installed unit and `systemd-analyze security` scores it
 #     at most 3.0;
@@ -81,6 +85,16 @@ if [ "$(id -u)" -eq 0 ]; then
     if [ "$(stat -c %a /etc/onetimeshare/relay.conf)" = 640 ]; then pass "/etc/onetimeshare/relay.conf is 0640"; else die "/etc/onetimeshare/relay.conf is $(stat -c %a /etc/onetimeshare/relay.conf), not 0640"; fi
     world=$(find /etc/onetimeshare /var/lib/onetimeshare-relay -perm -o=r ! -type l -print)
     [ -z "$world" ] || [ "$world" = /etc/onetimeshare ] || die "world-readable after installation: $world"
+    token_file=/etc/onetimeshare/upload-token
+    [ -f "$token_file" ] || die "postinst generated no $token_file"
+    [ "$(stat -c '%a %U %G' "$token_file")" = "640 root root" ] || die "$token_file is $(stat -c '%a %U %G' "$token_file"), not 640 root root"
+    grep -Eqx '[A-Za-z0-9_-]{43}' "$token_file" || die "$token_file does not hold one base64url token of 32 bytes"
+    pass "postinst generated the upload token $token_file (0640 root:root, 43 base64url characters)"
+    token_before=$(cat "$token_file")
+    echo "== dpkg -i $relay_deb (again: an upgrade keeps the token)"
+    dpkg -i "$relay_deb" >/dev/null
+    [ "$(cat "$token_file")" = "$token_before" ] || die "reinstalling the relay package replaced the upload token"
+    pass "a second dpkg -i kept the upload token"
 else
     if [ "${CI:-}" = true ]; then
         die "not running as root: in CI this test must install the packages for real with dpkg -i (run it as root)"
@@ -96,13 +110,22 @@ relay=$root/usr/bin/ots-relay
 config=$root/etc/onetimeshare/relay.conf
 unit=$root/lib/systemd/system/onetimeshare-relay.service
 { [ -x "$ots" ] && [ -x "$relay" ] && [ -f "$config" ] && [ -f "$unit" ]; } || die "installed files are missing"
+token_args=()
+if [ -n "$root" ]; then
+    # Extracted, no postinst ran: a token file of our own, as the postinst would write it.
+    token_file=$tmp/upload-token
+    (umask 077 && head -c 32 /dev/urandom | base64 -w 0 | tr '+/' '-_' | tr -d '=' >"$token_file")
+    token_args=(--upload-tokens-file "$token_file")
+fi
 
 echo "== ots-relay --check-config --config /etc/onetimeshare/relay.conf"
-check_args=(--check-config --config "$config")
+check_args=(--check-config --config "$config" "${token_args[@]}")
 # Extracted: /var/lib/onetimeshare-relay is not ours to create, so only the data folder moves.
 [ -z "$root" ] || check_args+=(--data-dir "$tmp/check-data")
-"$relay" "${check_args[@]}" || die "ots-relay --check-config rejects the shipped configuration"
-pass "the shipped configuration is valid"
+"$relay" "${check_args[@]}" 2>"$tmp/check.err" || die "ots-relay --check-config rejects the shipped configuration: $(cat "$tmp/check.err")"
+cat "$tmp/check.err" >&2
+if grep -q 'warning: open relay' "$tmp/check.err"; then die "--check-config calls the shipped configuration an open relay"; fi
+pass "the shipped configuration is valid and requires an upload token"
 
 echo "== installed relay against a test redis-server"
 redis_port=$(free_port)
@@ -139,8 +162,8 @@ done
 [ -S "$notify_socket" ] || die "the notification listener did not start"
 
 port=$(free_port)
-NOTIFY_SOCKET=$notify_socket "$relay" --config "$config" --listen "127.0.0.1:$port" --redis-port "$redis_port" \
-    --data-dir "$tmp/data" 2>"$tmp/relay.log" &
+NOTIFY_SOCKET=$notify_socket "$relay" --config "$config" "${token_args[@]}" --listen "127.0.0.1:$port" \
+    --redis-port "$redis_port" --data-dir "$tmp/data" 2>"$tmp/relay.log" &
 relay_pid=$!
 for _ in $(seq 100); do
     grep -q 'READY=1' "$tmp/notify.log" 2>/dev/null && break
@@ -154,8 +177,13 @@ pass "relay ready on 127.0.0.1:$port"
 
 head -c 3000000 /dev/urandom >"$tmp/in/sample.bin"
 export OTS_CONFIG_DIR=$tmp/ots-config OTS_SECRET_STORE=file
-link=$(timeout 60 "$ots" send --relay "http://127.0.0.1:$port" "$tmp/in/sample.bin") || die "ots send failed"
-pass "ots send printed a link"
+if timeout 60 "$ots" send --relay "http://127.0.0.1:$port" "$tmp/in/sample.bin" >/dev/null 2>"$tmp/no-token.err"; then
+    die "the installed relay let ots send create a share without the upload token"
+fi
+pass "ots send without the upload token is refused: $(head -n 1 "$tmp/no-token.err")"
+link=$(timeout 60 "$ots" send --relay "http://127.0.0.1:$port" --upload-token-fd 3 "$tmp/in/sample.bin" 3<"$token_file") ||
+    die "ots send with the upload token failed"
+pass "ots send --upload-token-fd printed a link"
 timeout 60 "$ots" get "$link" -o "$tmp/out" || die "ots get failed"
 cmp "$tmp/in/sample.bin" "$tmp/out/sample.bin" || die "the received file differs from the one sent"
 pass "installed ots sent and received 3000000 bytes through the installed relay, identical"

@@ -44,16 +44,21 @@ public:
         return port;
     }
 
-    /// Starts redis-server (on `port`, or a free one) and waits until it answers PING.
-    [[nodiscard]] bool start(quint16 port = 0) {
+    /// Starts redis-server (on `port`, or a free one) and waits until it answers PING (with NOAUTH, if
+    /// extraArgs holds --requirepass). Later arguments win, so extraArgs may add or change settings.
+    [[nodiscard]] bool start(quint16 port = 0, const QStringList& extraArgs = {}) {
         if (!m_dir.isValid())
             return false;
         m_port = port != 0 ? port : freeLoopbackPort();
         m_process.setProgram(QStringLiteral("redis-server"));
-        m_process.setArguments({QStringLiteral("--port"), QString::number(m_port), QStringLiteral("--bind"),
-                                QStringLiteral("127.0.0.1"), QStringLiteral("--save"), QString(),
-                                QStringLiteral("--appendonly"), QStringLiteral("no"), QStringLiteral("--dir"),
-                                m_dir.path(), QStringLiteral("--daemonize"), QStringLiteral("no")});
+        QStringList arguments{QStringLiteral("--port"),       QString::number(m_port),
+                              QStringLiteral("--bind"),       QStringLiteral("127.0.0.1"),
+                              QStringLiteral("--save"),       QString(),
+                              QStringLiteral("--appendonly"), QStringLiteral("no"),
+                              QStringLiteral("--dir"),        m_dir.path(),
+                              QStringLiteral("--daemonize"),  QStringLiteral("no")};
+        arguments += extraArgs;
+        m_process.setArguments(arguments);
         m_process.setStandardOutputFile(QProcess::nullDevice());
         m_process.setStandardErrorFile(QProcess::nullDevice());
         m_process.start();
@@ -104,7 +109,7 @@ private:
             char reply[16] = {};
             if (::send(fd, ping, sizeof(ping) - 1, MSG_NOSIGNAL) == static_cast<ssize_t>(sizeof(ping) - 1) &&
                 ::recv(fd, reply, sizeof(reply) - 1, 0) > 0)
-                ok = std::strncmp(reply, "+PONG", 5) == 0;
+                ok = std::strncmp(reply, "+PONG", 5) == 0 || std::strncmp(reply, "-NOAUTH", 7) == 0;
         }
         ::close(fd);
         return ok;

@@ -5,6 +5,7 @@
 #include "ConfigLoader.h"
 #include "ConnectionTracker.h"
 
+#include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -224,6 +225,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("tokens"));
         writeFile(file, "# team tokens\nfile-token-aaaaaaaaaaaa\n\n  file-token-bbbbbbbbbbbb  \n");
+        QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
         const auto loaded =
             ConfigLoader::load({"--upload-tokens", "list-token-111111111111,list-token-222222222222",
                                 "--upload-tokens-file", str(file)},
@@ -235,6 +237,85 @@ private Q_SLOTS:
         QVERIFY(
             !ConfigLoader::load({"--upload-tokens-file", str(dir.filePath(QStringLiteral("missing")))}, {})
                  .ok());
+    }
+
+    void uploadTokensFileMustBePrivateAndHoldAToken() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("tokens"));
+        writeFile(file, "file-token-aaaaaaaaaaaa\n");
+        const auto privateOnly = QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup;
+        // Readable (or writable) by every user: refused, naming the file and the fix.
+        for (const auto other : {QFile::ReadOther, QFile::WriteOther}) {
+            QVERIFY(QFile::setPermissions(file, privateOnly | other));
+            const auto loaded = ConfigLoader::load({"--upload-tokens-file", str(file)}, {});
+            QVERIFY(!loaded.ok());
+            QVERIFY2(loaded.error().detail.find(str(file)) != std::string::npos,
+                     loaded.error().detail.c_str());
+            QVERIFY2(loaded.error().detail.find("chmod o-rwx") != std::string::npos,
+                     loaded.error().detail.c_str());
+        }
+        // A named file without a token would open the relay to everyone: refused.
+        writeFile(file, "# nothing here yet\n\n");
+        QVERIFY(QFile::setPermissions(file, privateOnly));
+        const auto empty = ConfigLoader::load({"--upload-tokens-file", str(file)}, {});
+        QVERIFY(!empty.ok());
+        QVERIFY2(empty.error().detail.find("holds no token") != std::string::npos,
+                 empty.error().detail.c_str());
+        QVERIFY(!ConfigLoader::load({"--upload-tokens-file", str(dir.path())}, {}).ok()); // a folder
+    }
+
+    void uploadTokensFileRelativeToConfigFile() {
+        // The package's relay.conf says "upload-tokens-file = upload-token": the file next to it, in
+        // /etc/onetimeshare as in the systemd credential folder the service reads both from.
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("etc")));
+        const QString config = dir.filePath(QStringLiteral("etc/relay.conf"));
+        const QString token = dir.filePath(QStringLiteral("etc/upload-token"));
+        writeFile(config, "upload-tokens-file = upload-token\n");
+        writeFile(token, "next-to-the-config-file-token\n");
+        QVERIFY(QFile::setPermissions(token, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
+        const auto loaded = ConfigLoader::load({"--config", str(config)}, {});
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().detail.c_str());
+        QCOMPARE(loaded->config.uploadTokens, std::vector<std::string>{"next-to-the-config-file-token"});
+        // From the environment or a flag a relative name is relative to the working directory.
+        const auto fromFlag = ConfigLoader::load({"--upload-tokens-file", "upload-token-not-here"}, {});
+        QVERIFY(!fromFlag.ok());
+        QVERIFY2(fromFlag.error().detail.find("upload-tokens-file upload-token-not-here") !=
+                     std::string::npos,
+                 fromFlag.error().detail.c_str());
+    }
+
+    void openRelaySemantics() {
+        QTemporaryDir dir;
+        // The built-in default: open (tests and developers run it so), but with a warning.
+        Config config = validConfig(dir);
+        QVERIFY(!config.openRelay);
+        QVERIFY(ConfigLoader::validate(config).ok());
+        const auto undeclared = ConfigLoader::warnings(config);
+        QCOMPARE(undeclared.size(), std::size_t{1});
+        QVERIFY2(undeclared.front().starts_with("open relay:"), undeclared.front().c_str());
+        QVERIFY(undeclared.front().find("open-relay = true") != std::string::npos);
+        QVERIFY(undeclared.front().find('\n') == std::string::npos);
+        // Declared open: no warning.
+        auto loaded = ConfigLoader::load({"--open-relay", "true"}, {});
+        QVERIFY(loaded.ok());
+        QVERIFY(loaded->config.openRelay);
+        QVERIFY(ConfigLoader::warnings(loaded->config).empty());
+        loaded = ConfigLoader::load({}, {{"OTS_RELAY_OPEN_RELAY", "yes"}});
+        QVERIFY(loaded.ok() && loaded->config.openRelay);
+        loaded = ConfigLoader::load({"--open-relay=no"}, {});
+        QVERIFY(loaded.ok() && !loaded->config.openRelay);
+        QVERIFY(!ConfigLoader::load({"--open-relay", "maybe"}, {}).ok());
+        // Tokens: closed, no warning.
+        config.uploadTokens = {"a-token-of-24-characters"};
+        QVERIFY(ConfigLoader::validate(config).ok());
+        QVERIFY(ConfigLoader::warnings(config).empty());
+        // Declared open and tokens set contradict each other.
+        config.openRelay = true;
+        const auto both = ConfigLoader::validate(config);
+        QVERIFY(!both.ok());
+        QVERIFY2(both.error().detail.find("open-relay") != std::string::npos, both.error().detail.c_str());
+        QVERIFY(ConfigLoader::describe(config).find("open-relay = true\n") != std::string::npos);
     }
 
     void rejectsBadInput_data() {
