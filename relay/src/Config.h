@@ -22,9 +22,13 @@ struct Config {
     unsigned ioThreads = 0;     ///< 0 = one per core
     std::string tlsCertificate; ///< PEM; TLS is on when both are set
     std::string tlsPrivateKey;
-    std::vector<std::string> trustedProxies;     ///< CIDRs whose X-Forwarded-For is believed
-    unsigned clientIpv6Prefix = 64;              ///< an IPv6 client is its first this many bits (32…128)
-    std::chrono::seconds idleTimeout{30};        ///< keep-alive idle and per-read timeout
+    std::vector<std::string> trustedProxies; ///< CIDRs whose X-Forwarded-For is believed
+    unsigned clientIpv6Prefix = 64;          ///< an IPv6 client is its first this many bits (32…128)
+    std::chrono::seconds idleTimeout{30};    ///< keep-alive idle and per-read timeout
+    /// An upload body must bring at least minUploadBytes in every minUploadWindow, or it is cut (what
+    /// arrived is kept and the upload resumes): a trickle cannot hold a connection and its buffers.
+    std::uint64_t minUploadBytes = 16 * 1024;
+    std::chrono::seconds minUploadWindow{30};
     std::uint32_t maxConnectionsPerClient = 256; ///< open connections per TCP peer's client bucket
     std::size_t headerLimit = std::size_t{8} * 1024;
     std::size_t jsonBodyLimit =

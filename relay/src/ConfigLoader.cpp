@@ -248,6 +248,13 @@ const std::vector<Option>& options() {
                        "closes a connection that sends or reads nothing for this long (keep-alive idle, "
                        "slow clients)",
                        secondsOption(&Config::idleTimeout)));
+        o.push_back(
+            makeOption("min-upload-rate", "SIZE",
+                       "an upload body that brings fewer bytes than this in a min-upload-rate-window is "
+                       "cut (what arrived is kept; the client resumes)",
+                       sizeOption(&Config::minUploadBytes)));
+        o.push_back(makeOption("min-upload-rate-window", "DURATION", "the window of min-upload-rate",
+                               secondsOption(&Config::minUploadWindow)));
         o.push_back(makeOption("header-limit", "SIZE", "largest request header (413 beyond)",
                                sizeOption(&Config::headerLimit)));
         o.push_back(makeOption("json-body-limit", "SIZE", "largest JSON request body (413 beyond)",
@@ -509,6 +516,7 @@ Status ConfigLoader::validate(const Config& c) {
     OTS_TRY(check(c.redisConnections >= 1 && c.redisConnections <= 256, "redis-connections must be 1…256"));
     OTS_TRY(check(c.redisTimeout >= 10ms && c.redisTimeout <= 600'000ms, "redis-timeout must be 10ms…10m"));
     OTS_TRY(check(c.idleTimeout >= 1s, "idle-timeout must be at least 1s"));
+    OTS_TRY(check(c.minUploadWindow >= 1s, "min-upload-rate-window must be at least 1s"));
     OTS_TRY(
         check(c.headerLimit >= 1024 && c.headerLimit <= std::size_t{1} << 20, "header-limit must be 1K…1M"));
     OTS_TRY(check(c.jsonBodyLimit >= 4096 && c.jsonBodyLimit <= std::size_t{64} << 20,

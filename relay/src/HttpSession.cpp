@@ -47,6 +47,9 @@ constexpr auto kLingerIdle = 2s;
 constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
 /// Upload bodies are read in larger pieces than the rest: fewer syscalls per byte on the hot path.
 constexpr std::size_t kUploadPieceSize = std::size_t{256} << 10;
+/// An upload starts with a small piece buffer and gets kUploadPieceSize once a read fills it, so
+/// thousands of slow uploads hold kilobytes each, not a full piece.
+constexpr std::size_t kFirstUploadPieceSize = std::size_t{16} << 10;
 /// Upload pieces read straight from the socket per turn before yielding to the reactor.
 constexpr int kSpeculativePieces = 16;
 /// Passed to endUploadBody instead of an errno when the body's framing is not Content-Length.
@@ -425,7 +428,10 @@ void HttpSession<Stream>::startUploadBody() {
     // partial file without a detour through the parser.
     m_headerParser.reset();
     m_uploadRemaining = m_upload->length;
-    m_chunk = std::make_unique<char[]>(kUploadPieceSize);
+    m_rateWindowEnd = std::chrono::steady_clock::now() + m_services.config.minUploadWindow;
+    m_rateWindowBytes = 0;
+    m_chunk = std::make_unique<char[]>(kFirstUploadPieceSize);
+    m_uploadPieceSize = kFirstUploadPieceSize;
     // Body bytes that arrived together with the header.
     const std::size_t early =
         static_cast<std::size_t>(std::min<std::uint64_t>(m_buffer.size(), m_uploadRemaining));
@@ -447,6 +453,12 @@ bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
     }
     m_received += size;
     m_uploadRemaining -= size;
+    // The minimum rate: enough bytes in this window starts the next one.
+    m_rateWindowBytes += size;
+    if (m_rateWindowBytes >= m_services.config.minUploadBytes) {
+        m_rateWindowEnd = std::chrono::steady_clock::now() + m_services.config.minUploadWindow;
+        m_rateWindowBytes = 0;
+    }
     if (m_received - m_writebackStart >= kWritebackStep) {
         // Start writing back what has arrived while the rest is still on the wire, so the fsync
         // before the offset advances finds little left to do. Advisory: an error surfaces in that fsync.
@@ -469,7 +481,7 @@ void HttpSession<Stream>::readUploadPiece() {
             socket.non_blocking(true);
         for (int piece = 0; piece < kSpeculativePieces && m_uploadRemaining > 0; ++piece) {
             const std::size_t want =
-                static_cast<std::size_t>(std::min<std::uint64_t>(kUploadPieceSize, m_uploadRemaining));
+                static_cast<std::size_t>(std::min<std::uint64_t>(m_uploadPieceSize, m_uploadRemaining));
             beast::error_code error;
             const std::size_t bytes = socket.read_some(asio::buffer(m_chunk.get(), want), error);
             if (error == asio::error::would_block || error == asio::error::try_again)
@@ -480,13 +492,22 @@ void HttpSession<Stream>::readUploadPiece() {
                 return;
             if (error)
                 return endUploadBody(false, true, 0);
+            growUploadPiece(bytes); // after the bytes are stored: it replaces the buffer
         }
         if (m_uploadRemaining == 0)
             return endUploadBody(true, false, 0);
     }
     const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(kUploadPieceSize, m_uploadRemaining));
-    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+        static_cast<std::size_t>(std::min<std::uint64_t>(m_uploadPieceSize, m_uploadRemaining));
+    // Whichever comes first: the idle timeout, or the end of a window that has not brought
+    // min-upload-rate bytes. Either cuts the connection; the bytes that did arrive are kept.
+    const auto now = std::chrono::steady_clock::now();
+    const auto idleEnd = now + m_services.config.idleTimeout;
+    if (m_rateWindowEnd <= now) {
+        m_services.metrics.slowUploadCut();
+        return endUploadBody(false, true, 0);
+    }
+    beast::get_lowest_layer(m_stream).expires_at(std::min(idleEnd, m_rateWindowEnd));
     m_stream.async_read_some(
         asio::buffer(m_chunk.get(), want),
         beast::bind_front_handler(&HttpSession::onUploadPiece, this->shared_from_this()));
@@ -498,9 +519,22 @@ void HttpSession<Stream>::onUploadPiece(beast::error_code error, std::size_t byt
     m_services.metrics.bytesIn(bytes);
     if (bytes > 0 && !storeUploadBytes(m_chunk.get(), bytes))
         return;
-    if (error)
+    if (error) {
+        if (error == beast::error::timeout && std::chrono::steady_clock::now() >= m_rateWindowEnd)
+            m_services.metrics.slowUploadCut();
         return endUploadBody(false, true, 0);
+    }
+    growUploadPiece(bytes); // after the bytes are stored: it replaces the buffer
     readUploadPiece();
+}
+
+template <class Stream>
+void HttpSession<Stream>::growUploadPiece(std::size_t lastRead) {
+    // A read that filled the small buffer: the data comes fast, so take full pieces from now on.
+    if (lastRead == m_uploadPieceSize && m_uploadPieceSize < kUploadPieceSize) {
+        m_chunk = std::make_unique<char[]>(kUploadPieceSize);
+        m_uploadPieceSize = kUploadPieceSize;
+    }
 }
 
 template <class Stream>

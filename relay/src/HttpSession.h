@@ -87,6 +87,7 @@ private:
     [[nodiscard]] bool storeUploadBytes(const char* data, std::size_t size);
     void readUploadPiece();
     void onUploadPiece(boost::beast::error_code error, std::size_t bytes);
+    void growUploadPiece(std::size_t lastRead);
     void endUploadBody(bool bodyComplete, bool connectionLost, int writeError);
 
     void onDownloadPlan(std::variant<Response, DownloadPlan> result);
@@ -142,11 +143,16 @@ private:
 
     // Streaming bodies (one of them at a time).
     std::unique_ptr<char[]> m_chunk;
+    std::size_t m_uploadPieceSize = 0; ///< the size of m_chunk while an upload body streams
     int m_file = -1;
     std::optional<UploadPlan> m_upload;
     std::uint64_t m_received = 0;
     std::uint64_t m_uploadRemaining = 0;
     std::uint64_t m_writebackStart = 0; ///< received bytes before this are already being written back
+    /// The minimum body rate (min-upload-rate per min-upload-rate-window): the current window ends
+    /// here, and this many bytes have arrived in it. Reads never wait past the window's end.
+    std::chrono::steady_clock::time_point m_rateWindowEnd;
+    std::uint64_t m_rateWindowBytes = 0;
     std::optional<DownloadResponse> m_downloadResponse;
     std::optional<DownloadSerializer> m_downloadSerializer;
     std::uint64_t m_downloadOffset = 0;

@@ -21,6 +21,10 @@ void Metrics::linkProofRejected() noexcept {
     m_linkProofsRejected.fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::slowUploadCut() noexcept {
+    m_slowUploadsCut.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Metrics::attemptRefused() noexcept {
     m_attemptsRefused.fetch_add(1, std::memory_order_relaxed);
 }
@@ -87,6 +91,9 @@ std::string Metrics::render() const {
            "Proofs refused because the link signature does not verify (strangers, damaged links); never "
            "counted as attempts.");
     out << "ots_link_proofs_rejected_total " << load(m_linkProofsRejected) << '\n';
+    family("ots_uploads_cut_slow_total", "counter",
+           "Upload bodies cut because they brought fewer than min-upload-rate bytes in a window.");
+    out << "ots_uploads_cut_slow_total " << load(m_slowUploadsCut) << '\n';
     family("ots_attempts_refused_total", "counter",
            "Proofs refused before verification because the share is locked.");
     out << "ots_attempts_refused_total " << load(m_attemptsRefused) << '\n';

@@ -27,8 +27,10 @@ public:
 
     // Share logic
     void proofVerified(bool valid) noexcept; ///< a signature was checked (valid or not)
-    void linkProofRejected() noexcept; ///< a proof without a valid link signature (counted nowhere else)
-    void attemptRefused() noexcept;    ///< a proof was refused before verification (locked / no attempt left)
+    void linkProofRejected() noexcept;
+    void slowUploadCut() noexcept;  ///< an upload body below min-upload-rate was cut ///< a proof without a
+                                    ///< valid link signature (counted nowhere else)
+    void attemptRefused() noexcept; ///< a proof was refused before verification (locked / no attempt left)
     void shareLocked() noexcept;
     void redisError() noexcept;
     /// Set by the sweeper from a periodic count; state is "uploading", "ready" or "locked".
@@ -51,6 +53,7 @@ private:
     std::atomic<std::uint64_t> m_proofsInvalid{0};
     std::atomic<std::uint64_t> m_attemptsRefused{0};
     std::atomic<std::uint64_t> m_linkProofsRejected{0};
+    std::atomic<std::uint64_t> m_slowUploadsCut{0};
     std::atomic<std::uint64_t> m_sharesLocked{0};
     std::atomic<std::uint64_t> m_redisErrors{0};
     std::atomic<std::uint64_t> m_sharesUploading{0};

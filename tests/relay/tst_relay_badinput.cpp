@@ -499,6 +499,99 @@ private Q_SLOTS:
         held.clear();
     }
 
+    // Issue 13, must show 5: 2,000 uploads trickling one byte a second are each cut by the minimum
+    // body rate, the relay's memory stays small while they hang on, a normal client is served all the
+    // while, and the byte each one sent is kept (the upload resumes from it).
+    void tricklingUploadsAreCut() {
+        constexpr int kTricklers = 2000;
+        constexpr int kWindowSeconds = 3;
+#if defined(OTS_RELAY_SANITIZED)
+        constexpr qint64 kTrickleRssLimitKiB = 1024 * 1024;
+#else
+        constexpr qint64 kTrickleRssLimitKiB = 128 * 1024;
+#endif
+        RelayFixture relay;
+        QVERIFY2(relay.start({QStringLiteral("--min-upload-rate"), QStringLiteral("16K"),
+                              QStringLiteral("--min-upload-rate-window"),
+                              QStringLiteral("%1s").arg(kWindowSeconds), QStringLiteral("--idle-timeout"),
+                              QStringLiteral("60s"), QStringLiteral("--max-connections-per-client"),
+                              QStringLiteral("100000")}),
+                 relay.error());
+        const RelayClient client = relay.client();
+        QList<TestShare> shares;
+        for (int i = 0; i < kTricklers; ++i) {
+            shares.append(TestShare::make({.payloadBytes = 10, .seed = i}));
+            OTS_EXPECT_STATUS(client.create(shares.last()), 201);
+        }
+
+        // Plain sockets: the header and one byte of the body each, then a byte a second.
+        std::vector<int> sockets;
+        const auto closeAll = qScopeGuard([&sockets] {
+            for (const int fd : sockets)
+                ::close(fd);
+        });
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(client.port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        for (const TestShare& share : std::as_const(shares)) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            QVERIFY(fd >= 0);
+            sockets.push_back(fd);
+            QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+            HttpRequest patch{"PATCH",
+                              RelayClient::sharePath(share.id, "/blob"),
+                              {{"Upload-Offset", "0"},
+                               {"Content-Type", "application/offset+octet-stream"},
+                               {"Content-Length", QByteArray::number(share.ciphertext.size())}},
+                              {}};
+            patch.bearer(share.ownerToken);
+            const QByteArray head = patch.serialize(client.port()) + share.ciphertext.left(1);
+            QCOMPARE(::send(fd, head.constData(), static_cast<size_t>(head.size()), MSG_NOSIGNAL),
+                     static_cast<ssize_t>(head.size()));
+        }
+        const auto open = [&sockets] {
+            int count = 0;
+            for (const int fd : sockets) {
+                char byte = 0;
+                const ssize_t got = ::recv(fd, &byte, 1, MSG_DONTWAIT | MSG_PEEK);
+                if (got < 0 && errno == EAGAIN) // EWOULDBLOCK is the same value on Linux
+                    ++count;                    // nothing to read and not closed
+            }
+            return count;
+        };
+        QElapsedTimer clock;
+        clock.start();
+        qint64 peakRss = 0;
+        int offset = 1;
+        while (clock.elapsed() < (kWindowSeconds + 6) * 1000 && open() > 0) {
+            QThread::msleep(1000);
+            // One more byte on every connection still open (a cut one refuses it: ignored).
+            for (std::size_t i = 0; i < sockets.size(); ++i)
+                (void)::send(sockets[i], shares[static_cast<qsizetype>(i)].ciphertext.constData() + offset, 1,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+            ++offset;
+            peakRss = std::max(peakRss, relay.relay.rssKiB());
+            // A normal client is served throughout.
+            TestShare normal = TestShare::make({.payloadBytes = 20'000, .seed = 9000 + offset});
+            OTS_EXPECT_STATUS(client.createReady(normal), 200);
+            const HttpResponse content = client.reserveAndDownload(normal);
+            OTS_EXPECT_STATUS(content, 200);
+            QVERIFY(content.body == normal.ciphertext);
+        }
+        qInfo("%d trickling uploads: relay VmRSS peak %lld KiB; still open after %lld ms: %d", kTricklers,
+              peakRss, clock.elapsed(), open());
+        QCOMPARE(open(), 0);
+        QVERIFY2(peakRss > 0 && peakRss < kTrickleRssLimitKiB, QByteArray::number(peakRss).constData());
+        QVERIFY(waitUntil([&] { return client.metric("ots_uploads_cut_slow_total") >= kTricklers; }, 10'000));
+        // What arrived was kept: each upload resumes from the bytes it had sent before the cut.
+        for (int i = 0; i < kTricklers; i += 397) {
+            const HttpResponse offsetNow = client.uploadOffset(shares[i]);
+            OTS_EXPECT_STATUS(offsetNow, 204);
+            QVERIFY(offsetNow.header("upload-offset").toInt() >= 1);
+        }
+    }
+
     void stalledDownloadReader() {
         // A download whose client stops reading: the relay's socket fills, and after the idle timeout
         // the relay cuts that connection (the body is sent with sendfile, so this is its own timer),
