@@ -1,7 +1,8 @@
 #pragma once
 
 // The Lua scripts behind every state transition that two requests can race on (SPEC §10.11). Each
-// runs atomically in Redis, so "check then change" can never interleave with another request.
+// runs atomically in Redis, so "check then change" can never interleave with another request. Their
+// Lua is in relay/lua/, one file per script (append_begin.lua for appendBegin), embedded at build time.
 //
 // Key conventions: a share script's KEYS all carry the share's hash tag (ots:{ID}:…), a relay-wide
 // script's KEYS all carry {ots}; no script mixes the two, so each runs in one Cluster slot. A few
