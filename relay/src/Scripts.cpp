@@ -76,6 +76,17 @@ const Script schedule = relayScript("schedule", embedded(lua::kSchedule));
 const Script rateLimit = relayScript("rateLimit", embedded(lua::kRateLimit));
 const Script createStats = relayScript("createStats", embedded(lua::kCreateStats));
 
+const std::vector<const Script*>& all() {
+    static const std::vector<const Script*> list{
+        &create,       &appendBegin,  &appendEnd,    &completeBegin, &completeEnd,
+        &challenge,    &proofBegin,   &attemptBegin, &attemptFail,   &attemptRefund,
+        &reserve,      &ticketCheck,  &finish,       &ticketLapse,   &expireCheck,
+        &remove,       &takedown,     &unlock,       &status,        &leaseReclaim,
+        &quotaReserve, &quotaRelease, &schedule,     &rateLimit,     &createStats,
+    };
+    return list;
+}
+
 } // namespace scripts
 
 ReplyPtr runScript(RedisConnection& redis, const Script& script, const std::vector<std::string>& keys,

@@ -56,6 +56,9 @@ extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; i
 extern const Script schedule;    // a sorted set; member delayMs ['sooner': only move an existing one earlier]
 extern const Script rateLimit;   // window-key-prefix; limit windowSeconds
 extern const Script createStats; // creates-prefix bytes-prefix; client size ttlSeconds
+
+/// Every script above, for the tests (each must load into Redis under its own SHA-1).
+[[nodiscard]] const std::vector<const Script*>& all();
 } // namespace scripts
 
 /// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.
