@@ -1,7 +1,8 @@
 #pragma once
 
 // The Lua scripts behind every state transition that two requests can race on (SPEC §10.11). Each
-// runs atomically in Redis, so "check then change" can never interleave with another request.
+// runs atomically in Redis, so "check then change" can never interleave with another request. Their
+// Lua is in relay/lua/, one file per script (append_begin.lua for appendBegin), embedded at build time.
 //
 // Key conventions: a share script's KEYS all carry the share's hash tag (ots:{ID}:…), a relay-wide
 // script's KEYS all carry {ots}; no script mixes the two, so each runs in one Cluster slot. A few
@@ -55,6 +56,9 @@ extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; i
 extern const Script schedule;    // a sorted set; member delayMs ['sooner': only move an existing one earlier]
 extern const Script rateLimit;   // window-key-prefix; limit windowSeconds
 extern const Script createStats; // creates-prefix bytes-prefix; client size ttlSeconds
+
+/// Every script above, for the tests (each must load into Redis under its own SHA-1).
+[[nodiscard]] const std::vector<const Script*>& all();
 } // namespace scripts
 
 /// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.

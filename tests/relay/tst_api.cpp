@@ -8,6 +8,7 @@
 #include "Metrics.h"
 #include "RedisConnection.h"
 #include "RedisServer.h"
+#include "Scripts.h"
 #include "ShareStore.h"
 #include "Sweeper.h"
 #include "ots/Base64Url.h"
@@ -27,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -1297,6 +1299,23 @@ private Q_SLOTS:
         QVERIFY(page.body().find("http://") == std::string::npos);
         QVERIFY(page.body().find("https://") == std::string::npos);
         QCOMPARE(call(http::verb::get, "/").body(), page.body());
+    }
+
+    // Every script (relay/lua/, composed with its preludes) compiles in the real Redis and is cached
+    // under the SHA-1 the relay names it by in EVALSHA: a Lua syntax error fails here, by name.
+    void everyScriptLoadsIntoRedis() {
+        std::set<std::string_view> names;
+        for (const Script* script : scripts::all()) {
+            const std::string name(script->name);
+            QVERIFY2(names.insert(script->name).second, ("two scripts named " + name).c_str());
+            const ReplyPtr reply = m_redis->command({"SCRIPT", "LOAD", script->source}, true);
+            if (reply->type == REDIS_REPLY_ERROR)
+                QFAIL((name + ": " + std::string(reply->str, reply->len)).c_str());
+            const ReplyView view(reply.get());
+            QVERIFY2(view.isString(), name.c_str());
+            QCOMPARE(std::string(view.string()), script->sha1);
+        }
+        QVERIFY(!names.empty());
     }
 
     void cleanupTestCase() {

@@ -1,0 +1,14 @@
+-- A valid proof for a download: refund its attempt and, if one is left, reserve a download and store
+-- the ticket.
+local s = redis.call('HMGET', KEYS[1], 'reserved', 'maxDownloads', 'size', 'expiresAt')
+if not s[1] then return missing() end
+redis.call('ZREM', KEYS[5], ARGV[3])
+local now = nowMs()
+if now >= tonumber(s[4]) * 1000 then return {'gone', 'expired'} end
+if tonumber(s[1]) >= tonumber(s[2]) then return {'no_downloads_left'} end
+redis.call('HINCRBY', KEYS[1], 'reserved', 1)
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
+redis.call('ZADD', KEYS[4], int(now + tonumber(ARGV[2])), ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[4], ttl) end
+return {'ok', tonumber(s[3]), tonumber(s[2]) - tonumber(s[1]) - 1}
