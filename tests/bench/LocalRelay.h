@@ -53,6 +53,11 @@ public:
                               QStringLiteral("1000000"),
                               QStringLiteral("--proofs-per-minute-per-ip"),
                               QStringLiteral("1000000"),
+                              // Every bench client is 127.0.0.1: the per-client allowances out of the way.
+                              QStringLiteral("--client-shares-per-hour"),
+                              QStringLiteral("1000000000"),
+                              QStringLiteral("--client-bytes-per-hour"),
+                              QStringLiteral("1000T"),
                               QStringLiteral("--log-level"),
                               QStringLiteral("info")};
         arguments += extraArgs;
