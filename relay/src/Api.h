@@ -1,8 +1,9 @@
 #pragma once
 
 // The relay's request handling as plain synchronous functions from request to response: no sockets,
-// no Asio. The HTTP layer (HttpSession) parses headers on an I/O thread, asks route() what kind of
-// request it is, and runs the rest on a worker thread that owns one Redis connection:
+// no Asio. The HTTP layer (HttpSession) parses headers on an I/O thread, asks route() (the route
+// table, RouteTable.cpp) what kind of request it is, and runs the rest on a worker thread that owns
+// one Redis connection:
 //   Json     – body read whole (≤ Config::jsonBodyLimit), then handleJson() → response
 //   Upload   – beginUpload() → plan or error response; the session streams the body into
 //              plan.partPath at plan.offset; then finishUpload() with the bytes that arrived
@@ -29,6 +30,9 @@ class RedisConnection;
 class BlobStore;
 class ShareStore;
 class Metrics;
+namespace handlers {
+struct Exchange;
+}
 
 namespace http = boost::beast::http;
 using RequestHeader = http::request_header<>;
@@ -43,24 +47,26 @@ struct RequestContext {
 
 enum class RouteKind { Json, Upload, Download, Static, NotFound, MethodNotAllowed };
 
+/// Which method and path reach each endpoint, its handler and its metrics label: the route table,
+/// RouteTable.cpp. The order is the metrics' index (Metrics::requestFinished).
 enum class Endpoint {
-    CreateShare,    // POST   /api/v1/shares
-    ShareInfo,      // GET    /api/v1/shares/{id}
-    UploadOffset,   // HEAD   /api/v1/shares/{id}/blob
-    UploadAppend,   // PATCH  /api/v1/shares/{id}/blob
-    Complete,       // POST   /api/v1/shares/{id}/complete
-    Challenge,      // POST   /api/v1/shares/{id}/challenge
-    Metadata,       // POST   /api/v1/shares/{id}/metadata
-    Reserve,        // POST   /api/v1/shares/{id}/reservations
-    Download,       // GET    /api/v1/shares/{id}/content
-    FinishDownload, // POST   /api/v1/shares/{id}/finish
-    OwnerStatus,    // GET    /api/v1/shares/{id}/owner
-    Delete,         // DELETE /api/v1/shares/{id}
-    Unlock,         // POST   /api/v1/shares/{id}/unlock
-    Healthz,        // GET    /healthz
-    Readyz,         // GET    /readyz
-    MetricsText,    // GET    /metrics
-    LandingPage,    // GET    /s/{id}  and  GET /
+    CreateShare,
+    ShareInfo,
+    UploadOffset,
+    UploadAppend,
+    Complete,
+    Challenge,
+    Metadata,
+    Reserve,
+    Download,
+    FinishDownload,
+    OwnerStatus,
+    Delete,
+    Unlock,
+    Healthz,
+    Readyz,
+    MetricsText,
+    LandingPage,
     None,
 };
 
@@ -151,8 +157,12 @@ public:
                                         std::string_view code, std::string_view message);
 
 private:
-    /// A destroyed share's files and quota: now, or left in *later.
-    void removeShareFiles(ShareStore& store, const std::string& id, AfterAnswer* later);
+    /// What a handler of the route table (RouteTable.h) is given; redis and store null where it must not
+    /// wait for Redis.
+    [[nodiscard]] handlers::Exchange exchange(const Route& route, const RequestHeader& header,
+                                              const std::string& body, const RequestContext& context,
+                                              RedisConnection* redis, ShareStore* store,
+                                              AfterAnswer* afterAnswer);
 
     const Config& m_config;
     BlobStore& m_blobs;

@@ -360,6 +360,18 @@ private Q_SLOTS:
         row("landing bad id", "GET", "/s/../etc", RouteKind::NotFound, Endpoint::None, false);
         row("root", "GET", "/", RouteKind::Static, Endpoint::LandingPage, false);
         row("unknown", "GET", "/favicon.ico", RouteKind::NotFound, Endpoint::None, false);
+        // The edges of the route table's "{id}": a trailing slash is nothing, an empty id before an action
+        // is a malformed id, and a landing page's id must be well-formed before its method counts.
+        row("shares trailing slash", "GET", "/api/v1/shares/", RouteKind::NotFound, Endpoint::None, false);
+        row("empty id before action", "HEAD", "/api/v1/shares//blob", RouteKind::Json, Endpoint::UploadOffset,
+            false);
+        row("action with a tail", "POST", s + "/finish/x", RouteKind::NotFound, Endpoint::None, false);
+        row("bad id wrong method", "PUT", "/api/v1/shares/abc", RouteKind::MethodNotAllowed, Endpoint::None,
+            false);
+        row("healthz trailing slash", "GET", "/healthz/", RouteKind::NotFound, Endpoint::None, false);
+        row("landing POST", "POST", "/s/" + id, RouteKind::MethodNotAllowed, Endpoint::None, false);
+        row("landing empty id", "GET", "/s/", RouteKind::NotFound, Endpoint::None, false);
+        row("landing bad id POST", "POST", "/s/abc", RouteKind::NotFound, Endpoint::None, false);
     }
 
     void routes() {
