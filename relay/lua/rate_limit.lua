@@ -1,4 +1,7 @@
 -- Fixed window per client address; the window number is part of the key, whose TTL is the window.
+-- A client the operator blocked (KEYS[2], `ots-relay admin block`) is refused first, in the same
+-- round trip.
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'blocked'} end
 local now = tonumber(redis.call('TIME')[1])
 local window = tonumber(ARGV[2])
 local slot = math.floor(now / window)

@@ -74,15 +74,13 @@ const Script quotaReserve = relayScript("quotaReserve", embedded(lua::kQuotaRese
 const Script quotaRelease = relayScript("quotaRelease", embedded(lua::kQuotaRelease));
 const Script schedule = relayScript("schedule", embedded(lua::kSchedule));
 const Script rateLimit = relayScript("rateLimit", embedded(lua::kRateLimit));
-const Script createStats = relayScript("createStats", embedded(lua::kCreateStats));
 
 const std::vector<const Script*>& all() {
     static const std::vector<const Script*> list{
-        &create,       &appendBegin,  &appendEnd,    &completeBegin, &completeEnd,
-        &challenge,    &proofBegin,   &attemptBegin, &attemptFail,   &attemptRefund,
-        &reserve,      &ticketCheck,  &finish,       &ticketLapse,   &expireCheck,
-        &remove,       &takedown,     &unlock,       &status,        &leaseReclaim,
-        &quotaReserve, &quotaRelease, &schedule,     &rateLimit,     &createStats,
+        &create,     &appendBegin,  &appendEnd,    &completeBegin, &completeEnd, &challenge,
+        &proofBegin, &attemptBegin, &attemptFail,  &attemptRefund, &reserve,     &ticketCheck,
+        &finish,     &ticketLapse,  &expireCheck,  &remove,        &takedown,    &unlock,
+        &status,     &leaseReclaim, &quotaReserve, &quotaRelease,  &schedule,    &rateLimit,
     };
     return list;
 }

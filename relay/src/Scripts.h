@@ -50,12 +50,12 @@ extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
 extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
 // Relay-wide scripts on {ots}:… keys.
-extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes; id size quota
-                                  // expiresIn idleMs footprint redisBudget clientBytes clientShares
+extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes creates-stats
+                                  // bytes-stats; id size quota expiresIn idleMs footprint redisBudget
+                                  // clientBytes clientShares statsSeconds client
 extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; id
-extern const Script schedule;    // a sorted set; member delayMs ['sooner': only move an existing one earlier]
-extern const Script rateLimit;   // window-key-prefix; limit windowSeconds
-extern const Script createStats; // creates-prefix bytes-prefix; client size ttlSeconds
+extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
+extern const Script rateLimit; // window-key-prefix block-key; limit windowSeconds
 
 /// Every script above, for the tests (each must load into Redis under its own SHA-1).
 [[nodiscard]] const std::vector<const Script*>& all();

@@ -160,6 +160,7 @@ Verdict verdictOf(std::string_view name) {
         {"full", Verdict::StorageFull},
         {"redis_full", Verdict::RedisFull},
         {"limited", Verdict::RateLimited},
+        {"blocked", Verdict::Blocked},
     };
     for (const auto& [text, verdict] : table)
         if (text == name)
@@ -188,10 +189,12 @@ QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, s
     const ReplyPtr reply = runScript(
         m_redis, scripts::quotaReserve,
         {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
-         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
+         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes),
+         std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
         {std::string(id), number(size + footprint), number(m_config.storageQuota), number(expiresIn),
          number(milliseconds(m_config.uploadIdleTimeout)), number(footprint), number(redisBudget),
-         number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour})});
+         number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour}),
+         number(kCreateStatsSeconds), std::string(clientBucket)});
     ReplyView view(reply.get());
     auto result = outcome<QuotaOutcome>(view);
     if (result.ok())
@@ -211,7 +214,8 @@ bool ShareStore::releaseQuota(std::string_view id) {
 }
 
 RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view clientBucket, std::uint32_t limit) {
-    const ReplyPtr reply = runScript(m_redis, scripts::rateLimit, {keys::rateLimit(kind, clientBucket)},
+    const ReplyPtr reply = runScript(m_redis, scripts::rateLimit,
+                                     {keys::rateLimit(kind, clientBucket), keys::block(clientBucket)},
                                      {number(std::uint64_t{limit}), "60"});
     ReplyView view(reply.get());
     auto result = outcome<RateOutcome>(view);
@@ -231,27 +235,6 @@ void ShareStore::scheduleCleanup(std::string_view id) {
     const ReplyPtr reply = runScript(m_redis, scripts::schedule, {std::string(keys::kExpiry)},
                                      {std::string(id), number(kCleanupGraceMs), "sooner"});
     (void)ReplyView(reply.get()).integer();
-}
-
-bool ShareStore::isBlocked(std::string_view clientBucket) {
-    if (clientBucket.empty())
-        return false;
-    const ReplyPtr reply = m_redis.command({"EXISTS", keys::block(clientBucket)});
-    return ReplyView(reply.get()).integer() == 1;
-}
-
-bool ShareStore::countCreate(std::string_view clientBucket, std::uint64_t size) {
-    if (clientBucket.empty())
-        return true;
-    try {
-        const ReplyPtr reply = runScript(
-            m_redis, scripts::createStats, {std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
-            {std::string(clientBucket), number(size), number(kCreateStatsSeconds)});
-        (void)ReplyView(reply.get()).integer();
-        return true;
-    } catch (const RedisError&) {
-        return false;
-    }
 }
 
 void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHash) {

@@ -102,6 +102,7 @@ enum class Verdict {
     StorageFull,
     RedisFull, ///< the Redis budget has no room for the share's metadata
     RateLimited,
+    Blocked, ///< the operator blocked this client (ots-relay admin block)
 };
 
 struct Outcome {
@@ -207,10 +208,6 @@ public:
     /// and removes the blob; if the share lives on, the sweeper's expireCheck moves the entry back.
     void scheduleCleanup(std::string_view id);
     /// Whether the operator blocked this client bucket (one EXISTS); an empty bucket never is.
-    [[nodiscard]] bool isBlocked(std::string_view clientBucket);
-    /// Counts a create of size bytes for the bucket in this hour's statistics (nothing for an empty one).
-    /// False if Redis failed: the count is for the operator's statistics only, so it never throws.
-    [[nodiscard]] bool countCreate(std::string_view clientBucket, std::uint64_t size);
 
     // One share
     [[nodiscard]] Outcome create(std::string_view id, const NewShare& share, std::int64_t expiresAt);

@@ -224,9 +224,9 @@ Response notFound(const RequestHeader& header) {
 
 std::optional<Response> refuseClient(const Exchange& exchange, std::string_view action,
                                      std::uint32_t perMinute) {
-    if (exchange.store->isBlocked(exchange.context.clientBucket))
-        return blocked(exchange.header);
     const auto limit = exchange.store->rateLimit(action, exchange.context.clientBucket, perMinute);
+    if (limit.verdict == Verdict::Blocked)
+        return blocked(exchange.header);
     if (limit.verdict == Verdict::RateLimited)
         return rateLimited(exchange.header, limit.retryAfter);
     return std::nullopt;
