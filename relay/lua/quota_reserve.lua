@@ -6,8 +6,8 @@
 -- budget (ARGV[6] bytes of footprint against ARGV[7]; 0 = none), whose per-share amounts KEYS[6] keeps
 -- for the release. The expiry entry falls due at the upload-idle-timeout (ARGV[5] ms) at the latest:
 -- the sweeper's expireCheck then either deletes a stalled upload or moves the entry on.
--- It also counts the create for `ots-relay admin stats` (KEYS[7], KEYS[8] .. ':' .. hour: creates and
--- bytes per client, sorted sets with a TTL of ARGV[10] s), in the same round trip.
+-- The client's hash lives two windows (ARGV[10] s), so `ots-relay admin stats` can read the last
+-- full hour from it as well.
 local t = redis.call('TIME')
 local window = 3600
 local slot = math.floor(tonumber(t[1]) / window)
@@ -22,16 +22,11 @@ if used + tonumber(ARGV[2]) > tonumber(ARGV[3]) then return {'full'} end
 local redisUsed = tonumber(redis.call('GET', KEYS[5]) or '0')
 if tonumber(ARGV[7]) > 0 and redisUsed + tonumber(ARGV[6]) > tonumber(ARGV[7]) then return {'redis_full'} end
 redis.call('HINCRBY', clientKey, 'bytes', ARGV[2])
-if redis.call('HINCRBY', clientKey, 'shares', 1) == 1 then redis.call('EXPIRE', clientKey, window) end
+if redis.call('HINCRBY', clientKey, 'shares', 1) == 1 then redis.call('EXPIRE', clientKey, ARGV[10]) end
 redis.call('INCRBY', KEYS[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('INCRBY', KEYS[5], ARGV[6])
 redis.call('HSET', KEYS[6], ARGV[1], ARGV[6])
-for i, increment in ipairs({'1', ARGV[2]}) do
-  local statsKey = KEYS[6 + i] .. ':' .. int(slot)
-  redis.call('ZINCRBY', statsKey, increment, ARGV[11])
-  redis.call('EXPIRE', statsKey, ARGV[10])
-end
 local expiresAt = tonumber(t[1]) + tonumber(ARGV[4])
 local nowMsec = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[3], int(math.min(expiresAt * 1000, nowMsec + tonumber(ARGV[5]))), ARGV[1])

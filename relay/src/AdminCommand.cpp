@@ -205,17 +205,22 @@ void Session::stats() {
         std::uint64_t bytes = 0;
     };
     std::map<std::string, ClientCounts> clients;
+    // The clients' hourly allowances ({ots}:cq:CLIENT:HOUR, hash shares and bytes) are the counts.
     for (const std::int64_t h : {hour - 1, hour}) {
-        for (const auto& [prefix, isCreates] :
-             {std::pair{keys::kCreateStats, true}, std::pair{keys::kBytesStats, false}}) {
-            const ReplyPtr reply =
-                m_redis.command({"ZRANGE", keys::hourly(prefix, h), "0", "-1", "WITHSCORES"});
-            const ReplyView view(reply.get());
-            for (std::size_t i = 0; i + 1 < view.size(); i += 2) {
-                ClientCounts& counts = clients[std::string(view[i].string())];
-                (isCreates ? counts.creates : counts.bytes) += view[i + 1].unsignedNumber();
-            }
-        }
+        const std::string suffix = ":" + std::to_string(h);
+        scanKeys(
+            m_redis, std::string(keys::kClientQuotaPrefix) + "*" + suffix,
+            [&](const std::vector<std::string>& found) {
+                for (const std::string& key : found) {
+                    const ReplyPtr reply = m_redis.command({"HMGET", key, "shares", "bytes"});
+                    const ReplyView view(reply.get());
+                    ClientCounts& counts =
+                        clients[key.substr(keys::kClientQuotaPrefix.size(),
+                                           key.size() - keys::kClientQuotaPrefix.size() - suffix.size())];
+                    counts.creates += view[0].isNil() ? 0 : view[0].unsignedNumber();
+                    counts.bytes += view[1].isNil() ? 0 : view[1].unsignedNumber();
+                }
+            });
     }
     std::vector<std::pair<std::string, ClientCounts>> ranked(clients.begin(), clients.end());
     std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {

@@ -44,16 +44,13 @@ std::string pending(std::string_view id) {
     return "ots:{" + std::string(id) + "}:pending";
 }
 std::string clientQuota(std::string_view clientBucket) {
-    return "{ots}:cq:" + std::string(clientBucket);
+    return std::string(kClientQuotaPrefix) + std::string(clientBucket);
 }
 std::string rateLimit(std::string_view kind, std::string_view clientBucket) {
     return "{ots}:rl:" + std::string(kind) + ":" + std::string(clientBucket);
 }
 std::string block(std::string_view clientBucket) {
     return std::string(kBlockPrefix) + std::string(clientBucket);
-}
-std::string hourly(std::string_view prefix, std::int64_t hour) {
-    return std::string(prefix) + ":" + std::to_string(hour);
 }
 } // namespace keys
 
@@ -189,12 +186,11 @@ QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, s
     const ReplyPtr reply = runScript(
         m_redis, scripts::quotaReserve,
         {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
-         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes),
-         std::string(keys::kCreateStats), std::string(keys::kBytesStats)},
+         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
         {std::string(id), number(size + footprint), number(m_config.storageQuota), number(expiresIn),
          number(milliseconds(m_config.uploadIdleTimeout)), number(footprint), number(redisBudget),
          number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour}),
-         number(kCreateStatsSeconds), std::string(clientBucket)});
+         number(kCreateStatsSeconds)});
     ReplyView view(reply.get());
     auto result = outcome<QuotaOutcome>(view);
     if (result.ok())

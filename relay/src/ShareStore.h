@@ -32,7 +32,8 @@ inline constexpr std::string_view kUsage = "{ots}:usage";
 inline constexpr std::string_view kSizes = "{ots}:sizes";
 inline constexpr std::string_view kRedisUsage = "{ots}:redis-usage"; ///< the live shares' Redis footprint
 inline constexpr std::string_view kRedisSizes = "{ots}:redis-sizes"; ///< id → its footprint
-/// A client's hourly allowance (hash bytes, shares; the hour is appended by the script, TTL 1 h).
+/// A client's hourly allowance, also what `admin stats` reads: hash bytes, shares; the script appends
+/// ":HOUR" (⌊unix seconds / 3600⌋), TTL two hours.
 [[nodiscard]] std::string clientQuota(std::string_view clientBucket);
 inline constexpr std::string_view kExpiry = "{ots}:expiry";
 inline constexpr std::string_view kTicketExpiry =
@@ -42,9 +43,7 @@ inline constexpr std::string_view kTicketExpiry =
 inline constexpr std::string_view kBlockPrefix = "{ots}:block:";
 [[nodiscard]] std::string block(std::string_view clientBucket);
 /// Creates and bytes reserved per client bucket in one hour: PREFIX:HOUR, HOUR = ⌊unix seconds / 3600⌋.
-inline constexpr std::string_view kCreateStats = "{ots}:stats:creates";
-inline constexpr std::string_view kBytesStats = "{ots}:stats:bytes";
-[[nodiscard]] std::string hourly(std::string_view prefix, std::int64_t hour);
+inline constexpr std::string_view kClientQuotaPrefix = "{ots}:cq:";
 } // namespace keys
 
 /// Whether `text` is a share id as links, paths and key names spell it: canonical base64url of 16 bytes.

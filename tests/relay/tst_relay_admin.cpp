@@ -274,8 +274,8 @@ private Q_SLOTS:
                      stats.describe().constData());
         }
 
-        // The hourly counts are relay-wide keys that expire on their own.
-        const QList<QByteArray> counts = redisKeys(m_fixture.redis.port(), QStringLiteral("{ots}:stats:*"));
+        // The hourly counts (the clients' allowances) are relay-wide keys that expire on their own.
+        const QList<QByteArray> counts = redisKeys(m_fixture.redis.port(), QStringLiteral("{ots}:cq:*"));
         QVERIFY(!counts.isEmpty());
         for (const QByteArray& key : counts) {
             const qint64 ttl = redis({QStringLiteral("TTL"), QString::fromLatin1(key)}).toLongLong();
