@@ -43,23 +43,15 @@ public:
             throw std::runtime_error("redis-server did not start (is it installed and on PATH?)");
         m_logPath = logPath;
         m_port = ots::test::RedisServer::freeLoopbackPort();
-        QStringList arguments{QStringLiteral("--listen"),
-                              QStringLiteral("127.0.0.1:%1").arg(m_port),
-                              QStringLiteral("--data-dir"),
-                              dataDir,
-                              QStringLiteral("--redis-port"),
-                              QString::number(m_redis.port()),
-                              QStringLiteral("--creates-per-minute-per-ip"),
-                              QStringLiteral("1000000"),
-                              QStringLiteral("--proofs-per-minute-per-ip"),
+        QStringList arguments{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port),
+                              QStringLiteral("--data-dir"), dataDir, QStringLiteral("--redis-port"),
+                              QString::number(m_redis.port()), QStringLiteral("--creates-per-minute-per-ip"),
+                              QStringLiteral("1000000"), QStringLiteral("--proofs-per-minute-per-ip"),
                               QStringLiteral("1000000"),
                               // Every bench client is 127.0.0.1: the per-client allowances out of the way.
-                              QStringLiteral("--client-shares-per-hour"),
-                              QStringLiteral("1000000000"),
-                              QStringLiteral("--client-bytes-per-hour"),
-                              QStringLiteral("1000T"),
-                              QStringLiteral("--log-level"),
-                              QStringLiteral("info")};
+                              QStringLiteral("--client-shares-per-hour"), QStringLiteral("1000000000"),
+                              QStringLiteral("--client-bytes-per-hour"), QStringLiteral("1000T"),
+                              QStringLiteral("--log-level"), QStringLiteral("info")};
         arguments += extraArgs;
         m_relay.setProgram(binary);
         m_relay.setArguments(arguments);

@@ -475,9 +475,8 @@ public:
                                       std::to_string(redisPort), "--creates-per-minute-per-ip", "1000000000",
                                       "--proofs-per-minute-per-ip", "1000000000",
                                       // The benches' thousands of clients all come from 127.0.0.1.
-                                      "--max-connections-per-client", "1000000",
-                                      "--client-shares-per-hour", "1000000000",
-                                      "--client-bytes-per-hour", "1000T"};
+                                      "--max-connections-per-client", "1000000", "--client-shares-per-hour",
+                                      "1000000000", "--client-bytes-per-hour", "1000T"};
         argv.insert(argv.end(), relayArgs.begin(), relayArgs.end());
         m_relay.start(argv, logPath().string());
 
