@@ -197,8 +197,9 @@ test)
         die "formatting differs from .clang-format; run: git ls-files '*.cpp' '*.h' | xargs clang-format -i"
     build_preset default
     # The builds merge sources (unity builds); clang-tidy reads each source on its own, with the default
-    # preset's flags, from the compile database of the tidy preset (configured, never built: no product
-    # source includes generated code).
+    # preset's flags, from the compile database of the tidy preset (configured, never built: the one
+    # generated header a product source includes, the relay's embedded Lua scripts, is written at
+    # configure time too).
     cmake --preset tidy >/dev/null
     say "clang-tidy (.clang-tidy) over the product sources"
     # Largest first, one per process: the long ones do not end up last, on one core.

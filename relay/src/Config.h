@@ -27,7 +27,7 @@ struct Config {
     std::chrono::seconds idleTimeout{30};    ///< keep-alive idle and per-read timeout
     /// An upload body must bring at least minUploadBytes in every minUploadWindow, or it is cut (what
     /// arrived is kept and the upload resumes): a trickle cannot hold a connection and its buffers.
-    std::uint64_t minUploadBytes = 16 * 1024;
+    std::uint64_t minUploadBytes = std::uint64_t{16} * 1024;
     std::chrono::seconds minUploadWindow{30};
     std::uint32_t maxConnectionsPerClient = 256; ///< open connections per TCP peer's client bucket
     std::size_t headerLimit = std::size_t{8} * 1024;

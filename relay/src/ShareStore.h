@@ -180,7 +180,7 @@ public:
     static constexpr std::int64_t kCleanupGraceMs = 15'000;
     /// How long the hourly create counts live: the hour they count and the one after, so that at any
     /// moment the last full hour can be read.
-    static constexpr std::int64_t kCreateStatsSeconds = 2 * 3600;
+    static constexpr std::int64_t kCreateStatsSeconds = std::int64_t{2} * 3600;
 
     ShareStore(RedisConnection& redis, const Config& config) noexcept
         : m_redis(redis)
