@@ -4,9 +4,11 @@
 #include "ProgressLine.h"
 #include "Terminal.h"
 #include "ots/client/ReceiveJob.h"
+#include "ots/client/SecretStore.h"
 #include "ots/client/Settings.h"
 
 #include <QCommandLineParser>
+#include <QDateTime>
 #include <QDir>
 #include <QEventLoop>
 #include <QJsonArray>
@@ -53,6 +55,12 @@ void listContents(const CommandOutput& output, const client::ShareMetadata& meta
     }
     if (!metadata.note.isEmpty())
         output.info(QStringLiteral("Note from the sender: %1").arg(metadata.note));
+}
+
+QString heldUntilText(const QDateTime& until) {
+    return until.toLocalTime().toString(until.daysTo(QDateTime::currentDateTime()) == 0
+                                            ? QStringLiteral("HH:mm")
+                                            : QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
 QJsonObject metadataToJson(const client::ShareMetadata& metadata) {
@@ -115,6 +123,9 @@ int GetCommand::run(const QStringList& arguments) {
     client::ReceiveOptions options;
     options.link = positional.first();
     options.saveText = parser.isSet(QStringLiteral("save-text"));
+    // A reserved download's ticket is kept in the secret store: running the same command again after a
+    // failure (a full disk, a cut connection, Ctrl+C) continues it without using another download.
+    options.secrets = [] { return client::SecretStore::open(); };
     client::ReceiveJob job(options);
     ProgressLine progress(Terminal::isTerminal(Terminal::Stream::Error) && !m_output.json());
     QEventLoop loop;
@@ -125,6 +136,15 @@ int GetCommand::run(const QStringList& arguments) {
     const auto finishWith = [&](int code) {
         exitCode = code;
         loop.quit();
+    };
+    // What a failure cost: nothing, while the reserved download is still this computer's.
+    const auto sayWhatIsHeld = [&] {
+        const QDateTime until = job.ticketHeldUntil();
+        if (!until.isValid() || until <= QDateTime::currentDateTime() || m_output.json())
+            return;
+        m_output.info(QStringLiteral("ots: the download is still yours until %1: run the same command again "
+                                     "to resume it (it uses no further download).")
+                          .arg(heldUntilText(until)));
     };
     // Asks for the password (or reads it) and unlocks; false when that already ended the command.
     const auto unlockWithPassword = [&](int attemptsLeft) {
@@ -162,12 +182,17 @@ int GetCommand::run(const QStringList& arguments) {
         else if (state == client::ReceiveJob::State::Idle)
             job.unlock();
     });
-    QObject::connect(&job, &client::ReceiveJob::metadataReady, &loop,
-                     [&](const client::ShareMetadata& metadata) {
-                         if (!m_output.json())
-                             listContents(m_output, metadata);
-                         job.download(outputDir);
-                     });
+    QObject::connect(
+        &job, &client::ReceiveJob::metadataReady, &loop, [&](const client::ShareMetadata& metadata) {
+            if (!m_output.json()) {
+                listContents(m_output, metadata);
+                if (job.ticketHeldUntil().isValid())
+                    m_output.info(QStringLiteral("Continuing the download reserved for this computer "
+                                                 "until %1: it uses no further download.")
+                                      .arg(heldUntilText(job.ticketHeldUntil())));
+            }
+            job.download(outputDir);
+        });
     QObject::connect(&job, &client::ReceiveJob::progress, &loop,
                      [&](quint64 done, quint64 total, double speed, qint64 eta) {
                          progress.update(QStringLiteral("Downloading"), done, total, speed, eta);
@@ -217,12 +242,16 @@ int GetCommand::run(const QStringList& arguments) {
             unlockWithPassword(error.attemptsLeft);
             return;
         }
-        finishWith(m_output.fail(error));
+        const int code = m_output.fail(error);
+        sayWhatIsHeld();
+        finishWith(code);
     });
     QObject::connect(&job, &client::ReceiveJob::cancelled, &loop, [&] {
         progress.clear();
-        finishWith(m_output.fail(ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
-                                                   QStringLiteral("Cancelled; nothing was saved."))));
+        const int code = m_output.fail(ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
+                                                         QStringLiteral("Cancelled; nothing was saved.")));
+        sayWhatIsHeld();
+        finishWith(code);
     });
 
     Terminal::setInterruptHandler([&] {

@@ -90,6 +90,15 @@ QString ErrorText::forReceive(const ClientError& error) {
     case ErrorKind::Locked:
         return join(tr("Too many wrong passwords: the share is locked."),
                     tr("Ask the sender to unlock it in their History, then try again."));
+    case ErrorKind::LocalIo:
+        // Checked before anything was reserved: the sentence says what the folder lacks and that
+        // nothing was spent.
+        if (error.code == QLatin1String("insufficient_space"))
+            return error.message;
+        if (error.code == QLatin1String("io.disk_full"))
+            return join(tr("The disk filled up while the download was being saved, so nothing was kept."),
+                        tr("Free some space in the folder, or choose another one."));
+        return join(error.message, tr("Check that the folder exists and can be written to."));
     case ErrorKind::Tampered:
         return join(tr("The downloaded data failed its integrity check, so nothing was saved."),
                     tr("Someone may have changed it on the way; ask the sender to share it again."));

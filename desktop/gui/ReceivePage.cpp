@@ -4,6 +4,7 @@
 #include "PageStyle.h"
 #include "TransferProgress.h"
 #include "ots/ShareLink.h"
+#include "ots/client/SecretStore.h"
 #include "ots/client/Settings.h"
 
 #include <QApplication>
@@ -17,6 +18,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -121,7 +123,13 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     detailsLayout->addWidget(sectionHeading(tr("What you are about to receive"), details));
     m_info = new QLabel(details);
     m_info->setWordWrap(true);
+    m_info->setTextFormat(Qt::PlainText);
     detailsLayout->addWidget(m_info);
+    m_heldNotice = new QLabel(details);
+    m_heldNotice->setWordWrap(true);
+    m_heldNotice->setTextFormat(Qt::PlainText);
+    m_heldNotice->hide();
+    detailsLayout->addWidget(m_heldNotice);
 
     m_passwordBox = new QWidget(details);
     auto* passwordLayout = new QVBoxLayout(m_passwordBox);
@@ -278,7 +286,10 @@ void ReceivePage::inspect() {
     }
     const QString link = findLink(typed).isEmpty() ? typed : findLink(typed);
     showError(m_error, {});
-    m_job = std::make_unique<ReceiveJob>(client::ReceiveOptions{link, {}, false});
+    // The ticket of a reserved download goes to the secret store, so a failure or a restart of the
+    // app never costs the recipient that download.
+    m_job = std::make_unique<ReceiveJob>(
+        client::ReceiveOptions{link, {}, false, [] { return client::SecretStore::open(); }});
     ReceiveJob* job = m_job.get();
     connect(job, &ReceiveJob::inspected, this, &ReceivePage::onInspected);
     connect(job, &ReceiveJob::stateChanged, this, &ReceivePage::onStateChanged);
@@ -382,8 +393,11 @@ void ReceivePage::onMetadata(const client::ShareMetadata& metadata) {
     m_listHint->setVisible(!m_listHint->text().isEmpty());
     m_download->setEnabled(true);
     updateInfo();
+    updateHeld();
     setStage(Stage::Details);
-    Q_EMIT statusMessage(tr("Ready to download. Nothing has been downloaded yet."));
+    Q_EMIT statusMessage(m_job && m_job->ticketHeldUntil().isValid()
+                             ? tr("Ready to continue the download reserved for you.")
+                             : tr("Ready to download. Nothing has been downloaded yet."));
     Q_EMIT detailsShown();
 }
 
@@ -421,6 +435,19 @@ void ReceivePage::updateInfo() {
     m_info->setText(text);
 }
 
+void ReceivePage::updateHeld() {
+    const QDateTime until = m_job ? m_job->ticketHeldUntil() : QDateTime();
+    const bool held = until.isValid() && until > QDateTime::currentDateTime();
+    if (held)
+        m_heldNotice->setText(
+            tr("A download of this share is already reserved for this computer until %1. Continuing it "
+               "does not use another download.")
+                .arg(QLocale().toString(until.time(), QLocale::ShortFormat)));
+    m_heldNotice->setVisible(held);
+    if (m_job && !m_job->metadata().isText)
+        m_download->setText(held ? tr("&Resume download") : tr("&Download"));
+}
+
 void ReceivePage::chooseFolder() {
     const QString folder =
         QFileDialog::getExistingDirectory(this, tr("Choose where to save the files"), m_folder->text());
@@ -429,7 +456,8 @@ void ReceivePage::chooseFolder() {
 }
 
 void ReceivePage::download() {
-    if (!m_job || m_job->state() != ReceiveJob::State::Ready)
+    // Ready, or a download that failed after the share was unlocked (Resume, or another folder).
+    if (!m_job || (m_job->state() != ReceiveJob::State::Ready && m_job->state() != ReceiveJob::State::Failed))
         return;
     const bool isText = m_job->metadata().isText;
     QString folder = QDir::fromNativeSeparators(m_folder->text().trimmed());
@@ -501,6 +529,23 @@ void ReceivePage::onFailed(const ClientError& error) {
         setStage(Stage::Details);
         Q_EMIT statusMessage(tr("Wrong password."));
         Q_EMIT errorShown(text);
+        return;
+    }
+    // A download that failed after the share was unlocked keeps the page: the file list, the folder and
+    // — when a download is reserved — Resume, with what the failure cost said plainly.
+    if (m_stage == Stage::Downloading && m_job && m_job->state() == ReceiveJob::State::Failed) {
+        const QDateTime until = m_job->ticketHeldUntil();
+        const bool held = until.isValid() && until > QDateTime::currentDateTime();
+        updateHeld();
+        setStage(Stage::Details);
+        m_download->setEnabled(true);
+        m_download->setFocus();
+        showFailure(held ? tr("%1 The download is still yours until %2: nothing more was used. Fix that, "
+                              "then choose Resume download.")
+                               .arg(text, QLocale().toString(until.time(), QLocale::ShortFormat))
+                         : text);
+        Q_EMIT statusMessage(held ? tr("Download interrupted; it can be resumed.")
+                                  : tr("Nothing was downloaded."));
         return;
     }
     if (m_stage == Stage::Downloading || m_stage == Stage::Checking || m_stage == Stage::Details) {

@@ -62,6 +62,9 @@ public:
     [[nodiscard]] QPlainTextEdit* textView() const noexcept { return m_textView; }
     [[nodiscard]] QPushButton* copyTextButton() const noexcept { return m_copyText; }
     [[nodiscard]] QLabel* errorLabel() const noexcept { return m_error; }
+    /// Says that a download of this share is already reserved for this computer (a failed or
+    /// interrupted one, or one from before a restart) and until when; hidden otherwise.
+    [[nodiscard]] QLabel* heldNotice() const noexcept { return m_heldNotice; }
     /// The folder the last download went to.
     [[nodiscard]] const QString& savedFolder() const noexcept { return m_savedFolder; }
 
@@ -105,6 +108,8 @@ private:
     void onCancelled();
     void showFailure(const QString& text);
     void updateInfo();
+    /// The Details stage's held-ticket notice and the Download/Resume button's wording.
+    void updateHeld();
 
     ots::client::Settings* m_settings;
     Stage m_stage = Stage::Empty;
@@ -121,6 +126,7 @@ private:
     QStackedWidget* m_stages = nullptr;
     QLabel* m_checking = nullptr;
     QLabel* m_info = nullptr;
+    QLabel* m_heldNotice = nullptr;
     QWidget* m_passwordBox = nullptr;
     QLineEdit* m_password = nullptr;
     QPushButton* m_unlock = nullptr;

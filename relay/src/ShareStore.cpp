@@ -221,9 +221,9 @@ RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view client
 }
 
 void ShareStore::scheduleTicket(std::string_view id, std::string_view ticketHash) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::schedule, {std::string(keys::kTicketExpiry)},
-        {std::string(id) + ":" + std::string(ticketHash), number(milliseconds(m_config.ticketLifetime))});
+    const ReplyPtr reply = runScript(m_redis, scripts::schedule, {std::string(keys::kTicketExpiry)},
+                                     {std::string(id) + ":" + std::string(ticketHash),
+                                      number(milliseconds(m_config.ticketLifetime)), "absent"});
     (void)ReplyView(reply.get()).integer();
 }
 
@@ -314,10 +314,13 @@ Outcome ShareStore::challenge(std::string_view id, std::string_view nonceHex) {
     return outcome<Outcome>(view);
 }
 
-ProofOutcome ShareStore::proofBegin(std::string_view id, std::string_view nonceHex, bool forDownload) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::proofBegin, {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)},
-                  {forDownload ? "1" : "0"});
+ProofOutcome ShareStore::proofBegin(std::string_view id, std::string_view nonceHex,
+                                    std::string_view ticketHash) {
+    const bool forDownload = !ticketHash.empty();
+    std::vector<std::string> keyList{keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)};
+    if (forDownload)
+        keyList.push_back(keys::ticket(id, ticketHash));
+    const ReplyPtr reply = runScript(m_redis, scripts::proofBegin, keyList, {forDownload ? "1" : "0"});
     ReplyView view(reply.get());
     auto result = outcome<ProofOutcome>(view);
     if (result.ok()) {
@@ -379,10 +382,13 @@ ReserveOutcome ShareStore::reserve(std::string_view id, std::string_view ticketH
         {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id), keys::pending(id)},
         {std::string(ticketHash), number(milliseconds(m_config.ticketLifetime)), std::string(attemptId)});
     ReplyView view(reply.get());
-    auto result = outcome<ReserveOutcome>(view);
+    const bool held = view[0].string() == "held";
+    auto result = held ? ReserveOutcome{} : outcome<ReserveOutcome>(view);
     if (result.ok()) {
+        result.held = held;
         result.size = view[1].unsignedNumber();
         result.downloadsLeft = view[2].unsignedNumber();
+        result.lapsesInMs = view[3].number();
     }
     return result;
 }

@@ -146,6 +146,8 @@ struct MetadataOutcome : Outcome {
 struct ReserveOutcome : Outcome {
     std::uint64_t size = 0;
     std::uint64_t downloadsLeft = 0;
+    bool held = false;           ///< the ticket already held this reservation: nothing more reserved
+    std::int64_t lapsesInMs = 0; ///< what the ticket has left
 };
 struct SizeOutcome : Outcome {
     std::uint64_t size = 0;
@@ -220,8 +222,10 @@ public:
     [[nodiscard]] Outcome completeEnd(std::string_view id, std::string_view leaseValue);
     [[nodiscard]] Outcome challenge(std::string_view id, std::string_view nonceHex);
     /// Checks the share's state and that the nonce is live; returns the keys to verify with. Counts and
-    /// consumes nothing.
-    [[nodiscard]] ProofOutcome proofBegin(std::string_view id, std::string_view nonceHex, bool forDownload);
+    /// consumes nothing. ticketHash: for a download, the hash of the ticket the client chose (empty for
+    /// metadata); a ticket that already holds a reservation passes even when every download is taken.
+    [[nodiscard]] ProofOutcome proofBegin(std::string_view id, std::string_view nonceHex,
+                                          std::string_view ticketHash);
     /// A proof whose link signature failed: its nonce is spent all the same.
     void spendNonce(std::string_view id, std::string_view nonceHex);
     /// After a valid link signature: consumes the nonce and, when counted (a password share), reserves
@@ -232,7 +236,8 @@ public:
     [[nodiscard]] AttemptOutcome attemptFail(std::string_view id, std::string_view attemptId);
     /// A valid proof for the metadata: refunds the attempt and returns the envelope.
     [[nodiscard]] MetadataOutcome attemptRefund(std::string_view id, std::string_view attemptId);
-    /// A valid proof for a download: refunds the attempt and reserves a download under the ticket.
+    /// A valid proof for a download: refunds the attempt and reserves a download under the ticket (or
+    /// finds it already reserved under that ticket: held).
     [[nodiscard]] ReserveOutcome reserve(std::string_view id, std::string_view ticketHash,
                                          std::string_view attemptId);
     [[nodiscard]] SizeOutcome ticketCheck(std::string_view id, std::string_view ticketHash);

@@ -360,9 +360,12 @@ public:
             fail("challenge returned a malformed nonce");
         const ots::Signature signature = m_keys.signChallenge(share.idBytes, nonce);
         const ots::Signature linkSignature = m_keys.signLinkChallenge(share.idBytes, nonce);
+        std::array<std::uint8_t, 32> ticket{};
+        ots::randomBytes(ticket);
         const json::object proof{{"nonce", nonceText},
                                  {"signature", ots::base64url::encode(signature)},
-                                 {"linkSignature", ots::base64url::encode(linkSignature)}};
+                                 {"linkSignature", ots::base64url::encode(linkSignature)},
+                                 {"ticket", ots::base64url::encode(ticket)}};
         const Reply reply = request(m_endpoint, http::verb::post,
                                     "/api/v1/shares/" + share.id + "/reservations", json::serialize(proof));
         if (std::find(refusals.begin(), refusals.end(), reply.status) != refusals.end())

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <netinet/in.h>
 #include <poll.h>
@@ -78,6 +79,9 @@ public:
         m_breakAfter = afterBytes;
         m_break = breakKind;
     }
+    /// Forwards at most bytesPerSecond towards the client from now on (0: as fast as it comes), so a
+    /// test can act on the receiving side while a download is certainly still running.
+    void throttleToClient(quint64 bytesPerSecond) { m_throttle = bytesPerSecond; }
     void resetCounters() {
         m_bytes[0] = 0;
         m_bytes[1] = 0;
@@ -192,6 +196,8 @@ private:
                     break;
                 }
                 m_bytes[index(direction)] += pass;
+                if (const quint64 rate = m_throttle.load(); rate > 0 && direction == Direction::ToClient)
+                    std::this_thread::sleep_for(std::chrono::microseconds(pass * 1'000'000 / rate));
                 if (breakNow == Break::Cut) {
                     resetAndClose(client);
                     resetAndClose(relay);
@@ -211,6 +217,7 @@ private:
     quint16 m_port = 0;
     int m_listener = -1;
     std::atomic<bool> m_stopping{false};
+    std::atomic<quint64> m_throttle{0};
     std::thread m_acceptor;
     std::mutex m_mutex;
     std::vector<std::thread> m_connections;

@@ -6,9 +6,11 @@
 
 #include "RelayProcess.h"
 #include "TcpProxy.h"
+#include "TmpfsMount.h"
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -20,6 +22,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 #include <fcntl.h>
@@ -563,6 +566,83 @@ private Q_SLOTS:
             qPrintable(QStringLiteral("%1 bytes came down for a %2-byte share").arg(downstream).arg(size)));
         const QString difference = compareFiles(path, QDir(out).filePath(QStringLiteral("resume-down.bin")));
         QVERIFY2(difference.isEmpty(), qPrintable(difference));
+    }
+
+    // The share's downloads left, as `ots info` reports them (consumes nothing); -exit code on failure.
+    int downloadsLeft(const QString& link) const {
+        const Run info = ots({QStringLiteral("info"), QStringLiteral("--json"), link});
+        return info.exitCode == 0 ? info.json().value(QStringLiteral("downloadsLeft")).toInt()
+                                  : -info.exitCode;
+    }
+
+    // Issue 14, must show 1 (`ots get`): a folder too small for the share is refused before anything
+    // is reserved; a disk that fills during the download keeps the reservation, and once there is
+    // room the same command resumes it with no second download used.
+    void fullDiskCostsNoDownload() {
+        const QString path = m_work.filePath(QStringLiteral("full-disk.bin"));
+        const qint64 size = 3 * kMiB;
+        QVERIFY(writeRandomFile(path, size, 14));
+        const QJsonObject sent = send({QStringLiteral("--downloads"), QStringLiteral("2"), path});
+        QVERIFY(!QTest::currentTestFailed());
+        const QString direct = sent.value(QStringLiteral("link")).toString();
+
+        // Too small from the start: refused before reserving, nothing written, nothing spent.
+        ots::test::TmpfsMount small(kMiB);
+        QVERIFY2(small.ok(), small.error().constData());
+        const Run refused = ots({QStringLiteral("get"), direct, QStringLiteral("-o"), small.path()});
+        QCOMPARE(refused.exitCode, 7);
+        QVERIFY2(refused.err.contains("this try used no download"), refused.describe().constData());
+        QVERIFY2(!refused.err.contains("still yours"), refused.describe().constData());
+        QVERIFY(isEmptyFolder(small.path()));
+        QCOMPARE(downloadsLeft(direct), 2);
+
+        // Room at the start, none half-way: the download is throttled so that the disk can be filled
+        // while it certainly runs (on the first bytes seen arriving in the folder).
+        ots::test::TmpfsMount disk(5 * kMiB);
+        QVERIFY2(disk.ok(), disk.error().constData());
+        TcpProxy proxy;
+        QVERIFY(proxy.start(m_fixture.relay.port()));
+        QString link = direct;
+        link.replace(QStringLiteral(":%1/").arg(m_fixture.relay.port()),
+                     QStringLiteral(":%1/").arg(proxy.port()));
+        proxy.throttleToClient(2 * kMiB);
+        const qint64 usedBefore = disk.usedBytes();
+        QProcess process;
+        QByteArray unused;
+        prepare(process, {QStringLiteral("get"), link, QStringLiteral("-o"), disk.path()}, {}, unused);
+        process.start();
+        QVERIFY(process.waitForStarted(10'000));
+        QDeadlineTimer deadline(60'000);
+        while (disk.usedBytes() - usedBefore < 128 * 1024 && process.state() == QProcess::Running &&
+               !deadline.hasExpired())
+            QThread::msleep(5);
+        QVERIFY2(process.state() == QProcess::Running, "the download ended before the disk could be filled");
+        QVERIFY(disk.fill());
+        QVERIFY(process.waitForFinished(kRunTimeoutMs));
+        const Run failed{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+        QCOMPARE(failed.exitCode, 7);
+        QVERIFY2(failed.err.contains("the download is still yours until"), failed.describe().constData());
+        QCOMPARE(downloadsLeft(direct), 1);
+        disk.free();
+        QVERIFY2(
+            QDir(disk.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty(),
+            "the failed download left files behind");
+
+        // The same command again: it continues the reserved download and uses no other.
+        proxy.throttleToClient(0);
+        const Run resumed = ots({QStringLiteral("get"), link, QStringLiteral("-o"), disk.path()});
+        QVERIFY2(resumed.exitCode == 0, resumed.describe().constData());
+        QVERIFY2(resumed.err.contains("Continuing the download reserved for this computer"),
+                 resumed.describe().constData());
+        const QString difference =
+            compareFiles(path, QDir(disk.path()).filePath(QStringLiteral("full-disk.bin")));
+        QVERIFY2(difference.isEmpty(), qPrintable(difference));
+        QCOMPARE(downloadsLeft(direct), 1);
+        // Finished: the ticket is no longer kept, so the next get reserves the share's other download.
+        const Run second =
+            ots({QStringLiteral("get"), link, QStringLiteral("-o"), freshFolder(QStringLiteral("second"))});
+        QVERIFY2(second.exitCode == 0 && !second.err.contains("Continuing"), second.describe().constData());
+        QCOMPARE(downloadsLeft(direct), -4);
     }
 
     // Must show 4: a flipped bit or a truncated blob on the relay is refused, nothing is written.

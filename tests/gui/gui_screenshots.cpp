@@ -114,7 +114,7 @@ public:
     // A real download of the share (uses one of its downloads); or, with a wrong password, one
     // failed attempt.
     void receive(const SendResult& sent, const QString& password = {}, bool expectWrong = false) {
-        ots::client::ReceiveJob job({sent.link, {}, false});
+        ots::client::ReceiveJob job({sent.link, {}, false, {}});
         QSignalSpy ready(&job, &ots::client::ReceiveJob::metadataReady);
         QSignalSpy finished(&job, &ots::client::ReceiveJob::finished);
         QSignalSpy failed(&job, &ots::client::ReceiveJob::failed);

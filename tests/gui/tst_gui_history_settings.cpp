@@ -140,7 +140,7 @@ private Q_SLOTS:
         QCOMPARE(page.selectedEntry().localName, sent.displayName);
 
         // A real receive of the share uses its one download.
-        ots::client::ReceiveJob receive({sent.link, {}, false});
+        ots::client::ReceiveJob receive({sent.link, {}, false, {}});
         QSignalSpy ready(&receive, &ots::client::ReceiveJob::metadataReady);
         QSignalSpy received(&receive, &ots::client::ReceiveJob::finished);
         receive.unlock();

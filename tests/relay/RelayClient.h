@@ -11,6 +11,7 @@
 #include "../shared/TestUtil.h"
 #include "ots/Base64Url.h"
 #include "ots/Bytes.h"
+#include "ots/Crypto.h"
 #include "ots/KeySchedule.h"
 #include "ots/MetadataEnvelope.h"
 #include "ots/StreamEncryptor.h"
@@ -26,6 +27,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -634,21 +636,34 @@ public:
     [[nodiscard]] static QByteArray nonceOf(const HttpResponse& challenge) {
         return challenge.json().value(QStringLiteral("nonce")).toString().toLatin1();
     }
+    /// A fresh download ticket as a client draws it (SPEC §10.6), unpadded base64url.
+    [[nodiscard]] static QByteArray newTicket() {
+        std::array<std::uint8_t, 32> ticket{};
+        randomBytes(ticket);
+        return QByteArray::fromStdString(base64url::encode(ticket));
+    }
+    /// A proof to "metadata" or "reservations"; a reservation without a "ticket" gets a fresh one.
     [[nodiscard]] static HttpRequest proofRequest(const TestShare& share, const QByteArray& what,
-                                                  const QJsonObject& proof) {
+                                                  QJsonObject proof) {
+        if (what == "reservations" && !proof.contains(QStringLiteral("ticket")))
+            proof.insert(QStringLiteral("ticket"), QString::fromLatin1(newTicket()));
         HttpRequest request{"POST", sharePath(share.id, "/" + what), {}, {}};
         request.json(proof);
         return request;
     }
     /// Challenge, then a proof by signer (the share's keys when null) to "metadata" or "reservations".
-    /// On a failed challenge, returns the challenge's response.
+    /// A reservation carries ticket (a fresh one when empty). On a failed challenge, returns the
+    /// challenge's response.
     [[nodiscard]] HttpResponse prove(const TestShare& share, const QByteArray& what,
-                                     const ShareKeys* signer = nullptr,
-                                     const ShareKeys* linkSigner = nullptr) const {
+                                     const ShareKeys* signer = nullptr, const ShareKeys* linkSigner = nullptr,
+                                     const QByteArray& ticket = {}) const {
         const HttpResponse nonce = challenge(share.id);
         if (nonce.status != 200)
             return nonce;
-        return send(proofRequest(share, what, share.proof(nonceOf(nonce), signer, linkSigner)));
+        QJsonObject proof = share.proof(nonceOf(nonce), signer, linkSigner);
+        if (!ticket.isEmpty())
+            proof.insert(QStringLiteral("ticket"), QString::fromLatin1(ticket));
+        return send(proofRequest(share, what, proof));
     }
     [[nodiscard]] static QByteArray ticketOf(const HttpResponse& reservation) {
         return reservation.json().value(QStringLiteral("ticket")).toString().toLatin1();

@@ -247,8 +247,9 @@ class TestApi : public QObject {
 
     /// valid = false: a wrong download proof (a link holder with a wrong password); linkValid = false: a
     /// wrong link proof (someone without the link, or with a damaged one).
+    /// ticket: the reservation's ticket (base64url); a fresh random one when empty.
     std::string proofBody(const Share& share, const std::string& nonceText, bool valid = true,
-                          bool linkValid = true) {
+                          bool linkValid = true, const std::string& ticket = {}) {
         ShareId id{};
         ChallengeNonce nonce{};
         if (!base64url::decodeInto(share.id, id) || !base64url::decodeInto(nonceText, nonce))
@@ -263,13 +264,17 @@ class TestApi : public QObject {
         if (!linkValid)
             linkSignature[0] ^= 1;
         body["linkSignature"] = base64url::encode(linkSignature);
+        std::array<std::uint8_t, 32> fresh{};
+        randomBytes(fresh);
+        body["ticket"] = ticket.empty() ? base64url::encode(fresh) : ticket;
         return json::serialize(body);
     }
 
-    Response prove(const Share& share, std::string_view what, bool valid = true, bool linkValid = true) {
+    Response prove(const Share& share, std::string_view what, bool valid = true, bool linkValid = true,
+                   const std::string& ticket = {}) {
         const std::string nonce = challenge(share);
         return call(http::verb::post, "/api/v1/shares/" + share.id + "/" + std::string(what),
-                    proofBody(share, nonce, valid, linkValid));
+                    proofBody(share, nonce, valid, linkValid, ticket));
     }
 
     std::variant<Response, DownloadPlan> download(const Share& share, const std::string& ticket,
@@ -792,6 +797,64 @@ private Q_SLOTS:
                  http::status::ok);
         QVERIFY(!std::filesystem::exists(m_blobs->blobPath(share.id)));
         QCOMPARE(errorOf(call(http::verb::get, base)), "downloaded");
+    }
+
+    // SPEC §10.6: the client chooses the ticket, so a reservation whose answer was lost is found again
+    // by proving with the same ticket: 200, the same ticket, nothing more reserved — also when every
+    // download is taken. Another ticket is a new reservation; a malformed one is refused.
+    void retriedReservationKeepsItsTicket() {
+        std::string content;
+        const Share share = ready(content, 1);
+        const std::string base = "/api/v1/shares/" + share.id;
+        std::array<std::uint8_t, 32> bytes{};
+        randomBytes(bytes);
+        const std::string ticket = base64url::encode(bytes);
+        const std::string lapseEntry = share.id + ":" + tokenHash(bytes);
+        const Response first = prove(share, "reservations", true, true, ticket);
+        QCOMPARE(first.result(), http::status::created);
+        QCOMPARE(std::string(bodyOf(first).at("ticket").as_string()), ticket);
+        const std::string lapsesAt = redisGet({"ZSCORE", keys::kTicketExpiry, lapseEntry});
+        QVERIFY(lapsesAt != "(nil)");
+        for (int retry = 0; retry < 3; ++retry) {
+            const Response again = prove(share, "reservations", true, true, ticket);
+            QCOMPARE(again.result(), http::status::ok);
+            const Json body = bodyOf(again);
+            QCOMPARE(std::string(body.at("ticket").as_string()), ticket);
+            QCOMPARE(body.at("size").to_number<std::uint64_t>(), content.size());
+            const auto left = body.at("expiresIn").to_number<std::int64_t>();
+            QVERIFY2(left > 0 && left <= 3600, std::to_string(left).c_str());
+        }
+        // Nothing more reserved, and the lapse the first reservation scheduled is the one that counts.
+        QCOMPARE(ownerStatus(share).at("downloadsReserved").to_number<int>(), 1);
+        QCOMPARE(redisGet({"ZSCORE", keys::kTicketExpiry, lapseEntry}), lapsesAt);
+        QCOMPARE(redisGet({"ZCARD", keys::tickets(share.id)}), "1");
+        QCOMPARE(errorOf(prove(share, "reservations")), "no_downloads_left");
+        QVERIFY(std::holds_alternative<DownloadPlan>(download(share, ticket)));
+        QCOMPARE(call(http::verb::post, base + "/finish", {}, {{"Authorization", bearer(ticket)}}).result(),
+                 http::status::ok);
+        // Finished: the share is gone, and its ticket with it.
+        QCOMPARE(errorOf(std::get<Response>(download(share, ticket))), "downloaded");
+
+        // A body without a well-formed ticket is refused before anything is looked at (the nonce stays).
+        std::string spare;
+        const Share other = ready(spare, 1);
+        const std::string nonce = challenge(other);
+        for (const std::string& bad :
+             std::vector<std::string>{"", "short", std::string(43, '!'), ticket + "A"}) {
+            json::object body = json::parse(proofBody(other, nonce)).as_object();
+            if (bad.empty())
+                body.erase("ticket");
+            else
+                body["ticket"] = bad;
+            const Response refused =
+                call(http::verb::post, "/api/v1/shares/" + other.id + "/reservations", json::serialize(body));
+            QCOMPARE(refused.result(), http::status::bad_request);
+        }
+        QCOMPARE(ownerStatus(other).at("downloadsReserved").to_number<int>(), 0);
+        QCOMPARE(
+            call(http::verb::post, "/api/v1/shares/" + other.id + "/reservations", proofBody(other, nonce))
+                .result(),
+            http::status::created);
     }
 
     void passwordProofsCountOnlyForLinkHolders() {

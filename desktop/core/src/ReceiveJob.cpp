@@ -13,9 +13,14 @@
 #include "ots/SecretBuffer.h"
 #include "ots/ShareArchive.h"
 #include "ots/ShareLink.h"
+#include "ots/client/SecretStore.h"
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+#include <QStorageInfo>
 #include <QThread>
 
 #include <algorithm>
@@ -33,6 +38,9 @@ using jobs::wipe;
 
 // A text share larger than this is saved as a file even when the caller asked for it in memory.
 constexpr std::uint64_t kMaxTextInMemory = std::uint64_t{16} << 20;
+
+// What unpacking needs besides the files' bytes: a file system block or so per entry, rounded up.
+constexpr std::uint64_t kSpacePerEntry = 8192;
 
 ClientError receiveCancelled() {
     return ClientError::make(ErrorKind::Cancelled, QStringLiteral("cancelled"),
@@ -90,6 +98,21 @@ private:
     [[nodiscard]] Outcome<T> withProof(RelayClient& client,
                                        const std::function<Outcome<T>(const Proof&)>& call);
     [[nodiscard]] ClientError proofRefused(const ClientError& error) const;
+    /// Spends one of the share's downloads under m_ticket (a new one unless an unconfirmed ticket is
+    /// held: proving again with it finds the same reservation, §10.6).
+    [[nodiscard]] ClientError reserve(RelayClient& client);
+    [[nodiscard]] ClientError checkFreeSpace(const QString& folder) const;
+
+    // The held ticket (see ReceiveJob.h): in memory, and in the secret store when the caller gave one.
+    [[nodiscard]] QString ticketKey() const {
+        return QStringLiteral("ticket:") + m_relay.toString() + u'/' + m_id;
+    }
+    void loadHeldTicket();
+    void saveHeldTicket();
+    void forgetTicket();
+    void postHeld() {
+        post(Report::Info, [until = m_heldUntil](ReceiveJob& job) { job.m_ticketHeldUntil = until; });
+    }
 
     /// How a report from the worker meets a cancel that the worker may not have noticed yet.
     enum class Report {
@@ -167,7 +190,75 @@ private:
     bool m_inspected = false;
     std::optional<ShareKeys> m_keys;
     ShareMetadata m_metadata;
+    QString m_ticket;      ///< the download's ticket once chosen; a secret
+    QDateTime m_heldUntil; ///< when m_ticket lapses; invalid while its reservation is unconfirmed
+    bool m_ticketLoaded = false;
 };
+
+void ReceiveJob::Worker::loadHeldTicket() {
+    if (m_ticketLoaded || !m_options.secrets)
+        return;
+    m_ticketLoaded = true;
+    if (!m_ticket.isEmpty())
+        return;
+    const auto store = m_options.secrets();
+    auto saved = store ? store->load(ticketKey()) : Outcome<QString>(ClientError{});
+    if (!store || !saved.ok())
+        return;
+    const QJsonObject record = QJsonDocument::fromJson(saved.value().toUtf8()).object();
+    const QString ticket = record.value(QStringLiteral("ticket")).toString();
+    const qint64 lapsesAt = record.value(QStringLiteral("lapsesAt")).toInteger(-1);
+    const bool lapsed = lapsesAt > 0 && lapsesAt <= QDateTime::currentMSecsSinceEpoch();
+    if (ticket.size() != 43 || lapsesAt < 0 || lapsed) {
+        (void)store->remove(ticketKey());
+        return;
+    }
+    m_ticket = ticket;
+    m_heldUntil = lapsesAt > 0 ? QDateTime::fromMSecsSinceEpoch(lapsesAt) : QDateTime();
+}
+
+void ReceiveJob::Worker::saveHeldTicket() {
+    postHeld();
+    if (!m_options.secrets)
+        return;
+    const QJsonObject record{
+        {QStringLiteral("ticket"), m_ticket},
+        {QStringLiteral("lapsesAt"), m_heldUntil.isValid() ? m_heldUntil.toMSecsSinceEpoch() : 0}};
+    // Best effort: without the store the ticket still lives as long as the job.
+    if (const auto store = m_options.secrets())
+        (void)store->store(ticketKey(),
+                           QString::fromUtf8(QJsonDocument(record).toJson(QJsonDocument::Compact)));
+}
+
+void ReceiveJob::Worker::forgetTicket() {
+    m_ticket.clear();
+    m_heldUntil = QDateTime();
+    postHeld();
+    if (!m_options.secrets)
+        return;
+    if (const auto store = m_options.secrets())
+        (void)store->remove(ticketKey());
+}
+
+ClientError ReceiveJob::Worker::checkFreeSpace(const QString& folder) const {
+    const std::uint64_t entries = static_cast<std::uint64_t>(m_metadata.fileCount) +
+                                  static_cast<std::uint64_t>(m_metadata.folderCount) + 1;
+    const std::uint64_t needed = m_metadata.totalBytes + entries * kSpacePerEntry;
+    const QStorageInfo storage(folder);
+    if (!storage.isValid() || storage.bytesAvailable() < 0)
+        return {}; // unknown: the download itself will say if the disk fills
+    const auto available = static_cast<std::uint64_t>(storage.bytesAvailable());
+    if (available >= needed)
+        return {};
+    return ClientError::make(
+        ErrorKind::LocalIo, QStringLiteral("insufficient_space"),
+        QStringLiteral("The folder \"%1\" has %2 free, but this share needs %3. Free some "
+                       "space or choose another folder: nothing was downloaded, and this "
+                       "try used no download.")
+            .arg(QDir::toNativeSeparators(folder),
+                 QLocale().formattedDataSize(static_cast<qint64>(available)),
+                 QLocale().formattedDataSize(static_cast<qint64>(needed))));
+}
 
 ClientError ReceiveJob::Worker::ensureInspected(std::unique_ptr<RelayClient>& client) {
     if (m_inspected)
@@ -227,10 +318,13 @@ void ReceiveJob::Worker::unlockStep(const QString& password) {
         reportError(error);
         return;
     }
-    post(Report::StepEnd, [metadata = m_metadata](ReceiveJob& job) {
+    // A download of this share that an earlier run reserved and did not finish: download() continues it.
+    loadHeldTicket();
+    post(Report::StepEnd, [metadata = m_metadata, held = m_heldUntil](ReceiveJob& job) {
         job.m_busy = false;
         job.m_unlocked = true;
         job.m_metadata = metadata;
+        job.m_ticketHeldUntil = held;
         job.setState(State::Ready);
         Q_EMIT job.metadataReady(job.m_metadata);
     });
@@ -394,6 +488,9 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
             return ClientError::make(ErrorKind::LocalIo, QStringLiteral("io.open_failed"),
                                      QStringLiteral("The folder \"%1\" cannot be created.").arg(outputDir));
         const QString absolute = QDir::cleanPath(QFileInfo(outputDir).absoluteFilePath());
+        // Before anything is reserved: a share that cannot fit costs nothing.
+        if (ClientError full = checkFreeSpace(absolute))
+            return full;
         auto made = ShareExtractor::create(*m_keys, std::filesystem::path(absolute.toStdU16String()));
         if (!made.ok())
             return ClientError::fromOts(made.error());
@@ -411,16 +508,16 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
 
     if (m_cancel->cancelled())
         return receiveCancelled();
-    auto reservation =
-        withProof<Reservation>(client, [&](const Proof& proof) { return client.reserve(m_id, proof); });
-    if (!reservation.ok())
-        return reservation.error();
-    const QString ticket = reservation.value().ticket;
+    // A confirmed ticket from an earlier try (this job's, or a stored one) is used as it is; otherwise
+    // a download is reserved now.
+    loadHeldTicket();
+    bool reservedNow = false;
+    if (m_ticket.isEmpty() || !m_heldUntil.isValid()) {
+        if (ClientError refused = reserve(client))
+            return refused;
+        reservedNow = true;
+    }
     const std::uint64_t expected = m_info.size;
-    if (reservation.value().size != expected)
-        return tampered(
-            QStringLiteral("size_mismatch"),
-            QStringLiteral("The relay reports two different sizes for this share; it cannot be trusted."));
 
     TransferMeter meter(expected);
     std::uint64_t received = 0;
@@ -446,11 +543,21 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
     int failures = 0;
     while (received < expected) {
         const std::uint64_t before = received;
-        auto delivered = client.download(m_id, ticket, received, sink);
+        auto delivered = client.download(m_id, m_ticket, received, sink);
         if (sinkError)
             return sinkError;
         if (m_cancel->cancelled())
             return receiveCancelled();
+        // A held ticket the relay no longer knows lapsed (or was finished) since it was saved: it holds
+        // nothing any more, so this is the moment to reserve, once.
+        if (!delivered.ok() && !reservedNow && received == 0 &&
+            delivered.error().kind == ErrorKind::Unauthorized) {
+            forgetTicket();
+            if (ClientError refused = reserve(client))
+                return refused;
+            reservedNow = true;
+            continue;
+        }
         // A complete answer that still leaves bytes missing, or a relay that has nothing from here on,
         // means its copy is shorter than the share: decryption below reports the truncation.
         if (delivered.ok() || delivered.error().code == QLatin1String("range_not_satisfiable"))
@@ -488,8 +595,36 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
 
     // The ciphertext is all here: tell the relay, so a one-time share is deleted now, not when the
     // ticket lapses. Best effort: the files are already safe.
-    auto left = client.finish(m_id, ticket);
+    auto left = client.finish(m_id, m_ticket);
     result.downloadsLeft = left.ok() ? left.value() : std::max(0, m_info.downloadsLeft - 1);
+    forgetTicket();
+    return {};
+}
+
+ClientError ReceiveJob::Worker::reserve(RelayClient& client) {
+    if (m_ticket.isEmpty()) {
+        m_ticket = RelayClient::newTicket();
+        m_heldUntil = QDateTime();
+        // Saved before the request: should this process die before the answer arrives, the next try
+        // proves again with the same ticket and finds the reservation it may have made.
+        saveHeldTicket();
+    }
+    auto reservation = withProof<Reservation>(
+        client, [&](const Proof& proof) { return client.reserve(m_id, proof, m_ticket); });
+    if (!reservation.ok()) {
+        const ClientError& error = reservation.error();
+        // A refusal means nothing is reserved under this ticket; a failure on the way may have
+        // reserved it, so it stays for the next try.
+        if (error.kind != ErrorKind::Cancelled && !Backoff::isTransient(error))
+            forgetTicket();
+        return error;
+    }
+    if (reservation.value().size != m_info.size)
+        return tampered(
+            QStringLiteral("size_mismatch"),
+            QStringLiteral("The relay reports two different sizes for this share; it cannot be trusted."));
+    m_heldUntil = QDateTime::currentDateTime().addSecs(std::max(0, reservation.value().expiresIn));
+    saveHeldTicket();
     return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include "BlobUpload.h"
 #include "RelayReplies.h"
+#include "ots/Crypto.h"
 #include "ots/MetadataEnvelope.h"
 #include "ots/ShareLink.h"
 
@@ -695,17 +696,19 @@ struct RelayClient::Private {
     /// A POST that proves the link and the key (SPEC.md §3.4, §3.5): the challenge's nonce and both
     /// signatures as the body.
     [[nodiscard]] static Outcome<Exchange> proofCall(const QString& id, const QString& suffix,
-                                                     const Proof& proof) {
+                                                     const Proof& proof, const QString& ticket = {}) {
         if (auto error = checkShare(id))
             return error;
         if (proof.nonce.size() != kNonceBytes || proof.signature.size() != kSignatureBytes ||
             proof.linkSignature.size() != kSignatureBytes)
             return badArgument(QStringLiteral("A proof needs a 32-byte nonce and two 64-byte signatures."));
         Exchange exchange = shareCall("POST", id, suffix);
-        const QJsonObject body{
+        QJsonObject body{
             {QStringLiteral("nonce"), QString::fromLatin1(base64UrlEncode(proof.nonce))},
             {QStringLiteral("signature"), QString::fromLatin1(base64UrlEncode(proof.signature))},
             {QStringLiteral("linkSignature"), QString::fromLatin1(base64UrlEncode(proof.linkSignature))}};
+        if (!ticket.isEmpty())
+            body.insert(QStringLiteral("ticket"), ticket);
         exchange.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
         exchange.retry = Retry::UnlessApplied;
         return exchange;
@@ -935,11 +938,33 @@ Outcome<QByteArray> RelayClient::metadata(const QString& id, const Proof& proof)
     return d->parsed(exchange.value(), 200, replies::parseMetadata);
 }
 
-Outcome<Reservation> RelayClient::reserve(const QString& id, const Proof& proof) {
-    auto exchange = Private::proofCall(id, QStringLiteral("/reservations"), proof);
+Outcome<Reservation> RelayClient::reserve(const QString& id, const Proof& proof, const QString& ticket) {
+    if (auto error = Private::checkToken(ticket, "download ticket"))
+        return error;
+    auto exchange = Private::proofCall(id, QStringLiteral("/reservations"), proof, ticket);
     if (!exchange.ok())
         return exchange.error();
-    return d->parsed(exchange.value(), 201, replies::parseReservation);
+    auto outcome = d->execute(exchange.value());
+    if (!outcome.ok())
+        return outcome.error();
+    const Private::Answer& answer = outcome.value();
+    // 201: reserved now; 200: this ticket already held the reservation (an earlier answer was lost).
+    if (answer.status != 201 && answer.status != 200)
+        return d->unexpected(answer, exchange.value().credential);
+    auto reservation = replies::parseReservation(answer.body);
+    // The ticket is ours: a relay that answers with another one is not keeping the reservation we asked for.
+    if (!reservation || reservation->ticket != ticket)
+        return d->notARelay(answer.status);
+    reservation->held = answer.status == 200;
+    return std::move(*reservation);
+}
+
+QString RelayClient::newTicket() {
+    QByteArray bytes(static_cast<qsizetype>(kTokenBytes), Qt::Uninitialized);
+    randomBytes({reinterpret_cast<std::uint8_t*>(bytes.data()), static_cast<std::size_t>(bytes.size())});
+    QString text = QString::fromLatin1(base64UrlEncode(bytes));
+    bytes.fill('\0');
+    return text;
 }
 
 Outcome<std::uint64_t> RelayClient::download(const QString& id, const QString& ticket, std::uint64_t offset,

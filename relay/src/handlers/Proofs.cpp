@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace ots::relay::handlers {
@@ -47,13 +48,19 @@ Response proveAccess(const Exchange& exchange, bool forDownload) {
     const auto nonce = requireBase64Url<format::kChallengeNonceBytes>(request, "nonce");
     const auto signature = requireBase64Url<format::kSignatureBytes>(request, "signature");
     const auto linkSignature = requireBase64Url<format::kSignatureBytes>(request, "linkSignature");
+    // A download's ticket is chosen by the client (§10.6), so a retry whose first answer was lost to a
+    // failure finds the same reservation instead of spending a second download.
+    std::optional<Token> ticket;
+    if (forDownload)
+        ticket = requireBase64Url<kTokenBytes>(request, "ticket");
+    const std::string ticketHash = ticket ? tokenHash(*ticket) : std::string();
     ShareId idBytes{};
     if (!base64url::decodeInto(id, idBytes))
         return badShareId(header);
 
     // Step one counts nothing: only a holder of the link (S) gets past the link signature. A
     // stranger who knows the id can neither lock nor probe the share; the nonce is spent.
-    const auto begun = exchange.store->proofBegin(id, toHex(nonce), forDownload);
+    const auto begun = exchange.store->proofBegin(id, toHex(nonce), ticketHash);
     if (auto failure = commonFailure(header, begun))
         return *failure;
     switch (begun.verdict) {
@@ -132,8 +139,6 @@ Response proveAccess(const Exchange& exchange, bool forDownload) {
         reply["metadata"] = standardBase64(refunded.metadata);
         return jsonResponse(header, http::status::ok, reply);
     }
-    const Token ticket = randomToken();
-    const std::string ticketHash = tokenHash(ticket);
     exchange.store->scheduleTicket(id, ticketHash);
     const auto reserved = exchange.store->reserve(id, ticketHash, attemptId);
     if (!reserved.ok())
@@ -146,10 +151,11 @@ Response proveAccess(const Exchange& exchange, bool forDownload) {
     if (!reserved.ok())
         return unexpectedOutcome(header);
     json::object reply;
-    reply["ticket"] = base64url::encode(ticket);
+    reply["ticket"] = base64url::encode(*ticket);
     reply["size"] = reserved.size;
-    reply["expiresIn"] = exchange.config.ticketLifetime.count();
-    return jsonResponse(header, http::status::created, reply);
+    // Whole seconds the ticket has left, rounded down so that a client never counts on a second more.
+    reply["expiresIn"] = reserved.lapsesInMs / 1000;
+    return jsonResponse(header, reserved.held ? http::status::ok : http::status::created, reply);
 }
 
 } // namespace

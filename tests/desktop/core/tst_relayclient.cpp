@@ -464,7 +464,8 @@ private Q_SLOTS:
 
         nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce),
+                                          ots::client::RelayClient::newTicket());
         OTS_EXPECT_OK(reservation);
         QCOMPARE(reservation.value().ticket.size(), qsizetype(43));
         QCOMPARE(reservation.value().size, total);
@@ -638,7 +639,8 @@ private Q_SLOTS:
         QVERIFY(makeReadyShare(client, share));
         auto nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce),
+                                          ots::client::RelayClient::newTicket());
         OTS_EXPECT_OK(reservation);
 
         QByteArray received;
@@ -913,7 +915,8 @@ private Q_SLOTS:
         // The relay holds exactly the bytes that trickled in.
         auto nonce = client.challenge(id(share));
         OTS_EXPECT_OK(nonce);
-        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce));
+        auto reservation = client.reserve(id(share), sign(share, nonce.value().nonce),
+                                          ots::client::RelayClient::newTicket());
         OTS_EXPECT_OK(reservation);
         Collector whole;
         OTS_EXPECT_OK(client.download(id(share), reservation.value().ticket, 0, whole.sink()));

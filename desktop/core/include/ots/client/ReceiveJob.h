@@ -7,27 +7,41 @@
 //              names and sizes → metadataReady(). A wrong password fails with WrongPassword and
 //              attemptsLeft, and the job stays in NeedPassword so unlock() can be called again.
 //              (unlock() without inspect() inspects first.)
-//   download() reserve (this uses one of the allowed downloads), download with Range resume,
+//   download() check the folder's free space (nothing is spent if it is short), reserve under a ticket
+//              this client chose (this uses one of the allowed downloads), download with Range resume,
 //              verify and decrypt while unpacking into staging, commit into the folder → finished().
 // A text share is decrypted into memory and returned in the result (not written) unless
 // ReceiveOptions::saveText is set. Any failure (tampering, truncation, disk full, cancel) leaves the
 // output folder exactly as it was. Work runs in the job's own thread; signals are queued.
+//
+// Nothing is spent by a failure: the ticket stays with the job — and, with ReceiveOptions::secrets, in
+// the secret store under "ticket:<relay>/<id>" — until the download finishes or the ticket lapses. A
+// failed or cancelled download() can be called again (a Resume), and another job for the same link,
+// after a restart, continues with the stored ticket; neither spends a second download (SPEC.md §10.6,
+// §10.7). ticketHeldUntil() says until when that holds.
 
 #include "ots/client/ClientError.h"
 #include "ots/client/RelayClient.h"
 
+#include <QDateTime>
 #include <QList>
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 namespace ots::client {
+
+class SecretStore;
 
 struct ReceiveOptions {
     QString link;
     RetryPolicy retry;
     bool saveText = false; ///< write a text share as a file instead of returning it
+    /// Where a reserved download's ticket is kept across restarts (called in the job's thread); none:
+    /// the ticket lives only as long as the job.
+    std::function<std::unique_ptr<SecretStore>()> secrets;
 };
 
 /// The decrypted metadata (SPEC.md §5.1).
@@ -84,6 +98,10 @@ public:
     [[nodiscard]] const ShareMetadata& metadata() const noexcept { return m_metadata; }
     [[nodiscard]] const ReceiveResult& result() const noexcept { return m_result; }
     [[nodiscard]] const ClientError& error() const noexcept { return m_error; }
+    /// When this share's reserved download lapses, if the job (or the secret store, found during
+    /// unlock()) holds one: download() again until then continues it without spending another
+    /// download. Invalid when nothing is held.
+    [[nodiscard]] const QDateTime& ticketHeldUntil() const noexcept { return m_ticketHeldUntil; }
 
 Q_SIGNALS:
     void stateChanged(ots::client::ReceiveJob::State state);
@@ -110,6 +128,7 @@ private:
     ShareMetadata m_metadata;
     ReceiveResult m_result;
     ClientError m_error;
+    QDateTime m_ticketHeldUntil;
     std::shared_ptr<CancelToken> m_cancel;
     std::unique_ptr<Worker> m_worker;
 };

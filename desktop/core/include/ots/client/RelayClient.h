@@ -104,7 +104,8 @@ struct Challenge {
 struct Reservation {
     QString ticket; ///< a secret
     std::uint64_t size = 0;
-    int expiresIn = 0;
+    int expiresIn = 0; ///< seconds the ticket has left
+    bool held = false; ///< the ticket already held this reservation (a retry): nothing more was spent
 };
 
 class RelayClient {
@@ -144,7 +145,12 @@ public:
     /// POST …/metadata with a proof: the envelope bytes. WrongPassword carries attemptsLeft; a link
     /// signature the relay refuses is WrongKey (the link is damaged), and counts no attempt.
     [[nodiscard]] Outcome<QByteArray> metadata(const QString& id, const Proof& proof);
-    [[nodiscard]] Outcome<Reservation> reserve(const QString& id, const Proof& proof);
+    /// POST …/reservations with a proof and the ticket this download will use (newTicket(), kept by the
+    /// caller): proving again with the same ticket after a lost answer finds the same reservation
+    /// (held) instead of spending another download (SPEC.md §10.6).
+    [[nodiscard]] Outcome<Reservation> reserve(const QString& id, const Proof& proof, const QString& ticket);
+    /// 32 random bytes as unpadded base64url: a download ticket (a secret).
+    [[nodiscard]] static QString newTicket();
     /// GET …/content with the ticket from `offset` (Range: bytes=offset-). Each received piece is
     /// handed to sink in order; sink returning an error stops the download with that error.
     /// Returns the number of bytes delivered in this call; a cut connection returns a Network error
