@@ -257,6 +257,10 @@ public:
                      transfer->receive->state() != ReceiveJob::State::Failed;
         return count;
     }
+    /// Progress signals that reported bytes moved, uploads and downloads: the event a fault scenario
+    /// strikes on, so that it always has something to interrupt (a timer races the transfers).
+    [[nodiscard]] int uploadProgressSeen() const { return m_uploadProgress; }
+    [[nodiscard]] int downloadProgressSeen() const { return m_downloadProgress; }
     [[nodiscard]] int totalRetries() const {
         int count = 0;
         for (const auto& transfer : m_transfers)
@@ -399,6 +403,8 @@ private:
         options.uploadSegmentBytes = m_segmentBytes;
         t.send = std::make_unique<SendJob>(options);
         QObject::connect(t.send.get(), &SendJob::retrying, t.send.get(), [&t] { ++t.retries; });
+        QObject::connect(t.send.get(), &SendJob::progress, t.send.get(),
+                         [this](quint64 done) { m_uploadProgress += done > 0; });
         t.phase = Transfer::Phase::Sending;
         t.since.start();
         t.send->start();
@@ -410,6 +416,8 @@ private:
         options.retry = faultRetry();
         t.receive = std::make_unique<ReceiveJob>(options);
         QObject::connect(t.receive.get(), &ReceiveJob::retrying, t.receive.get(), [&t] { ++t.retries; });
+        QObject::connect(t.receive.get(), &ReceiveJob::progress, t.receive.get(),
+                         [this](quint64 done) { m_downloadProgress += done > 0; });
         t.downloadStarted = false;
         ++t.receiveAttempts;
         t.receive->unlock();
@@ -528,6 +536,8 @@ private:
     int m_concurrency;
     std::uint64_t m_segmentBytes = 256 * 1024;
     bool m_downloadsReleased = false;
+    int m_uploadProgress = 0;
+    int m_downloadProgress = 0;
     std::vector<std::unique_ptr<Transfer>> m_transfers;
 };
 
