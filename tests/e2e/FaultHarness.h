@@ -14,6 +14,7 @@
 
 #include "RelayProcess.h"
 #include "ots/client/ReceiveJob.h"
+#include "ots/client/SecretStore.h"
 #include "ots/client/SendJob.h"
 
 #include <QDeadlineTimer>
@@ -414,6 +415,11 @@ private:
         client::ReceiveOptions options;
         options.link = t.link;
         options.retry = faultRetry();
+        // As the app and `ots get` do: a reservation's ticket outlives a failed try, so trying the link
+        // again continues that download instead of spending another.
+        options.secrets = [folder = QDir(m_work).filePath(QStringLiteral("secrets"))] {
+            return client::SecretStore::openFile(folder);
+        };
         t.receive = std::make_unique<ReceiveJob>(options);
         QObject::connect(t.receive.get(), &ReceiveJob::retrying, t.receive.get(), [&t] { ++t.retries; });
         QObject::connect(t.receive.get(), &ReceiveJob::progress, t.receive.get(),

@@ -609,23 +609,38 @@ ClientError ReceiveJob::Worker::reserve(RelayClient& client) {
         // proves again with the same ticket and finds the reservation it may have made.
         saveHeldTicket();
     }
-    auto reservation = withProof<Reservation>(
-        client, [&](const Proof& proof) { return client.reserve(m_id, proof, m_ticket); });
-    if (!reservation.ok()) {
-        const ClientError& error = reservation.error();
-        // A refusal means nothing is reserved under this ticket; a failure on the way may have
-        // reserved it, so it stays for the next try.
-        if (error.kind != ErrorKind::Cancelled && !Backoff::isTransient(error))
+    // A failure on the way may have reserved under the ticket without the answer arriving: proving
+    // again with the same ticket finds that reservation (§10.6), so transient failures are retried
+    // here as the download's are, and the ticket stays for a later try when they persist.
+    for (int failures = 0;;) {
+        auto reservation = withProof<Reservation>(
+            client, [&](const Proof& proof) { return client.reserve(m_id, proof, m_ticket); });
+        if (reservation.ok()) {
+            if (reservation.value().size != m_info.size)
+                return tampered(QStringLiteral("size_mismatch"),
+                                QStringLiteral("The relay reports two different sizes for this share; it "
+                                               "cannot be trusted."));
+            m_heldUntil = QDateTime::currentDateTime().addSecs(std::max(0, reservation.value().expiresIn));
+            saveHeldTicket();
+            return {};
+        }
+        const ClientError error = reservation.error();
+        if (error.kind == ErrorKind::Cancelled)
+            return receiveCancelled();
+        // A refusal means nothing is reserved under this ticket.
+        if (!Backoff::isTransient(error)) {
             forgetTicket();
-        return error;
+            return error;
+        }
+        if (++failures >= std::max(m_options.retry.attempts, 1))
+            return error;
+        const auto wait = Backoff::delay(m_options.retry, failures);
+        post(Report::Info, [attempt = failures, error, ms = static_cast<int>(wait.count())](ReceiveJob& job) {
+            Q_EMIT job.retrying(attempt, error, ms);
+        });
+        if (!Backoff::sleep(wait, *m_cancel))
+            return receiveCancelled();
     }
-    if (reservation.value().size != m_info.size)
-        return tampered(
-            QStringLiteral("size_mismatch"),
-            QStringLiteral("The relay reports two different sizes for this share; it cannot be trusted."));
-    m_heldUntil = QDateTime::currentDateTime().addSecs(std::max(0, reservation.value().expiresIn));
-    saveHeldTicket();
-    return {};
 }
 
 ReceiveJob::ReceiveJob(ReceiveOptions options, QObject* parent)
