@@ -28,8 +28,17 @@ constexpr std::string_view kScript = R"js(
   var secret = /^#([A-Za-z0-9_-]{43})$/.exec(location.hash);
   document.getElementById('relay').hidden = true;
   if (!secret) { document.getElementById('broken').hidden = false; return; }
-  var open = document.getElementById('open');
-  open.href = 'onetimeshare://' + location.host + '/s/' + path[1] + '#' + secret[1];
+  // onetimeshare:// means http for a loopback host and https for any other (SPEC.md 2.1), so this
+  // page's own address has an app form only when its protocol is the one its host implies.
+  var host = location.hostname.toLowerCase();
+  var loopback = host === 'localhost' || host === '[::1]' || /^127(\.[0-9]{1,3}){3}$/.test(host);
+  if ((location.protocol === 'https:') !== loopback) {
+    document.getElementById('open').href = 'onetimeshare://' + location.host + '/s/' + path[1] + '#' + secret[1];
+  } else {
+    document.getElementById('offer').hidden = true;
+    document.getElementById('fallback').hidden = true;
+    document.getElementById('paste').hidden = false;
+  }
   document.getElementById('link').value = location.href;
   document.getElementById('share').hidden = false;
 })();
@@ -68,8 +77,9 @@ LandingPage::LandingPage() {
 <div id="share" hidden>
 <p>Someone sent you an end-to-end encrypted share. It opens in the OneTimeShare app, which downloads
 and decrypts it on your computer. This page cannot read it, and neither can the relay.</p>
-<p><a id="open" class="open" href="#">Open in OneTimeShare</a></p>
-<p>If nothing happens, copy the whole link and paste it into the app:</p>
+<p id="offer"><a id="open" class="open" href="#">Open in OneTimeShare</a></p>
+<p id="fallback">If nothing happens, copy the whole link and paste it into the app:</p>
+<p id="paste" hidden>Copy the whole link and paste it into the app's Receive page:</p>
 <p><input id="link" readonly aria-label="Share link"></p>
 <p class="note">The share may allow only one download: opening it in the app uses it up.</p>
 </div>
