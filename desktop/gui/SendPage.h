@@ -1,9 +1,12 @@
 #pragma once
 
 // Send: drop files or folders on the big zone (or choose them, or type a text), with the options
-// above it (expiry, downloads, password with Generate and a strength hint). Sending starts at once;
-// the page then shows the progress (percent, speed, time left, Cancel) and finally the result card:
-// the link with Copy (copied by itself when Settings::copyLinkOnFinish), its QR code and "Delete now".
+// above it (expiry, downloads, password with Generate and a strength hint); above them a RelayNotice
+// when no relay is set up or the relay does not answer. Sending starts with a quick check of the
+// relay (a dead one is reported within 2 s); the page then shows the progress (percent, speed, time
+// left, Cancel) and finally the result card: the link with Copy (copied by itself when
+// Settings::copyLinkOnFinish), its QR code, "Delete now" (after a question), and the downloads the
+// relay reports while the card is shown. A deleted or used-up link can no longer be copied.
 // The work is a client::SendJob (its own thread); the history and the secret store are used through
 // QtConcurrent, so nothing here waits on the network, the disk or the keychain.
 
