@@ -31,6 +31,23 @@ inline QThreadPool* backgroundPool() {
     return pool.data();
 }
 
+/// For the relay checks made before a send and for the Send page's notice: one try, and a relay that
+/// sends nothing for 1.5 s counts as not answering, so a send to a dead relay fails in under 2 s.
+inline ots::client::RetryPolicy quickCheckRetry() {
+    ots::client::RetryPolicy retry;
+    retry.attempts = 1;
+    retry.requestTimeout = std::chrono::milliseconds(1500);
+    return retry;
+}
+
+/// RelayClient::checkConnection for url (after validate()); blocking, so call it in a worker thread.
+inline ots::client::ClientError checkRelay(const QUrl& url, const ots::client::RetryPolicy& retry) {
+    ots::client::RelayClient client(url, retry);
+    if (ots::client::ClientError invalid = client.validate(); !invalid.ok())
+        return invalid;
+    return client.checkConnection();
+}
+
 /// Retries for calls a person waits on in the window: a dead relay is reported within seconds.
 inline ots::client::RetryPolicy interactiveRetry() {
     ots::client::RetryPolicy retry;

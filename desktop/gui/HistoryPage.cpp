@@ -318,16 +318,7 @@ void HistoryPage::deleteSelected() {
     const HistoryEntry entry = selectedEntry();
     if (entry.id.isEmpty() || m_running > 0 || !HistoryModel::isLive(entry.state))
         return;
-    auto* confirm = new QMessageBox(QMessageBox::Warning, tr("Delete this share?"),
-                                    tr("Delete “%1” on the relay now? The link stops working at once for "
-                                       "everyone who has it. This cannot be undone.")
-                                        .arg(entry.localName),
-                                    QMessageBox::Yes | QMessageBox::Cancel, this);
-    confirm->setObjectName(QStringLiteral("historyDeleteConfirm"));
-    confirm->button(QMessageBox::Yes)->setText(tr("Delete"));
-    confirm->setDefaultButton(QMessageBox::Cancel);
-    confirm->setWindowModality(Qt::WindowModal);
-    confirm->setAttribute(Qt::WA_DeleteOnClose);
+    QMessageBox* confirm = deleteShareQuestion(entry.localName, QStringLiteral("historyDeleteConfirm"), this);
     connect(confirm, &QMessageBox::finished, this, [this, entry](int result) {
         if (result != QMessageBox::Yes)
             return;

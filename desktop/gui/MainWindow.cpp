@@ -2,6 +2,7 @@
 
 #include "HistoryPage.h"
 #include "ReceivePage.h"
+#include "RelayNotice.h"
 #include "SendPage.h"
 #include "SettingsPage.h"
 #include "Theme.h"
@@ -157,7 +158,13 @@ MainWindow::MainWindow(client::Settings* settings, client::ShareHistory* history
     connect(m_history, &HistoryPage::actionFinished, this, &MainWindow::showStatus);
     connect(m_settingsPage, &SettingsPage::settingsChanged, this, [this] {
         m_send->applyDefaults();
+        m_send->relayNotice()->check();
         Theme::apply(m_settings->theme());
+    });
+    connect(m_settingsPage, &SettingsPage::connectionTested, m_send->relayNotice(), &RelayNotice::check);
+    connect(m_send, &SendPage::relaySetupRequested, this, [this] {
+        showPage(Page::Settings);
+        m_settingsPage->focusRelayAddress();
     });
 
     m_tray = new TrayIcon(history, this, this);

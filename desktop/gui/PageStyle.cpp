@@ -1,9 +1,11 @@
 #include "PageStyle.h"
 
+#include <QCoreApplication>
 #include <QFont>
 #include <QIcon>
 #include <QLabel>
 #include <QLayout>
+#include <QMessageBox>
 #include <QPalette>
 #include <QPushButton>
 
@@ -61,6 +63,23 @@ QPushButton* makeButton(const QString& text, QWidget* parent, const QString& ico
     if (!icon.isEmpty())
         button->setIcon(QIcon(icon));
     return button;
+}
+
+QMessageBox* deleteShareQuestion(const QString& shareName, const QString& objectName, QWidget* parent) {
+    auto* question = new QMessageBox(
+        QMessageBox::Warning, QCoreApplication::translate("ots::gui::PageStyle", "Delete this share?"),
+        QCoreApplication::translate("ots::gui::PageStyle",
+                                    "Delete “%1” on the relay now? The link stops working at once for "
+                                    "everyone who has it. This cannot be undone.")
+            .arg(shareName),
+        QMessageBox::Yes | QMessageBox::Cancel, parent);
+    question->setObjectName(objectName);
+    question->setTextFormat(Qt::PlainText);
+    question->button(QMessageBox::Yes)->setText(QCoreApplication::translate("ots::gui::PageStyle", "Delete"));
+    question->setDefaultButton(QMessageBox::Cancel);
+    question->setWindowModality(Qt::WindowModal);
+    question->setAttribute(Qt::WA_DeleteOnClose);
+    return question;
 }
 
 } // namespace ots::gui

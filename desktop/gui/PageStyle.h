@@ -6,6 +6,7 @@
 #include <QString>
 
 class QLabel;
+class QMessageBox;
 class QPushButton;
 class QLayout;
 class QWidget;
@@ -27,5 +28,10 @@ void showError(QLabel* label, const QString& text);
 /// A push button that Enter presses while it has the focus (as Space does), with an optional icon
 /// (a resource path such as ":/icons/folder.svg").
 [[nodiscard]] QPushButton* makeButton(const QString& text, QWidget* parent, const QString& icon = {});
+/// The question asked before a share is deleted on the relay (History, the link page): window-modal,
+/// plain text, Cancel by default, deleted when closed. Connect to finished(int) (QMessageBox::Yes means
+/// delete), then open() it.
+[[nodiscard]] QMessageBox* deleteShareQuestion(const QString& shareName, const QString& objectName,
+                                               QWidget* parent);
 
 } // namespace ots::gui

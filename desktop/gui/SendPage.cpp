@@ -5,6 +5,7 @@
 #include "ErrorText.h"
 #include "PageStyle.h"
 #include "QrCodeWidget.h"
+#include "RelayNotice.h"
 #include "TransferProgress.h"
 #include "ots/client/Passphrase.h"
 #include "ots/client/RelayClient.h"
@@ -24,11 +25,14 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QShortcut>
+#include <QShowEvent>
 #include <QSpinBox>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -44,6 +48,15 @@ namespace {
 
 /// The SecretStore key of the relay's upload token (the same as the `ots` command and Settings use).
 const QString kUploadTokenKey = QStringLiteral("upload-token");
+
+/// How often the link page asks the relay whether the share was downloaded.
+constexpr int kOwnerStatusPollMs = 3000;
+
+/// What start() reads in a worker thread before a job starts.
+struct StartCheck {
+    ClientError relay; ///< the relay's answer to a quick check; set = do not start
+    QString uploadToken;
+};
 
 /// Deleting a share that is already gone is what the person wanted.
 bool alreadyGone(const ClientError& error) {
@@ -80,6 +93,10 @@ SendPage::SendPage(client::Settings* settings, client::ShareHistory* history, QW
     m_stages->addWidget(result);
 
     layout->addWidget(m_stages, 1);
+
+    m_statusPoll = new QTimer(this);
+    m_statusPoll->setInterval(kOwnerStatusPollMs);
+    connect(m_statusPoll, &QTimer::timeout, this, &SendPage::pollOwnerStatus);
     applyDefaults();
 }
 
@@ -92,6 +109,9 @@ void SendPage::buildCompose(QWidget* page) {
     layout->addWidget(hintLabel(tr("Choose how long the link works and how often it can be used, then drop "
                                    "what you want to share."),
                                 page));
+    m_relayNotice = new RelayNotice(m_settings, page);
+    layout->addWidget(m_relayNotice);
+    connect(m_relayNotice, &RelayNotice::setUpRequested, this, &SendPage::relaySetupRequested);
 
     // Options: expiry, downloads, password.
     auto* options = new QGridLayout;
@@ -221,7 +241,8 @@ void SendPage::buildResult(QWidget* page) {
     m_link = new QLineEdit(page);
     m_link->setReadOnly(true);
     m_link->setAccessibleName(tr("Share link"));
-    m_link->setMinimumWidth(360);
+    // Narrow enough that the link, Copy and the QR code fit side by side at the window's minimum width.
+    m_link->setMinimumWidth(160);
     m_copy = makeButton(tr("&Copy link"), page, QStringLiteral(":/icons/copy.svg"));
     m_copy->setDefault(true);
     linkRow->addWidget(m_link, 1);
@@ -372,14 +393,16 @@ void SendPage::start(SendOptions options, const QString& what) {
     setStage(Stage::Sending);
     Q_EMIT statusMessage(tr("Sending %1…").arg(what));
 
-    // The upload token lives in the secret store (maybe the keychain, which can take seconds): read it
-    // in a worker thread, then start the job.
+    // First a quick check that the relay answers, so that a dead relay is reported within two seconds
+    // instead of after the files were read and the job's retries ran out. Then the upload token, from
+    // the secret store (maybe the keychain, which can take seconds). Both in a worker thread.
     m_cancelBeforeStart = false;
     const int generation = ++m_startGeneration;
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this,
+    const QUrl relay = options.relay;
+    auto* watcher = new QFutureWatcher<StartCheck>(this);
+    connect(watcher, &QFutureWatcher<StartCheck>::finished, this,
             [this, watcher, generation, options = std::move(options)]() mutable {
-                options.uploadToken = watcher->result();
+                const StartCheck checked = watcher->result();
                 watcher->deleteLater();
                 if (generation != m_startGeneration)
                     return;
@@ -387,14 +410,26 @@ void SendPage::start(SendOptions options, const QString& what) {
                     onCancelled();
                     return;
                 }
+                m_relayNotice->showResult(checked.relay); // the notice shows what this check found
+                if (checked.relay) {
+                    onFailed(checked.relay);
+                    return;
+                }
+                options.uploadToken = checked.uploadToken;
                 startJob(std::move(options));
             });
-    watcher->setFuture(QtConcurrent::run(backgroundPool(), [] {
+    watcher->setFuture(QtConcurrent::run(backgroundPool(), [relay] {
+        StartCheck checked;
+        checked.relay = checkRelay(relay, quickCheckRetry());
+        if (checked.relay)
+            return checked;
         const auto store = client::SecretStore::open();
         if (!store)
-            return QString();
+            return checked;
         auto token = store->load(kUploadTokenKey);
-        return token.ok() ? token.value() : QString();
+        if (token.ok())
+            checked.uploadToken = token.value();
+        return checked;
     }));
 }
 
@@ -452,7 +487,7 @@ void SendPage::onFinished(const SendResult& result) {
     if (!m_qr->setText(result.link))
         m_qr->setText({});
     QStringList facts;
-    facts << result.displayName << client::formatBytes(result.payloadBytes);
+    facts << result.displayName << client::formatBytes(result.fileBytes); // the size the receiver sees
     const std::int64_t lifetime = result.expiresAt - QDateTime::currentSecsSinceEpoch();
     if (lifetime > 0)
         facts << tr("expires in %1").arg(client::formatDuration(lifetime));
@@ -460,7 +495,11 @@ void SendPage::onFinished(const SendResult& result) {
     m_resultSummary->setText(facts.join(QStringLiteral("  ·  ")));
     m_passwordNote->setVisible(result.passwordProtected);
     m_copyPassword->setVisible(result.passwordProtected && !m_password->text().isEmpty());
+    m_deleted = false;
+    m_downloadsSeen = 0;
     m_delete->setEnabled(true);
+    m_copy->setEnabled(true);
+    m_statusPoll->start();
     if (m_settings->copyLinkOnFinish()) {
         QApplication::clipboard()->setText(result.link);
         m_resultStatus->setText(tr("The link is on the clipboard: paste it into a message to the receiver."));
@@ -503,7 +542,7 @@ void SendPage::recordInHistory(const SendResult& result) {
 }
 
 void SendPage::copyLink() {
-    if (m_result.link.isEmpty())
+    if (m_result.link.isEmpty() || m_deleted)
         return;
     QApplication::clipboard()->setText(m_result.link);
     m_resultStatus->setText(tr("Copied. Paste the link into a message to the receiver."));
@@ -511,8 +550,20 @@ void SendPage::copyLink() {
 }
 
 void SendPage::deleteNow() {
-    if (m_result.id.isEmpty())
+    if (m_result.id.isEmpty() || m_deleted || !m_delete->isEnabled())
         return;
+    // As History asks: the link stops working for everyone who has it.
+    QMessageBox* confirm =
+        deleteShareQuestion(m_result.displayName, QStringLiteral("sendDeleteConfirm"), this);
+    const QString shownId = m_result.id;
+    connect(confirm, &QMessageBox::finished, this, [this, shownId](int answer) {
+        if (answer == QMessageBox::Yes && shownId == m_result.id)
+            deleteConfirmed();
+    });
+    confirm->open();
+}
+
+void SendPage::deleteConfirmed() {
     m_delete->setEnabled(false);
     m_resultStatus->setText(tr("Deleting the share on the relay…"));
     auto* watcher = new QFutureWatcher<ClientError>(this);
@@ -524,11 +575,8 @@ void SendPage::deleteNow() {
             return; // a newer share is shown by now
         const bool gone = !error || alreadyGone(error);
         if (gone) {
+            showLinkDead(tr("(deleted)"));
             m_resultStatus->setText(tr("Deleted. The link no longer works."));
-            m_qr->setText({});
-            m_link->setText(tr("(deleted)"));
-            if (QApplication::clipboard()->text() == m_result.link)
-                QApplication::clipboard()->clear(); // the link no longer works: do not leave it to be pasted
             Q_EMIT statusMessage(tr("The share was deleted on the relay."));
         } else {
             m_delete->setEnabled(true);
@@ -547,7 +595,80 @@ void SendPage::deleteNow() {
     }));
 }
 
+void SendPage::showLinkDead(const QString& placeholder) {
+    m_deleted = true;
+    m_statusPoll->stop();
+    m_qr->setText({});
+    m_link->setText(placeholder);
+    m_copy->setEnabled(false);
+    m_delete->setEnabled(false);
+    if (QApplication::clipboard()->text() == m_result.link)
+        QApplication::clipboard()->clear(); // the link no longer works: do not leave it to be pasted
+}
+
+void SendPage::pollOwnerStatus() {
+    if (m_stage != Stage::Result || m_deleted || m_polling || !isVisible() || m_result.id.isEmpty())
+        return;
+    m_polling = true;
+    const SendResult shown = m_result;
+    // Not the history pool: a slow relay must not hold up the history.
+    auto* watcher = new QFutureWatcher<client::Outcome<client::ShareInfo>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id = shown.id] {
+        const client::Outcome<client::ShareInfo> status = watcher->result();
+        watcher->deleteLater();
+        m_polling = false;
+        if (id != m_result.id || m_deleted)
+            return; // another share is shown by now, or this one was deleted meanwhile
+        if (!status.ok()) {
+            const ClientError& error = status.error();
+            if (error.kind == ErrorKind::Downloaded) {
+                showLinkDead(tr("(downloaded)"));
+                m_resultStatus->setText(
+                    tr("Downloaded. Every allowed download was used, so the link no longer works."));
+                Q_EMIT downloadsSeen(m_result.maxDownloads, 0);
+            } else if (error.kind == ErrorKind::Expired || error.kind == ErrorKind::NotFound ||
+                       error.kind == ErrorKind::Deleted) {
+                showLinkDead(tr("(gone)"));
+                m_resultStatus->setText(tr("The share is gone from the relay (expired or deleted); the "
+                                           "link no longer works."));
+            }
+            return; // otherwise (the relay unreachable for a moment) the next poll asks again
+        }
+        const int finished = status.value().downloadsFinished;
+        const int left = status.value().downloadsLeft;
+        if (finished <= m_downloadsSeen)
+            return;
+        m_downloadsSeen = finished;
+        if (left <= 0) {
+            showLinkDead(tr("(downloaded)"));
+            m_resultStatus->setText(
+                tr("Downloaded. Every allowed download was used, so the link no longer works."));
+        } else {
+            m_resultStatus->setText(
+                finished == 1 ? tr("Downloaded once; %n download(s) left.", nullptr, left)
+                              : tr("Downloaded %1 times; %n download(s) left.", nullptr, left).arg(finished));
+        }
+        Q_EMIT statusMessage(tr("%1 was downloaded.").arg(m_result.displayName));
+        Q_EMIT downloadsSeen(finished, left);
+    });
+    watcher->setFuture(QtConcurrent::run([shown] {
+        client::RelayClient relay{QUrl(shown.relayUrl), quickCheckRetry()};
+        return relay.ownerStatus(shown.id, shown.ownerToken);
+    }));
+}
+
+void SendPage::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_stage == Stage::Compose)
+        m_relayNotice->check();
+    else if (m_stage == Stage::Result)
+        pollOwnerStatus();
+}
+
 void SendPage::startOver() {
+    m_statusPoll->stop();
+    m_deleted = false;
+    m_copy->setEnabled(true);
     m_result = {};
     m_link->clear();
     m_qr->setText({});

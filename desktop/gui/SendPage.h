@@ -1,9 +1,12 @@
 #pragma once
 
 // Send: drop files or folders on the big zone (or choose them, or type a text), with the options
-// above it (expiry, downloads, password with Generate and a strength hint). Sending starts at once;
-// the page then shows the progress (percent, speed, time left, Cancel) and finally the result card:
-// the link with Copy (copied by itself when Settings::copyLinkOnFinish), its QR code and "Delete now".
+// above it (expiry, downloads, password with Generate and a strength hint); above them a RelayNotice
+// when no relay is set up or the relay does not answer. Sending starts with a quick check of the
+// relay (a dead one is reported within 2 s); the page then shows the progress (percent, speed, time
+// left, Cancel) and finally the result card: the link with Copy (copied by itself when
+// Settings::copyLinkOnFinish), its QR code, "Delete now" (after a question), and the downloads the
+// relay reports while the card is shown. A deleted or used-up link can no longer be copied.
 // The work is a client::SendJob (its own thread); the history and the secret store are used through
 // QtConcurrent, so nothing here waits on the network, the disk or the keychain.
 
@@ -22,6 +25,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QStackedWidget;
+class QTimer;
 
 namespace ots::client {
 class Settings;
@@ -32,6 +36,7 @@ namespace ots::gui {
 
 class DropZone;
 class QrCodeWidget;
+class RelayNotice;
 class TransferProgress;
 
 class SendPage : public QWidget {
@@ -69,6 +74,12 @@ public:
     [[nodiscard]] QPushButton* deleteButton() const noexcept { return m_delete; }
     [[nodiscard]] QPushButton* newShareButton() const noexcept { return m_newShare; }
     [[nodiscard]] QLabel* errorLabel() const noexcept { return m_error; }
+    /// Above the drop zone: says when no relay is set up or the relay does not answer.
+    [[nodiscard]] RelayNotice* relayNotice() const noexcept { return m_relayNotice; }
+    /// The line under the link: copied, deleted, downloaded (polled from the relay while shown).
+    [[nodiscard]] QLabel* resultStatusLabel() const noexcept { return m_resultStatus; }
+    /// The facts under the heading: name, size of the files, expiry, downloads.
+    [[nodiscard]] QLabel* resultSummaryLabel() const noexcept { return m_resultSummary; }
 
 public Q_SLOTS:
     /// Encrypts and uploads these files and folders with the options shown.
@@ -82,7 +93,7 @@ public Q_SLOTS:
     void showDropZone();
     void cancel();
     void copyLink();
-    /// Deletes the share just made on the relay.
+    /// Asks, then deletes the share just made on the relay.
     void deleteNow();
     /// Back to an empty Send page for the next share.
     void startOver();
@@ -100,6 +111,13 @@ Q_SIGNALS:
     void historyRecorded(bool ok);
     /// "Delete now" finished; ok when the share is gone from the relay.
     void shareDeleted(bool ok);
+    /// The relay reported downloads of the share shown (finished downloads, downloads left).
+    void downloadsSeen(int finished, int left);
+    /// The relay notice's "Set up a relay" was pressed.
+    void relaySetupRequested();
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void buildCompose(QWidget* page);
@@ -113,6 +131,10 @@ private:
     void updateStrength();
     void generatePassword();
     void recordInHistory(const ots::client::SendResult& result);
+    void deleteConfirmed();
+    void pollOwnerStatus();
+    /// The share shown can no longer be opened: no link to copy, no QR code, no Delete.
+    void showLinkDead(const QString& placeholder);
 
     ots::client::Settings* m_settings;
     ots::client::ShareHistory* m_history;
@@ -147,6 +169,11 @@ private:
     QPushButton* m_delete = nullptr;
     QPushButton* m_newShare = nullptr;
     QLabel* m_resultStatus = nullptr;
+    RelayNotice* m_relayNotice = nullptr;
+    QTimer* m_statusPoll = nullptr;
+    bool m_polling = false;  ///< an owner-status call is running
+    bool m_deleted = false;  ///< the share shown was deleted or used up: its link is dead
+    int m_downloadsSeen = 0; ///< finished downloads already reported on the page
 };
 
 } // namespace ots::gui

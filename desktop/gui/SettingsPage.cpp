@@ -66,13 +66,6 @@ ClientError storeToken(const QString& token) {
     return store->store(kUploadTokenKey, token);
 }
 
-ClientError testRelay(const QUrl& url) {
-    ots::client::RelayClient client(url, interactiveRetry());
-    if (ClientError invalid = client.validate(); !invalid.ok())
-        return invalid;
-    return client.checkConnection();
-}
-
 // A muted explanation that takes the whole width of its form row.
 QLabel* rowHint(const QString& text, QWidget* parent) {
     QLabel* label = hintLabel(text, parent);
@@ -299,7 +292,15 @@ void SettingsPage::testConnection() {
         setTestResult(message, error.ok());
         Q_EMIT connectionTested(error.ok(), message);
     });
-    watcher->setFuture(QtConcurrent::run([url] { return testRelay(url); }));
+    watcher->setFuture(QtConcurrent::run([url] { return checkRelay(url, interactiveRetry()); }));
+}
+
+void SettingsPage::focusRelayAddress() {
+    m_relayEdit->setFocus(Qt::OtherFocusReason);
+    m_relayEdit->selectAll();
+    setTestResult(tr("Enter the address of your relay and its upload token (if it needs one), then "
+                     "Test connection."),
+                  true);
 }
 
 void SettingsPage::setTestResult(const QString& text, bool ok) {

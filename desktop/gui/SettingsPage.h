@@ -32,6 +32,9 @@ public Q_SLOTS:
     void testConnection();
     /// Reads every field back from Settings and the token from the SecretStore.
     void reload();
+    /// Puts the focus in the relay address (selected), for "Set up a relay" on the Send page; the
+    /// upload token and Test connection follow it in the Tab order.
+    void focusRelayAddress();
 
 Q_SIGNALS:
     /// A value was saved (the window re-reads its defaults).

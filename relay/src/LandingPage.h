@@ -2,8 +2,10 @@
 
 // The page a browser sees for /s/{id} and /: static HTML, the same bytes for every share, so serving
 // it needs no Redis and has no side effects (link-preview bots burn nothing). Its one inline script
-// reads the fragment in the browser, where it stays, and offers the onetimeshare:// link. The
-// Content-Security-Policy allows exactly that script and the one inline style, by SHA-256 hash.
+// reads the fragment in the browser, where it stays, and offers the onetimeshare:// link when that
+// link means the page's own transport (SPEC.md §2.1). The Content-Security-Policy allows exactly that
+// script and the one inline style, by SHA-256 hash. The page, its style and its script are files of
+// their own in relay/landing/, embedded by the build.
 
 #include <string>
 

@@ -24,7 +24,7 @@ std::string sha1Hex(std::string_view text) {
     return out;
 }
 
-// The sources are relay/lua/*.lua, embedded by the build (relay/cmake/EmbedLua.cmake) as byte arrays
+// The sources are relay/lua/*.lua, embedded by the build (relay/cmake/EmbedFiles.cmake) as byte arrays
 // without a terminating NUL.
 template <std::size_t N>
 constexpr std::string_view embedded(const char (&bytes)[N]) {

@@ -382,7 +382,8 @@ Result<ShareLink> ShareLink::parse(std::string_view text) {
         return Errc::LinkBadScheme;
     const std::string_view scheme = text.substr(0, schemeEnd);
     ShareLink link;
-    if (equalsIgnoreCase(scheme, kHttpsScheme) || equalsIgnoreCase(scheme, format::kAppScheme))
+    const bool appScheme = equalsIgnoreCase(scheme, format::kAppScheme);
+    if (appScheme || equalsIgnoreCase(scheme, kHttpsScheme))
         link.m_transport = Transport::Https;
     else if (equalsIgnoreCase(scheme, kHttpScheme))
         link.m_transport = Transport::Http;
@@ -426,6 +427,10 @@ Result<ShareLink> ShareLink::parse(std::string_view text) {
     link.m_host.assign(hostText);
     if (!normaliseHost(link.m_host, bracketed))
         return Errc::LinkBadHost;
+    // The app form names the transport through the host: http for a loopback host (a local relay),
+    // https for every other one. Decided before the port, whose default depends on it.
+    if (appScheme && isLoopbackHost(link.m_host))
+        link.m_transport = Transport::Http;
     if (!afterHost.empty()) {
         if (!parsePort(afterHost.substr(1), link.m_port))
             return Errc::LinkBadPort;
@@ -488,8 +493,9 @@ std::string ShareLink::toWebUrl() const {
 }
 
 std::string ShareLink::toAppUrl() const {
-    // The app scheme always means https, so an http (loopback) relay can only be named by its web URL.
-    if (m_transport == Transport::Http)
+    // The app form means http for a loopback host and https for any other, so an https relay on a
+    // loopback host can only be named by its web URL.
+    if (m_transport == Transport::Https && isLoopbackHost(m_host))
         return toWebUrl();
     return shareUrl(format::kAppScheme, m_host, m_port, m_shareId, m_secret.span());
 }

@@ -1,6 +1,7 @@
 // gui_screenshots: the real window at 1280×800 against a real redis-server and ots-relay, captured
 // as PNG files for the README — Send (empty, sending, link ready with QR), Receive (file list,
-// password prompt), History and Settings, each in the light and the dark theme.
+// password prompt), History and Settings, and the first run (no relay set up: the Send page's
+// notice), each in the light and the dark theme.
 //
 //   xvfb-run -a -s "-screen 0 1280x800x24" build/tests/gui/gui_screenshots [OUTPUT_DIR]
 //
@@ -10,6 +11,7 @@
 #include "HistoryPage.h"
 #include "MainWindow.h"
 #include "ReceivePage.h"
+#include "RelayNotice.h"
 #include "RelayProcess.h"
 #include "SendPage.h"
 #include "SettingsPage.h"
@@ -17,6 +19,7 @@
 #include "TransferProgress.h"
 #include "ots/Crypto.h"
 #include "ots/client/ReceiveJob.h"
+#include "ots/client/SecretStore.h"
 #include "ots/client/SendJob.h"
 #include "ots/client/Settings.h"
 #include "ots/client/ShareHistory.h"
@@ -331,6 +334,30 @@ int main(int argc, char* argv[]) {
         receive->passwordEdit()->setFocus();
         shooter.shoot(window, QStringLiteral("receive-password"));
         receive->reset();
+    }
+    window.hide();
+
+    // First run: a fresh configuration (no relay saved, no history), so new shares would go to the
+    // default address, where nothing answers here. The Send page says so before anything is chosen.
+    const QString freshDir = QDir(configDir.path()).filePath(QStringLiteral("first-run"));
+    QDir().mkpath(freshDir);
+    Settings fresh(QDir(freshDir).filePath(QStringLiteral("settings.ini")));
+    ots::client::ShareHistory freshHistory(freshDir, ots::client::SecretStore::openFile(freshDir));
+    MainWindow firstRun(&fresh, &freshHistory);
+    firstRun.resize(1280, 800);
+    firstRun.show();
+    if (!QTest::qWaitForWindowExposed(&firstRun))
+        fail(QStringLiteral("the first-run window was not shown"));
+    g_window = &firstRun;
+    for (const Settings::Theme theme : {Settings::Theme::Light, Settings::Theme::Dark}) {
+        chooseTheme(firstRun, theme);
+        firstRun.showPage(MainWindow::Page::Send);
+        ots::gui::RelayNotice* notice = firstRun.sendPage()->relayNotice();
+        notice->check();
+        waitFor(
+            [&] { return notice->state() == ots::gui::RelayNotice::State::NotSetUp && notice->isVisible(); },
+            "the first-run notice");
+        shooter.shoot(firstRun, QStringLiteral("first-run"));
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <QClipboard>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
@@ -369,6 +370,12 @@ private Q_SLOTS:
 
         QSignalSpy deleted(send(), &SendPage::shareDeleted);
         QTest::mouseClick(send()->deleteButton(), Qt::LeftButton);
+        QMessageBox* confirm = nullptr; // it asks first, as History does
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (confirm = send()->findChild<QMessageBox*>(QStringLiteral("sendDeleteConfirm"))) != nullptr &&
+                confirm->isVisible(),
+            10'000);
+        QTest::mouseClick(confirm->button(QMessageBox::Yes), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(deleted.size(), 1, 30'000);
         QCOMPARE(deleted.first().first().toBool(), true);
         const QList<QByteArray> keys =

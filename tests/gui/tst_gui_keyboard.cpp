@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -228,11 +229,20 @@ private Q_SLOTS:
         QCOMPARE(send()->stage(), SendPage::Stage::Compose);
         QFile::remove(path);
 
-        // Delete now: Tab to it on the result card, Enter.
+        // Delete now: Tab to it on the result card, Enter; it asks first (Cancel is the default), so
+        // Tab to Delete in the question and Enter.
         const QString link = shareTextByKeyboard(QStringLiteral("short-lived"));
         QVERIFY2(link.startsWith(QLatin1String("http://")), qPrintable(link));
         QSignalSpy deleted(send(), &SendPage::shareDeleted);
         QVERIFY(tabTo(send()->deleteButton()));
+        press(Qt::Key_Return);
+        QMessageBox* confirm = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (confirm = send()->findChild<QMessageBox*>(QStringLiteral("sendDeleteConfirm"))) != nullptr &&
+                confirm->isVisible(),
+            10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(QApplication::focusWidget() == confirm->button(QMessageBox::Cancel), 5'000);
+        QVERIFY(tabTo(confirm->button(QMessageBox::Yes)));
         press(Qt::Key_Return);
         QTRY_COMPARE_WITH_TIMEOUT(deleted.size(), 1, 30'000);
         QCOMPARE(deleted.first().first().toBool(), true);

@@ -81,6 +81,7 @@ QByteArray repeated(char c, qsizetype count) {
 }
 
 constexpr qsizetype kHttpsPrefixChars = 8; // "https://"
+constexpr qsizetype kHttpPrefixChars = 7;  // "http://"
 
 void verifySameLink(const ShareLink& actual, const ShareLink& expected) {
     QCOMPARE(actual.transport(), expected.transport());
@@ -128,6 +129,20 @@ std::vector<ValidRow> validRows() {
          "relay.example", 8443, share("https://relay.example:8443")},
         {"http to 127.0.0.1", share("http://127.0.0.1:8080"), Transport::Http, "127.0.0.1", 8080,
          share("http://127.0.0.1:8080")},
+        {"app scheme to 127.0.0.1 means http", share("onetimeshare://127.0.0.1:8080"), Transport::Http,
+         "127.0.0.1", 8080, share("http://127.0.0.1:8080")},
+        {"app scheme to localhost, http default port folded", share("onetimeshare://LOCALHOST:80"),
+         Transport::Http, "localhost", 0, share("http://localhost")},
+        {"app scheme to localhost, port 443 kept", share("onetimeshare://localhost:443"), Transport::Http,
+         "localhost", 443, share("http://localhost:443")},
+        {"app scheme to [0::1] means http", share("onetimeshare://[0::1]:8080"), Transport::Http, "::1", 8080,
+         share("http://[::1]:8080")},
+        {"app scheme to IPv4-mapped loopback means https", share("onetimeshare://[::ffff:127.0.0.1]"),
+         Transport::Https, "::ffff:127.0.0.1", 0, share("https://[::ffff:127.0.0.1]")},
+        {"app scheme to a look-alike name means https", share("onetimeshare://127.0.0.1.nip.io"),
+         Transport::Https, "127.0.0.1.nip.io", 0, share("https://127.0.0.1.nip.io")},
+        {"https to 127.0.0.1", share("https://127.0.0.1:8443"), Transport::Https, "127.0.0.1", 8443,
+         share("https://127.0.0.1:8443")},
         {"http to top of 127/8", share("http://127.255.255.254"), Transport::Http, "127.255.255.254", 0,
          share("http://127.255.255.254")},
         {"http to localhost", share("http://localhost"), Transport::Http, "localhost", 0,
@@ -419,11 +434,15 @@ private Q_SLOTS:
         verifySameLink(*fromWeb, *link);
         QCOMPARE(toQ(fromWeb->toWebUrl()), toQ(web));
 
+        // The app form means http for a loopback host and https otherwise (SPEC.md §2.1), so an https
+        // relay on a loopback host keeps its web URL.
         const std::string app = link->toAppUrl();
-        if (transport == Transport::Https)
-            QCOMPARE(toQ(app), "onetimeshare://" + canonical.mid(kHttpsPrefixChars));
+        if (transport == Transport::Http)
+            QCOMPARE(toQ(app), "onetimeshare://" + canonical.mid(kHttpPrefixChars));
+        else if (ShareLink::isLoopbackHost(link->host()))
+            QCOMPARE(toQ(app), toQ(web));
         else
-            QCOMPARE(toQ(app), toQ(web)); // the app scheme means https, so an http relay keeps its web URL
+            QCOMPARE(toQ(app), "onetimeshare://" + canonical.mid(kHttpsPrefixChars));
         const auto fromApp = ShareLink::parse(app);
         QCOMPARE(fromApp.code(), Errc::None);
         verifySameLink(*fromApp, *link);
@@ -514,6 +533,8 @@ private Q_SLOTS:
         QTest::newRow("app scheme") << share("onetimeshare://relay.example:8443")
                                     << QByteArray("https://relay.example:8443");
         QTest::newRow("http loopback") << share("http://localhost") << QByteArray("http://localhost");
+        QTest::newRow("app scheme loopback")
+            << share("onetimeshare://127.0.0.1:8080") << QByteArray("http://127.0.0.1:8080");
         QTest::newRow("http IPv6 loopback") << share("http://[0::1]:8080") << QByteArray("http://[::1]:8080");
         QTest::newRow("https IPv6") << share("https://[2001:db8::1]") << QByteArray("https://[2001:db8::1]");
     }

@@ -261,6 +261,7 @@ ClientError SendJob::Worker::execute() {
         return sendCancelled();
 
     const ShareMetadata description = MetadataCodec::describe(packer->entries(), isText, m_options.note);
+    m_result.fileBytes = description.totalBytes;
     const QByteArray metadataJson = MetadataCodec::encode(description);
     auto envelope = metadata::seal(*m_keys, {reinterpret_cast<const std::uint8_t*>(metadataJson.constData()),
                                              static_cast<std::size_t>(metadataJson.size())});
@@ -421,8 +422,9 @@ ClientError SendJob::Worker::buildResult(const QString& displayName, std::uint64
         return ClientError::fromOts(link.error());
 
     m_result.link = QString::fromStdString(link->toWebUrl());
-    m_result.appLink =
-        transport == ShareLink::Transport::Https ? QString::fromStdString(link->toAppUrl()) : QString();
+    // An https relay on a loopback host has no app form (SPEC.md §2.5): toAppUrl() gives the web link.
+    const std::string appLink = link->toAppUrl();
+    m_result.appLink = appLink != link->toWebUrl() ? QString::fromStdString(appLink) : QString();
     m_result.relayUrl = QString::fromStdString(link->relayBaseUrl());
     m_result.id = m_shareId;
     m_result.ownerToken = m_ownerToken;

@@ -105,6 +105,10 @@ QUrl Settings::relayUrl() const {
     return withoutPath(url);
 }
 
+bool Settings::relayConfigured() const {
+    return m_settings && m_settings->contains(kRelayKey);
+}
+
 void Settings::setRelayUrl(const QUrl& url) {
     if (m_settings)
         m_settings->setValue(kRelayKey, withoutPath(url).toString());

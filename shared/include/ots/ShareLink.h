@@ -2,7 +2,8 @@
 
 // The link grammar (SPEC.md §2):
 //   https://HOST[:PORT]/s/<id>#<secret>          (http:// only for loopback hosts)
-//   onetimeshare://HOST[:PORT]/s/<id>#<secret>   (the app scheme; means the same share over https)
+//   onetimeshare://HOST[:PORT]/s/<id>#<secret>   (the app scheme; the same share over https, or over
+//                                                http when HOST is loopback)
 // <id> is 22 and <secret> 43 characters of canonical unpadded base64url. The secret lives only in the
 // fragment, which browsers and link-preview bots never send to a server.
 
@@ -32,7 +33,8 @@ public:
 
     /// https://… (or http://… for loopback relays).
     [[nodiscard]] std::string toWebUrl() const;
-    /// onetimeshare://… — only meaningful for https relays; http relays keep their web URL.
+    /// onetimeshare://… (http for a loopback host, https otherwise); an https link to a loopback host has
+    /// no app form and keeps its web URL.
     [[nodiscard]] std::string toAppUrl() const;
     /// Base URL of the relay without a trailing slash, e.g. "https://relay.example:8443".
     [[nodiscard]] std::string relayBaseUrl() const;

@@ -282,8 +282,10 @@ private Q_SLOTS:
         const SendResult result = send->result();
         QCOMPARE(result.displayName, QStringLiteral("report.bin"));
         QCOMPARE(result.payloadBytes > std::uint64_t(content.size()), true);
+        QCOMPARE(result.fileBytes, std::uint64_t(content.size())); // what the receiver is shown
         QVERIFY(result.link.startsWith(QStringLiteral("http://127.0.0.1:")));
-        QVERIFY(result.appLink.isEmpty()); // http relays have no app link
+        // A loopback http relay has an app form that means http (SPEC.md §2.1).
+        QCOMPARE(result.appLink, QStringLiteral("onetimeshare://") + result.link.mid(7));
         QVERIFY(!progress.isEmpty());
         const QList<QVariant> last = progress.last();
         QCOMPARE(last.at(0).toULongLong(), result.ciphertextBytes);

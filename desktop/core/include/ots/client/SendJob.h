@@ -42,7 +42,7 @@ struct SendOptions {
 
 struct SendResult {
     QString link;    ///< the web link (https://…/s/id#secret, or http:// for a loopback relay) — a secret
-    QString appLink; ///< onetimeshare://… (empty for http relays)
+    QString appLink; ///< onetimeshare://… (empty for an https relay on a loopback host: it has no app form)
     QString relayUrl;
     QString id;
     QString ownerToken;  ///< a secret
@@ -51,8 +51,9 @@ struct SendResult {
     std::int64_t expiresAt = 0;
     int maxDownloads = 1;
     bool passwordProtected = false;
-    std::uint64_t payloadBytes = 0;
+    std::uint64_t payloadBytes = 0; ///< the container (files, names, framing) before encryption
     std::uint64_t ciphertextBytes = 0;
+    std::uint64_t fileBytes = 0; ///< the files' own bytes: the size the receiver is shown
 };
 
 class SendJob : public QObject {

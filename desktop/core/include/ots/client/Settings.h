@@ -39,6 +39,8 @@ public:
     [[nodiscard]] QUrl
     relayUrl() const; ///< default http://127.0.0.1:8080 (the local relay of `setup.sh run`)
     void setRelayUrl(const QUrl& url);
+    /// Whether a relay address was ever saved (false on a first run, when relayUrl() is the default).
+    [[nodiscard]] bool relayConfigured() const;
     [[nodiscard]] std::int64_t defaultExpiresIn() const; ///< seconds, default 86400
     void setDefaultExpiresIn(std::int64_t seconds);
     [[nodiscard]] int defaultMaxDownloads() const; ///< default 1
