@@ -1371,7 +1371,7 @@ private Q_SLOTS:
         QVERIFY(csp.find("'sha256-" + hash(inner("<script>", "</script>")) + "'") != std::string::npos);
         QVERIFY(csp.find("'sha256-" + hash(inner("<style>", "</style>")) + "'") != std::string::npos);
         QVERIFY(page.body().find("onetimeshare://") != std::string::npos);
-        QVERIFY(page.body().find("{{") == std::string::npos); // relay/landing/'s slots are all filled
+        QVERIFY(page.body().find("{{") == std::string::npos); // resources/web/landing/'s slots are all filled
         QVERIFY(page.body().find("http://") == std::string::npos);
         QVERIFY(page.body().find("https://") == std::string::npos);
         QCOMPARE(call(http::verb::get, "/").body(), page.body());
