@@ -139,7 +139,7 @@ int GetCommand::run(const QStringList& arguments) {
     };
     // What a failure cost: nothing, while the reserved download is still this computer's.
     const auto sayWhatIsHeld = [&] {
-        const QDateTime until = job.ticketHeldUntil();
+        const QDateTime& until = job.ticketHeldUntil();
         if (!until.isValid() || until <= QDateTime::currentDateTime() || m_output.json())
             return;
         m_output.info(QStringLiteral("ots: the download is still yours until %1: run the same command again "

@@ -534,7 +534,7 @@ void ReceivePage::onFailed(const ClientError& error) {
     // A download that failed after the share was unlocked keeps the page: the file list, the folder and
     // — when a download is reserved — Resume, with what the failure cost said plainly.
     if (m_stage == Stage::Downloading && m_job && m_job->state() == ReceiveJob::State::Failed) {
-        const QDateTime until = m_job->ticketHeldUntil();
+        const QDateTime& until = m_job->ticketHeldUntil();
         const bool held = until.isValid() && until > QDateTime::currentDateTime();
         updateHeld();
         setStage(Stage::Details);

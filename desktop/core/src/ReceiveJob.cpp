@@ -624,7 +624,7 @@ ClientError ReceiveJob::Worker::reserve(RelayClient& client) {
             saveHeldTicket();
             return {};
         }
-        const ClientError error = reservation.error();
+        ClientError error = reservation.error();
         if (error.kind == ErrorKind::Cancelled)
             return receiveCancelled();
         // A refusal means nothing is reserved under this ticket.
