@@ -7,12 +7,18 @@
 local s = redis.call('HMGET', KEYS[1], 'state', 'expiresAt', 'reserved', 'maxDownloads', 'linkPk', 'authPk',
   'kdf')
 if not s[1] then return missing() end
-if nowMs() >= tonumber(s[2]) * 1000 then return {'gone', 'expired'} end
+local now = nowMs()
+if now >= tonumber(s[2]) * 1000 then return {'gone', 'expired'} end
 if s[1] ~= 'ready' then return {'not_ready'} end
-if ARGV[1] == '1' and tonumber(s[3]) >= tonumber(s[4]) and redis.call('EXISTS', KEYS[4]) == 0 then
+-- A ticket, like a nonce, holds when it lapses (ms, the scripts' clock).
+local function live(key)
+  local due = redis.call('GET', key)
+  return due ~= false and now < tonumber(due)
+end
+if ARGV[1] == '1' and tonumber(s[3]) >= tonumber(s[4]) and not live(KEYS[4]) then
   return {'no_downloads_left'}
 end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'challenge_invalid'} end
+if not live(KEYS[3]) then return {'challenge_invalid'} end
 local passwordRequired = '0'
 if s[7] and s[7] ~= '' then passwordRequired = '1' end
 return {'ok', s[5], s[6], passwordRequired}

@@ -1,4 +1,5 @@
 local size = redis.call('HGET', KEYS[1], 'size')
 if not size then return missing() end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'unauthorized'} end
+local due = redis.call('GET', KEYS[3])
+if not due or nowMs() >= tonumber(due) then return {'unauthorized'} end
 return {'ok', tonumber(size)}

@@ -106,6 +106,8 @@ std::string spanText(std::int64_t seconds) {
     return out;
 }
 
+/// Redis' own time (unix seconds), for what Redis' key TTLs measure: a block's duration. What the
+/// scripts keep (expiry, the hourly counts) is on their clock, ShareStore::nowMs().
 std::int64_t redisNow(RedisConnection& redis) {
     const ReplyPtr reply = redis.command({"TIME"});
     return ReplyView(reply.get())[0].number();
@@ -199,7 +201,7 @@ void Session::stats() {
           << " bytes)\n";
 
     // This hour's counts and the previous hour's: together they always cover the last full hour.
-    const std::int64_t hour = redisNow(m_redis) / 3600;
+    const std::int64_t hour = m_store.nowMs() / 1000 / 3600;
     struct ClientCounts {
         std::uint64_t creates = 0;
         std::uint64_t bytes = 0;
@@ -259,7 +261,7 @@ void Session::show(const std::string& id) {
             return std::nullopt;
         return share[index].number();
     };
-    const std::int64_t now = redisNow(m_redis);
+    const std::int64_t now = m_store.nowMs() / 1000;
     const std::int64_t expiresAt = share[3].number();
     const std::string state(share[0].string());
     const bool isLocked = state == "ready" && share[8].number() >= share[9].number();

@@ -70,6 +70,9 @@ struct Config {
     bool openRelay = false;
 
     // Operations
+    /// Tests only: the scripts' notion of now is Redis time plus keys::kTestClockOffset (ms), which a
+    /// test advances instead of sleeping. Warned about at start-up and by --check-config.
+    bool testClock = false;
     std::string logLevel = "info"; ///< debug, info, warn, error
 };
 

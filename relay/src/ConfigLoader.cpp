@@ -187,6 +187,17 @@ auto integerOption(Field Config::*field) {
                      [field](const Config& c) { return std::to_string(c.*field); }};
 }
 
+auto booleanOption(bool Config::*field) {
+    return std::pair{[field](Settings& s, std::string_view v) -> Status {
+                         auto value = parseBoolean(v);
+                         if (!value)
+                             return value.error();
+                         s.config.*field = *value;
+                         return {};
+                     },
+                     [field](const Config& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
 auto stringOption(std::string Config::*field) {
     return std::pair{[field](Settings& s, std::string_view v) -> Status {
                          s.config.*field = std::string(trimSpace(v));
@@ -350,17 +361,10 @@ const std::vector<Option>& options() {
                                return {};
                            },
                            [](const Config&) { return std::string(); }});
-        o.push_back(Option{"open-relay", "BOOL",
-                           "true: anyone may create shares, as intended (no upload tokens allowed). false "
-                           "and no tokens: the relay is open all the same, but warns at start-up",
-                           [](Settings& s, std::string_view v) -> Status {
-                               auto value = parseBoolean(v);
-                               if (!value)
-                                   return value.error();
-                               s.config.openRelay = *value;
-                               return {};
-                           },
-                           [](const Config& c) { return std::string(c.openRelay ? "true" : "false"); }});
+        o.push_back(makeOption("open-relay", "BOOL",
+                               "true: anyone may create shares, as intended (no upload tokens allowed). "
+                               "false and no tokens: the relay is open all the same, but warns at start-up",
+                               booleanOption(&Config::openRelay)));
         // Operations
         o.push_back(Option{"log-level", "LEVEL", "debug, info, warn or error",
                            [](Settings& s, std::string_view v) -> Status {
@@ -372,6 +376,12 @@ const std::vector<Option>& options() {
                                return {};
                            },
                            [](const Config& c) { return c.logLevel; }});
+        o.push_back(makeOption(
+            "test-clock", "BOOL",
+            "tests only, never in production: true makes the relay's notion of now Redis' time plus the "
+            "milliseconds in the Redis key {ots}:test:clock-offset, which expiry tests advance instead of "
+            "sleeping (a single Redis, not Cluster); warned about at start-up and by --check-config",
+            booleanOption(&Config::testClock)));
         return o;
     }();
     return table;
@@ -601,8 +611,9 @@ std::string ConfigLoader::helpText() {
            "      validate the configuration (data-dir writable, TLS files load), log in to Redis (a\n"
            "      missing or refused redis-password is invalid), print the configuration without secrets,\n"
            "      and warn on standard error, one line \"ots-relay: warning: ...\" each, about: an open\n"
-           "      relay nobody declared open (open-relay), Redis unreachable, Redis without a password,\n"
-           "      Redis without maxmemory (or CONFIG refused); warnings still exit 0\n"
+           "      relay nobody declared open (open-relay), the test clock on (test-clock), Redis\n"
+           "      unreachable, Redis without a password, Redis without maxmemory (or CONFIG refused);\n"
+           "      warnings still exit 0\n"
            "  --help, --version\n"
            "\n"
            "Signals: SIGTERM or SIGINT drains: no new connections, requests in flight may finish (10 s at "
@@ -620,6 +631,10 @@ std::vector<std::string> ConfigLoader::warnings(const Config& config) {
         found.emplace_back(
             "open relay: no upload tokens are set, so anyone who reaches this relay may "
             "create shares (set upload-tokens-file, or open-relay = true if that is intended)");
+    if (config.testClock)
+        found.emplace_back("test clock on (test-clock = true): the relay's time is Redis' time plus the "
+                           "offset in {ots}:test:clock-offset, which anyone who can write to Redis moves; "
+                           "for tests only, never in production");
     return found;
 }
 

@@ -31,19 +31,30 @@ constexpr std::string_view embedded(const char (&bytes)[N]) {
     return {bytes, N};
 }
 
-// Every script starts with the prelude (prelude.lua), a share script then with the share prelude
-// (share_prelude.lua); the SHA-1 that EVALSHA names it by is that of the whole.
-Script shareScript(std::string_view name, std::string_view body) {
-    std::string source =
-        std::string(embedded(lua::kPrelude)) + std::string(embedded(lua::kSharePrelude)) + std::string(body);
+// Every script starts with the prelude (prelude.lua) and a clock that defines nowMs(): clock.lua, or
+// test_clock.lua for a relay whose test-clock setting is on. A share script then has the share prelude
+// (share_prelude.lua), a script that admits a client the client limit (client_limit.lua). The SHA-1 that
+// EVALSHA names a variant by is that of its whole source.
+Script compose(std::string_view name, std::string_view middle, std::string_view body) {
+    const std::string prelude(embedded(lua::kPrelude));
+    const std::string rest = std::string(middle) + std::string(body);
+    std::string source = prelude + std::string(embedded(lua::kClock)) + rest;
+    std::string testClockSource = prelude + std::string(embedded(lua::kTestClock)) + rest;
     std::string sha = sha1Hex(source);
-    return {name, std::move(source), std::move(sha)};
+    std::string testClockSha = sha1Hex(testClockSource);
+    return {name, std::move(source), std::move(sha), std::move(testClockSource), std::move(testClockSha)};
+}
+
+Script shareScript(std::string_view name, std::string_view body) {
+    return compose(name, embedded(lua::kSharePrelude), body);
 }
 
 Script relayScript(std::string_view name, std::string_view body) {
-    std::string source = std::string(embedded(lua::kPrelude)) + std::string(body);
-    std::string sha = sha1Hex(source);
-    return {name, std::move(source), std::move(sha)};
+    return compose(name, {}, body);
+}
+
+Script clientScript(std::string_view name, std::string_view body) {
+    return compose(name, embedded(lua::kClientLimit), body);
 }
 
 } // namespace
@@ -70,17 +81,19 @@ const Script takedown = shareScript("takedown", embedded(lua::kTakedown));
 const Script unlock = shareScript("unlock", embedded(lua::kUnlock));
 const Script status = shareScript("status", embedded(lua::kStatus));
 const Script leaseReclaim = relayScript("leaseReclaim", embedded(lua::kLeaseReclaim));
-const Script quotaReserve = relayScript("quotaReserve", embedded(lua::kQuotaReserve));
+const Script quotaReserve = clientScript("quotaReserve", embedded(lua::kQuotaReserve));
 const Script quotaRelease = relayScript("quotaRelease", embedded(lua::kQuotaRelease));
 const Script schedule = relayScript("schedule", embedded(lua::kSchedule));
-const Script rateLimit = relayScript("rateLimit", embedded(lua::kRateLimit));
+const Script rateLimit = clientScript("rateLimit", embedded(lua::kRateLimit));
+const Script now = relayScript("now", embedded(lua::kNow));
 
 const std::vector<const Script*>& all() {
     static const std::vector<const Script*> list{
-        &create,     &appendBegin,  &appendEnd,    &completeBegin, &completeEnd, &challenge,
-        &proofBegin, &attemptBegin, &attemptFail,  &attemptRefund, &reserve,     &ticketCheck,
-        &finish,     &ticketLapse,  &expireCheck,  &remove,        &takedown,    &unlock,
-        &status,     &leaseReclaim, &quotaReserve, &quotaRelease,  &schedule,    &rateLimit,
+        &create,       &appendBegin,  &appendEnd,    &completeBegin, &completeEnd,
+        &challenge,    &proofBegin,   &attemptBegin, &attemptFail,   &attemptRefund,
+        &reserve,      &ticketCheck,  &finish,       &ticketLapse,   &expireCheck,
+        &remove,       &takedown,     &unlock,       &status,        &leaseReclaim,
+        &quotaReserve, &quotaRelease, &schedule,     &rateLimit,     &now,
     };
     return list;
 }
@@ -88,12 +101,14 @@ const std::vector<const Script*>& all() {
 } // namespace scripts
 
 ReplyPtr runScript(RedisConnection& redis, const Script& script, const std::vector<std::string>& keys,
-                   const std::vector<std::string>& args) {
+                   const std::vector<std::string>& args, bool testClock) {
+    const std::string& source = testClock ? script.testClockSource : script.source;
+    const std::string& sha1 = testClock ? script.testClockSha1 : script.sha1;
     const std::string keyCount = std::to_string(keys.size());
     std::vector<std::string_view> argv;
     argv.reserve(3 + keys.size() + args.size());
     argv.emplace_back("EVALSHA");
-    argv.emplace_back(script.sha1);
+    argv.emplace_back(sha1);
     argv.emplace_back(keyCount);
     for (const std::string& key : keys)
         argv.emplace_back(key);
@@ -105,7 +120,7 @@ ReplyPtr runScript(RedisConnection& redis, const Script& script, const std::vect
         if (!message.starts_with("NOSCRIPT"))
             throw RedisError("Redis script " + std::string(script.name) + " failed: " + std::string(message));
         argv[0] = "EVAL";
-        argv[1] = script.source;
+        argv[1] = source;
         reply = redis.command(argv);
     }
     return reply;

@@ -20,10 +20,15 @@
 
 namespace ots::relay {
 
+/// Each script in two variants that differ only in their clock (nowMs()): Redis time, and for a relay
+/// whose test-clock setting is on, Redis time plus the offset tests keep in keys::kTestClockOffset
+/// (relay/lua/test_clock.lua). Production scripts never read that key.
 struct Script {
     std::string_view name;
     std::string source;
     std::string sha1; ///< hex, as EVALSHA wants it
+    std::string testClockSource;
+    std::string testClockSha1;
 };
 
 namespace scripts {
@@ -50,19 +55,23 @@ extern const Script unlock;        // share gone; ownerHash
 extern const Script status;        // share gone; ownerHash or ""
 extern const Script leaseReclaim;  // lease; prefix keepPrefix (whole value + "": compare-and-delete)
 // Relay-wide scripts on {ots}:… keys.
-extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes creates-stats
-                                  // bytes-stats; id size quota expiresIn idleMs footprint redisBudget
-                                  // clientBytes clientShares statsSeconds client
+extern const Script quotaReserve; // usage sizes expiry client-prefix redisUsage redisSizes
+                                  // rate-window-prefix block; id size quota expiresIn idleMs footprint
+                                  // redisBudget clientBytes clientShares statsSeconds createsLimit
+                                  // windowSeconds
 extern const Script quotaRelease; // usage sizes expiry redisUsage redisSizes; id
 extern const Script schedule;  // a sorted set; member delayMs ['sooner': only move an existing one earlier]
 extern const Script rateLimit; // window-key-prefix block-key; limit windowSeconds
+extern const Script now;       // (no keys) → the scripts' notion of now, in ms
 
 /// Every script above, for the tests (each must load into Redis under its own SHA-1).
 [[nodiscard]] const std::vector<const Script*>& all();
 } // namespace scripts
 
 /// EVALSHA, and EVAL once on NOSCRIPT (a fresh or flushed Redis), which also caches the script there.
+/// testClock: the variant with the test clock (Config::testClock).
 [[nodiscard]] ReplyPtr runScript(RedisConnection& redis, const Script& script,
-                                 const std::vector<std::string>& keys, const std::vector<std::string>& args);
+                                 const std::vector<std::string>& keys, const std::vector<std::string>& args,
+                                 bool testClock);
 
 } // namespace ots::relay

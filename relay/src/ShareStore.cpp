@@ -125,6 +125,8 @@ std::int64_t milliseconds(std::chrono::seconds seconds) {
 }
 
 // An append's lease outlives any append (SPEC §10.11); a restarted relay releases its own at once.
+/// The window of the per-minute rate limits.
+constexpr std::int64_t kRateWindowSeconds = 60;
 constexpr std::int64_t kUploadLeaseMs = std::int64_t{3600} * 1000;
 // complete only syncs and renames a file; a crash in between must not block a retry for an hour.
 constexpr std::int64_t kCompleteLeaseMs = std::int64_t{60} * 1000;
@@ -158,6 +160,7 @@ Verdict verdictOf(std::string_view name) {
         {"redis_full", Verdict::RedisFull},
         {"limited", Verdict::RateLimited},
         {"blocked", Verdict::Blocked},
+        {"allowance_spent", Verdict::AllowanceSpent},
     };
     for (const auto& [text, verdict] : table)
         if (text == name)
@@ -180,39 +183,51 @@ T outcome(const ReplyView& view) {
 
 } // namespace
 
+ReplyPtr ShareStore::run(const Script& script, const std::vector<std::string>& keys,
+                         const std::vector<std::string>& args) {
+    return runScript(m_redis, script, keys, args, m_config.testClock);
+}
+
+std::int64_t ShareStore::nowMs() {
+    const ReplyPtr reply = run(scripts::now, {}, {});
+    return ReplyView(reply.get()).integer();
+}
+
 QuotaOutcome ShareStore::reserveQuota(std::string_view id, std::uint64_t size, std::uint64_t footprint,
                                       std::int64_t expiresIn, std::string_view clientBucket,
                                       std::uint64_t redisBudget) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::quotaReserve,
-        {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
-         keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
-        {std::string(id), number(size + footprint), number(m_config.storageQuota), number(expiresIn),
-         number(milliseconds(m_config.uploadIdleTimeout)), number(footprint), number(redisBudget),
-         number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour}),
-         number(kCreateStatsSeconds)});
+    const ReplyPtr reply =
+        run(scripts::quotaReserve,
+            {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
+             keys::clientQuota(clientBucket), std::string(keys::kRedisUsage), std::string(keys::kRedisSizes),
+             keys::rateLimit("create", clientBucket), keys::block(clientBucket)},
+            {std::string(id), number(size + footprint), number(m_config.storageQuota), number(expiresIn),
+             number(milliseconds(m_config.uploadIdleTimeout)), number(footprint), number(redisBudget),
+             number(clientBytesPerHourLimit(m_config)), number(std::uint64_t{m_config.clientSharesPerHour}),
+             number(kCreateStatsSeconds), number(std::uint64_t{m_config.createsPerMinutePerIp}),
+             number(kRateWindowSeconds)});
     ReplyView view(reply.get());
     auto result = outcome<QuotaOutcome>(view);
     if (result.ok())
         result.expiresAt = view[1].number();
-    else if (result.verdict == Verdict::RateLimited)
+    else if (result.verdict == Verdict::RateLimited || result.verdict == Verdict::AllowanceSpent)
         result.retryAfter = view[1].number();
     return result;
 }
 
 bool ShareStore::releaseQuota(std::string_view id) {
     const ReplyPtr reply =
-        runScript(m_redis, scripts::quotaRelease,
-                  {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
-                   std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
-                  {std::string(id)});
+        run(scripts::quotaRelease,
+            {std::string(keys::kUsage), std::string(keys::kSizes), std::string(keys::kExpiry),
+             std::string(keys::kRedisUsage), std::string(keys::kRedisSizes)},
+            {std::string(id)});
     return ReplyView(reply.get()).integer() == 1;
 }
 
 RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view clientBucket, std::uint32_t limit) {
-    const ReplyPtr reply = runScript(m_redis, scripts::rateLimit,
-                                     {keys::rateLimit(kind, clientBucket), keys::block(clientBucket)},
-                                     {number(std::uint64_t{limit}), "60"});
+    const ReplyPtr reply =
+        run(scripts::rateLimit, {keys::rateLimit(kind, clientBucket), keys::block(clientBucket)},
+            {number(std::uint64_t{limit}), number(kRateWindowSeconds)});
     ReplyView view(reply.get());
     auto result = outcome<RateOutcome>(view);
     if (result.verdict == Verdict::RateLimited)
@@ -221,15 +236,15 @@ RateOutcome ShareStore::rateLimit(std::string_view kind, std::string_view client
 }
 
 void ShareStore::scheduleTicket(std::string_view id, std::string_view ticketHash) {
-    const ReplyPtr reply = runScript(m_redis, scripts::schedule, {std::string(keys::kTicketExpiry)},
-                                     {std::string(id) + ":" + std::string(ticketHash),
-                                      number(milliseconds(m_config.ticketLifetime)), "absent"});
+    const ReplyPtr reply = run(scripts::schedule, {std::string(keys::kTicketExpiry)},
+                               {std::string(id) + ":" + std::string(ticketHash),
+                                number(milliseconds(m_config.ticketLifetime)), "absent"});
     (void)ReplyView(reply.get()).integer();
 }
 
 void ShareStore::scheduleCleanup(std::string_view id) {
-    const ReplyPtr reply = runScript(m_redis, scripts::schedule, {std::string(keys::kExpiry)},
-                                     {std::string(id), number(kCleanupGraceMs), "sooner"});
+    const ReplyPtr reply = run(scripts::schedule, {std::string(keys::kExpiry)},
+                               {std::string(id), number(kCleanupGraceMs), "sooner"});
     (void)ReplyView(reply.get()).integer();
 }
 
@@ -240,22 +255,21 @@ void ShareStore::unscheduleTicket(std::string_view id, std::string_view ticketHa
 }
 
 Outcome ShareStore::create(std::string_view id, const NewShare& share, std::int64_t expiresAt) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::create, {keys::share(id), keys::gone(id)},
-        {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
-         number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash, share.kdfJson,
-         share.metadata, number(static_cast<std::int64_t>(m_config.ticketLifetime.count())),
-         share.linkPublicKey, share.client});
+    const ReplyPtr reply =
+        run(scripts::create, {keys::share(id), keys::gone(id)},
+            {number(share.size), number(expiresAt), number(std::uint64_t{share.maxDownloads}),
+             number(std::uint64_t{share.maxAttempts}), share.authPublicKey, share.ownerHash, share.kdfJson,
+             share.metadata, number(static_cast<std::int64_t>(m_config.ticketLifetime.count())),
+             share.linkPublicKey, share.client});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
 
 OffsetOutcome ShareStore::appendBegin(std::string_view id, std::string_view ownerHash, std::uint64_t offset,
                                       std::uint64_t length, std::string_view leaseValue) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::appendBegin, {keys::share(id), keys::gone(id), keys::lease(id)},
-                  {std::string(ownerHash), number(offset), number(length), std::string(leaseValue),
-                   number(kUploadLeaseMs)});
+    const ReplyPtr reply = run(scripts::appendBegin, {keys::share(id), keys::gone(id), keys::lease(id)},
+                               {std::string(ownerHash), number(offset), number(length),
+                                std::string(leaseValue), number(kUploadLeaseMs)});
     ReplyView view(reply.get());
     auto result = outcome<OffsetOutcome>(view);
     if (result.ok() || result.verdict == Verdict::TooLarge)
@@ -269,9 +283,8 @@ OffsetOutcome ShareStore::appendBegin(std::string_view id, std::string_view owne
 
 OffsetOutcome ShareStore::appendEnd(std::string_view id, std::string_view leaseValue, std::uint64_t offset,
                                     std::uint64_t received) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::appendEnd, {keys::share(id), keys::gone(id), keys::lease(id)},
-                  {std::string(leaseValue), number(offset), number(received)});
+    const ReplyPtr reply = run(scripts::appendEnd, {keys::share(id), keys::gone(id), keys::lease(id)},
+                               {std::string(leaseValue), number(offset), number(received)});
     ReplyView view(reply.get());
     auto result = outcome<OffsetOutcome>(view);
     if (result.ok())
@@ -281,9 +294,8 @@ OffsetOutcome ShareStore::appendEnd(std::string_view id, std::string_view leaseV
 
 OffsetOutcome ShareStore::completeBegin(std::string_view id, std::string_view ownerHash,
                                         std::string_view leaseValue) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::completeBegin, {keys::share(id), keys::gone(id), keys::lease(id)},
-                  {std::string(ownerHash), std::string(leaseValue), number(kCompleteLeaseMs)});
+    const ReplyPtr reply = run(scripts::completeBegin, {keys::share(id), keys::gone(id), keys::lease(id)},
+                               {std::string(ownerHash), std::string(leaseValue), number(kCompleteLeaseMs)});
     ReplyView view(reply.get());
     auto result = outcome<OffsetOutcome>(view);
     if (result.ok()) {
@@ -299,17 +311,16 @@ OffsetOutcome ShareStore::completeBegin(std::string_view id, std::string_view ow
 }
 
 Outcome ShareStore::completeEnd(std::string_view id, std::string_view leaseValue) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::completeEnd, {keys::share(id), keys::gone(id), keys::lease(id)},
-                  {std::string(leaseValue)});
+    const ReplyPtr reply = run(scripts::completeEnd, {keys::share(id), keys::gone(id), keys::lease(id)},
+                               {std::string(leaseValue)});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
 
 Outcome ShareStore::challenge(std::string_view id, std::string_view nonceHex) {
     const ReplyPtr reply =
-        runScript(m_redis, scripts::challenge, {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)},
-                  {number(milliseconds(m_config.challengeLifetime))});
+        run(scripts::challenge, {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)},
+            {number(milliseconds(m_config.challengeLifetime))});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
@@ -320,7 +331,7 @@ ProofOutcome ShareStore::proofBegin(std::string_view id, std::string_view nonceH
     std::vector<std::string> keyList{keys::share(id), keys::gone(id), keys::nonce(id, nonceHex)};
     if (forDownload)
         keyList.push_back(keys::ticket(id, ticketHash));
-    const ReplyPtr reply = runScript(m_redis, scripts::proofBegin, keyList, {forDownload ? "1" : "0"});
+    const ReplyPtr reply = run(scripts::proofBegin, keyList, {forDownload ? "1" : "0"});
     ReplyView view(reply.get());
     auto result = outcome<ProofOutcome>(view);
     if (result.ok()) {
@@ -339,9 +350,9 @@ void ShareStore::spendNonce(std::string_view id, std::string_view nonceHex) {
 AttemptOutcome ShareStore::attemptBegin(std::string_view id, std::string_view nonceHex,
                                         std::string_view attemptId, bool counted) {
     const ReplyPtr reply =
-        runScript(m_redis, scripts::attemptBegin,
-                  {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex), keys::pending(id)},
-                  {std::string(attemptId), number(kStaleAttemptMs), counted ? "1" : "0"});
+        run(scripts::attemptBegin,
+            {keys::share(id), keys::gone(id), keys::nonce(id, nonceHex), keys::pending(id)},
+            {std::string(attemptId), number(kStaleAttemptMs), counted ? "1" : "0"});
     ReplyView view(reply.get());
     auto result = outcome<AttemptOutcome>(view);
     if (result.ok()) {
@@ -352,9 +363,8 @@ AttemptOutcome ShareStore::attemptBegin(std::string_view id, std::string_view no
 }
 
 AttemptOutcome ShareStore::attemptFail(std::string_view id, std::string_view attemptId) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::attemptFail, {keys::share(id), keys::gone(id), keys::pending(id)},
-                  {std::string(attemptId)});
+    const ReplyPtr reply = run(scripts::attemptFail, {keys::share(id), keys::gone(id), keys::pending(id)},
+                               {std::string(attemptId)});
     ReplyView view(reply.get());
     auto result = outcome<AttemptOutcome>(view);
     if (result.ok()) {
@@ -365,9 +375,8 @@ AttemptOutcome ShareStore::attemptFail(std::string_view id, std::string_view att
 }
 
 MetadataOutcome ShareStore::attemptRefund(std::string_view id, std::string_view attemptId) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::attemptRefund, {keys::share(id), keys::gone(id), keys::pending(id)},
-                  {std::string(attemptId)});
+    const ReplyPtr reply = run(scripts::attemptRefund, {keys::share(id), keys::gone(id), keys::pending(id)},
+                               {std::string(attemptId)});
     ReplyView view(reply.get());
     auto result = outcome<MetadataOutcome>(view);
     if (result.ok())
@@ -377,8 +386,8 @@ MetadataOutcome ShareStore::attemptRefund(std::string_view id, std::string_view 
 
 ReserveOutcome ShareStore::reserve(std::string_view id, std::string_view ticketHash,
                                    std::string_view attemptId) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::reserve,
+    const ReplyPtr reply = run(
+        scripts::reserve,
         {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id), keys::pending(id)},
         {std::string(ticketHash), number(milliseconds(m_config.ticketLifetime)), std::string(attemptId)});
     ReplyView view(reply.get());
@@ -394,8 +403,8 @@ ReserveOutcome ShareStore::reserve(std::string_view id, std::string_view ticketH
 }
 
 SizeOutcome ShareStore::ticketCheck(std::string_view id, std::string_view ticketHash) {
-    const ReplyPtr reply = runScript(m_redis, scripts::ticketCheck,
-                                     {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash)}, {});
+    const ReplyPtr reply =
+        run(scripts::ticketCheck, {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash)}, {});
     ReplyView view(reply.get());
     auto result = outcome<SizeOutcome>(view);
     if (result.ok())
@@ -404,9 +413,8 @@ SizeOutcome ShareStore::ticketCheck(std::string_view id, std::string_view ticket
 }
 
 FinishOutcome ShareStore::finish(std::string_view id, std::string_view ticketHash) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::finish,
-        {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id)},
+    const ReplyPtr reply = run(
+        scripts::finish, {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id)},
         {std::string(ticketHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
     auto result = outcome<FinishOutcome>(view);
@@ -416,30 +424,28 @@ FinishOutcome ShareStore::finish(std::string_view id, std::string_view ticketHas
 }
 
 Outcome ShareStore::remove(std::string_view id, std::string_view ownerHash) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::remove, {keys::share(id), keys::gone(id)},
-        {std::string(ownerHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
+    const ReplyPtr reply =
+        run(scripts::remove, {keys::share(id), keys::gone(id)},
+            {std::string(ownerHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
 
 Outcome ShareStore::takedown(std::string_view id) {
-    const ReplyPtr reply = runScript(m_redis, scripts::takedown, {keys::share(id), keys::gone(id)},
-                                     {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
+    const ReplyPtr reply = run(scripts::takedown, {keys::share(id), keys::gone(id)},
+                               {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
 
 Outcome ShareStore::unlock(std::string_view id, std::string_view ownerHash) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::unlock, {keys::share(id), keys::gone(id)}, {std::string(ownerHash)});
+    const ReplyPtr reply = run(scripts::unlock, {keys::share(id), keys::gone(id)}, {std::string(ownerHash)});
     ReplyView view(reply.get());
     return outcome<Outcome>(view);
 }
 
 StatusOutcome ShareStore::status(std::string_view id, std::string_view ownerHash) {
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::status, {keys::share(id), keys::gone(id)}, {std::string(ownerHash)});
+    const ReplyPtr reply = run(scripts::status, {keys::share(id), keys::gone(id)}, {std::string(ownerHash)});
     ReplyView view(reply.get());
     auto result = outcome<StatusOutcome>(view);
     if (result.ok()) {
@@ -458,10 +464,10 @@ StatusOutcome ShareStore::status(std::string_view id, std::string_view ownerHash
 }
 
 SweepOutcome ShareStore::expireCheck(std::string_view id) {
-    const ReplyPtr reply = runScript(m_redis, scripts::expireCheck,
-                                     {keys::share(id), keys::gone(id), keys::tickets(id), keys::lease(id)},
-                                     {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count())),
-                                      number(milliseconds(m_config.uploadIdleTimeout))});
+    const ReplyPtr reply =
+        run(scripts::expireCheck, {keys::share(id), keys::gone(id), keys::tickets(id), keys::lease(id)},
+            {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count())),
+             number(milliseconds(m_config.uploadIdleTimeout))});
     ReplyView view(reply.get());
     auto result = outcome<SweepOutcome>(view);
     if (result.verdict == Verdict::Later)
@@ -470,10 +476,10 @@ SweepOutcome ShareStore::expireCheck(std::string_view id) {
 }
 
 SweepOutcome ShareStore::ticketLapse(std::string_view id, std::string_view ticketHash) {
-    const ReplyPtr reply = runScript(
-        m_redis, scripts::ticketLapse,
-        {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id)},
-        {std::string(ticketHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
+    const ReplyPtr reply =
+        run(scripts::ticketLapse,
+            {keys::share(id), keys::gone(id), keys::ticket(id, ticketHash), keys::tickets(id)},
+            {std::string(ticketHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
     auto result = outcome<SweepOutcome>(view);
     if (result.verdict == Verdict::Later)
@@ -483,15 +489,14 @@ SweepOutcome ShareStore::ticketLapse(std::string_view id, std::string_view ticke
 
 bool ShareStore::reclaimLease(std::string_view id, std::string_view ownerPrefix,
                               std::string_view keepPrefix) {
-    const ReplyPtr reply = runScript(m_redis, scripts::leaseReclaim, {keys::lease(id)},
-                                     {std::string(ownerPrefix), std::string(keepPrefix)});
+    const ReplyPtr reply =
+        run(scripts::leaseReclaim, {keys::lease(id)}, {std::string(ownerPrefix), std::string(keepPrefix)});
     return ReplyView(reply.get()).integer() == 1;
 }
 
 bool ShareStore::releaseLease(std::string_view id, std::string_view value) {
     // The whole value as the prefix: every value of one incarnation has the same length.
-    const ReplyPtr reply =
-        runScript(m_redis, scripts::leaseReclaim, {keys::lease(id)}, {std::string(value), std::string()});
+    const ReplyPtr reply = run(scripts::leaseReclaim, {keys::lease(id)}, {std::string(value), std::string()});
     return ReplyView(reply.get()).integer() == 1;
 }
 

@@ -7,6 +7,7 @@
 #include "Config.h"
 #include "LeaseRegistry.h"
 #include "RedisConnection.h"
+#include "Scripts.h"
 
 #include <cstdint>
 #include <mutex>
@@ -44,6 +45,9 @@ inline constexpr std::string_view kBlockPrefix = "{ots}:block:";
 [[nodiscard]] std::string block(std::string_view clientBucket);
 /// Creates and bytes reserved per client bucket in one hour: PREFIX:HOUR, HOUR = ⌊unix seconds / 3600⌋.
 inline constexpr std::string_view kClientQuotaPrefix = "{ots}:cq:";
+/// The test clock's offset in ms (Config::testClock; relay/lua/test_clock.lua names it too). Only tests
+/// write it, always with a TTL; a relay with the test clock off never reads it.
+inline constexpr std::string_view kTestClockOffset = "{ots}:test:clock-offset";
 } // namespace keys
 
 /// Whether `text` is a share id as links, paths and key names spell it: canonical base64url of 16 bytes.
@@ -99,9 +103,10 @@ enum class Verdict {
     Nothing,   ///< sweeper: nothing to do
     Later,     ///< sweeper: look again at `at`
     StorageFull,
-    RedisFull, ///< the Redis budget has no room for the share's metadata
-    RateLimited,
-    Blocked, ///< the operator blocked this client (ots-relay admin block)
+    RedisFull,      ///< the Redis budget has no room for the share's metadata
+    RateLimited,    ///< over a per-minute rate limit
+    Blocked,        ///< the operator blocked this client (ots-relay admin block)
+    AllowanceSpent, ///< the client's hourly allowance of bytes or shares is spent
 };
 
 struct Outcome {
@@ -124,7 +129,7 @@ struct NewShare {
 
 struct QuotaOutcome : Outcome {
     std::int64_t expiresAt = 0;  ///< unix seconds, from Redis' clock
-    std::int64_t retryAfter = 0; ///< RateLimited: seconds until the client's hour ends
+    std::int64_t retryAfter = 0; ///< RateLimited, AllowanceSpent: seconds until the window ends
 };
 struct OffsetOutcome : Outcome {
     std::uint64_t offset = 0; ///< the stored (or new) offset
@@ -189,9 +194,14 @@ public:
         , m_config(config) {}
 
     // Relay-wide
-    /// Reserves size (ciphertext) + footprint (the share's Redis bytes) against the storage quota, the
-    /// footprint against the Redis budget (0 = none) and both against the client's hourly allowance.
-    /// StorageFull, RedisFull, or RateLimited (retryAfter set) when one of them has no room.
+    /// The scripts' notion of now, in ms: Redis time, plus the test clock's offset when Config::testClock.
+    /// Whatever C++ compares with the times the scripts keep reads it here.
+    [[nodiscard]] std::int64_t nowMs();
+    /// Admits a create in one round trip: Blocked (the operator blocked the client) or RateLimited (over
+    /// creates-per-minute-per-ip, retryAfter set) as rateLimit("create", …) would answer; then reserves
+    /// size (ciphertext) + footprint (the share's Redis bytes) against the storage quota, the footprint
+    /// against the Redis budget (0 = none) and both against the client's hourly allowance. StorageFull,
+    /// RedisFull, or AllowanceSpent (retryAfter set) when one of them has no room.
     [[nodiscard]] QuotaOutcome reserveQuota(std::string_view id, std::uint64_t size, std::uint64_t footprint,
                                             std::int64_t expiresIn, std::string_view clientBucket,
                                             std::uint64_t redisBudget);
@@ -259,6 +269,9 @@ public:
     bool releaseLease(std::string_view id, std::string_view value);
 
 private:
+    [[nodiscard]] ReplyPtr run(const Script& script, const std::vector<std::string>& keys,
+                               const std::vector<std::string>& args);
+
     RedisConnection& m_redis;
     const Config& m_config;
 };

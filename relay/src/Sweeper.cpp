@@ -23,12 +23,6 @@ constexpr int kBatchesPerPass = 8;
 constexpr int kScanCallsPerPass = 16;
 constexpr std::string_view kScanCount = "1000";
 
-std::int64_t redisNowMs(RedisConnection& redis) {
-    const ReplyPtr reply = redis.command({"TIME"});
-    const ReplyView view(reply.get());
-    return view[0].number() * 1000 + view[1].number() / 1000;
-}
-
 std::vector<std::string> dueMembers(RedisConnection& redis, std::string_view key, std::int64_t nowMs) {
     const std::string max = std::to_string(nowMs);
     const std::string count = std::to_string(kBatch);
@@ -170,7 +164,8 @@ void Sweeper::sweepOnce(RedisConnection& redis) {
     std::lock_guard lock(m_mutex);
     try {
         releaseAbandonedLeases(redis);
-        const std::int64_t nowMs = redisNowMs(redis);
+        // The scripts' clock (the test clock's too), which the expiry and ticket scores are kept in.
+        const std::int64_t nowMs = ShareStore(redis, m_config).nowMs();
         sweepExpiries(redis, nowMs);
         sweepTickets(redis, nowMs);
         countShares(redis);

@@ -173,7 +173,8 @@ int run(const Config& config) {
                                     {"redis_connections", config.redisConnections},
                                     {"trusted_proxies", config.trustedProxies.size()},
                                     {"upload_tokens", !config.uploadTokens.empty()},
-                                    {"open_relay", config.openRelay}});
+                                    {"open_relay", config.openRelay},
+                                    {"test_clock", config.testClock}});
     for (const std::string& warning : ConfigLoader::warnings(config))
         Log::warn(warning);
 

@@ -106,6 +106,7 @@ class TestApi : public QObject {
     std::unique_ptr<Metrics> m_metrics;
     std::unique_ptr<Api> m_api;
     std::unique_ptr<RedisConnection> m_redis;
+    std::chrono::milliseconds m_clockOffset{}; ///< what advanceClock() set the test clock to
     std::unique_ptr<Sweeper> m_sweeper;
     std::string m_client = "192.0.2.1";
 
@@ -319,7 +320,18 @@ private Q_SLOTS:
         QVERIFY(m_redis->ping());
     }
 
-    void init() { m_config = baseConfig(); }
+    void init() {
+        m_config = baseConfig();
+        m_clockOffset = {};
+        (void)redisGet({"DEL", keys::kTestClockOffset});
+    }
+
+    // The relay's test clock (Config::testClock): the scripts' now moves on by `by` without sleeping.
+    void advanceClock(std::chrono::milliseconds by) {
+        m_config.testClock = true;
+        m_clockOffset += by;
+        (void)redisGet({"SET", keys::kTestClockOffset, std::to_string(m_clockOffset.count()), "EX", "86400"});
+    }
 
     void routes_data() {
         QTest::addColumn<QString>("method");
@@ -1051,13 +1063,14 @@ private Q_SLOTS:
 
     void expiryAndSweep() {
         std::string content;
+        advanceClock({});
         const Share share = ready(content, 1, 2);
         const Share uploading = create(StreamEncryptor::ciphertextSize(100), 1, 2);
         QCOMPARE(append(uploading, 0, "abc").result(), http::status::no_content);
         const std::uint64_t before = usage();
         m_sweeper->sweepOnce(*m_redis); // nothing is due yet
         QVERIFY(std::filesystem::exists(m_blobs->blobPath(share.id)));
-        QTest::qWait(2100);
+        advanceClock(std::chrono::milliseconds(2100));
         // Expired at once for every endpoint, though the keys stay until the sweeper comes.
         QCOMPARE(errorOf(call(http::verb::get, "/api/v1/shares/" + share.id)), "expired");
         QCOMPARE(errorOf(call(http::verb::post, "/api/v1/shares/" + share.id + "/challenge")), "expired");
@@ -1076,16 +1089,17 @@ private Q_SLOTS:
 
     void liveTicketOutlivesExpiryThenLapses() {
         m_config.ticketLifetime = std::chrono::seconds(3);
+        advanceClock({});
         std::string content;
         const Share share = ready(content, 2, 2);
         const std::string ticket(bodyOf(prove(share, "reservations")).at("ticket").as_string());
-        QTest::qWait(2100);
+        advanceClock(std::chrono::milliseconds(2100));
         m_sweeper->sweepOnce(*m_redis);
         // Expired, but the running download keeps its blob until its ticket lapses.
         QCOMPARE(errorOf(call(http::verb::get, "/api/v1/shares/" + share.id)), "expired");
         QVERIFY(std::holds_alternative<DownloadPlan>(download(share, ticket)));
         QVERIFY(std::filesystem::exists(m_blobs->blobPath(share.id)));
-        QTest::qWait(1200);
+        advanceClock(std::chrono::milliseconds(1200));
         m_sweeper->sweepOnce(*m_redis);
         QCOMPARE(redisGet({"EXISTS", keys::share(share.id)}), "0");
         QVERIFY(!std::filesystem::exists(m_blobs->blobPath(share.id)));
@@ -1094,6 +1108,7 @@ private Q_SLOTS:
 
     void lapsedTicketOfLastDownloadDeletesShare() {
         m_config.ticketLifetime = std::chrono::seconds(1);
+        advanceClock({});
         std::string content;
         const Share share = ready(content, 1);
         const std::string ticket(bodyOf(prove(share, "reservations")).at("ticket").as_string());
@@ -1101,7 +1116,7 @@ private Q_SLOTS:
         QVERIFY(base64url::decodeInto(ticket, ticketBytes));
         QVERIFY(redisGet({"ZSCORE", keys::kTicketExpiry, share.id + ":" + tokenHash(ticketBytes)}) !=
                 "(nil)");
-        QTest::qWait(1200);
+        advanceClock(std::chrono::milliseconds(1200));
         QCOMPARE(errorOf(std::get<Response>(download(share, ticket))), "unauthorized");
         const std::uint64_t before = usage();
         m_sweeper->sweepOnce(*m_redis);
@@ -1384,12 +1399,20 @@ private Q_SLOTS:
         for (const Script* script : scripts::all()) {
             const std::string name(script->name);
             QVERIFY2(names.insert(script->name).second, ("two scripts named " + name).c_str());
-            const ReplyPtr reply = m_redis->command({"SCRIPT", "LOAD", script->source}, true);
-            if (reply->type == REDIS_REPLY_ERROR)
-                QFAIL((name + ": " + std::string(reply->str, reply->len)).c_str());
-            const ReplyView view(reply.get());
-            QVERIFY2(view.isString(), name.c_str());
-            QCOMPARE(std::string(view.string()), script->sha1);
+            // Both variants: the production clock and the test clock (test-clock = true).
+            QVERIFY(script->sha1 != script->testClockSha1);
+            for (const auto& [source, sha1] : {std::pair{&script->source, &script->sha1},
+                                               std::pair{&script->testClockSource, &script->testClockSha1}}) {
+                const ReplyPtr reply = m_redis->command({"SCRIPT", "LOAD", *source}, true);
+                if (reply->type == REDIS_REPLY_ERROR)
+                    QFAIL((name + ": " + std::string(reply->str, reply->len)).c_str());
+                const ReplyView view(reply.get());
+                QVERIFY2(view.isString(), name.c_str());
+                QCOMPARE(std::string(view.string()), *sha1);
+            }
+            // Only the test clock reads the offset key.
+            QVERIFY2(script->source.find(keys::kTestClockOffset) == std::string::npos, name.c_str());
+            QVERIFY2(script->testClockSource.find(keys::kTestClockOffset) != std::string::npos, name.c_str());
         }
         QVERIFY(!names.empty());
     }

@@ -96,6 +96,16 @@ private Q_SLOTS:
             check(redis.port(), {QStringLiteral("--redis-password"), QString::fromLatin1(kPassword),
                                  QStringLiteral("--open-relay"), QStringLiteral("true")});
         QVERIFY2(open.exitCode == 0 && open.err.isEmpty(), open.err.constData());
+        // The test clock is for tests only: the same safe set-up with it on has that one warning.
+        const CheckResult testClock =
+            check(redis.port(), {QStringLiteral("--redis-password"), QString::fromLatin1(kPassword),
+                                 QStringLiteral("--open-relay"), QStringLiteral("true"),
+                                 QStringLiteral("--test-clock"), QStringLiteral("true")});
+        QVERIFY2(testClock.exitCode == 0, testClock.err.constData());
+        QCOMPARE(testClock.warnings.size(), 1);
+        QVERIFY2(testClock.warnings.front().startsWith("test clock on (test-clock = true)"),
+                 testClock.err.constData());
+        QVERIFY(testClock.out.contains("test-clock = true"));
     }
 
     void redisPasswordMissingOrWrong() {

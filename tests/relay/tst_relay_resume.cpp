@@ -5,10 +5,11 @@
 
 #include "RelayClient.h"
 #include "RelayProcess.h"
+#include "TestClock.h"
 #include "ots/Crypto.h"
 
+#include <QDateTime>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
@@ -367,33 +368,43 @@ private Q_SLOTS:
         QVERIFY2(draining.exitedCleanly(), draining.log().right(3000).constData());
     }
 
+    // The default lifetimes (challenge 2 min, ticket 1 h), run out on the test clock.
     void lapsedNoncesAndTickets() {
         RelayProcess fast;
+        TestClock clock(m_fixture.redis.port());
         QVERIFY2(fast.start(m_fixture.redis.port(), dataDir(),
-                            {QStringLiteral("--challenge-lifetime"), QStringLiteral("1s"),
-                             QStringLiteral("--ticket-lifetime"), QStringLiteral("1s"),
-                             QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+                            TestClock::arguments() +
+                                QStringList{QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
                  qPrintable(fast.error()));
         const RelayClient client = fast.client();
-        TestShare share = TestShare::make({.payloadBytes = 50'000, .maxDownloads = 1});
+        // Expiring long after the ticket lapses: the share goes because its only download lapsed.
+        TestShare share =
+            TestShare::make({.payloadBytes = 50'000, .expiresIn = 24 * 3600, .maxDownloads = 1});
         OTS_EXPECT_STATUS(client.createReady(share), 200);
 
-        // A nonce older than challenge-lifetime is refused.
+        // A nonce older than challenge-lifetime is refused; one second younger it was still good.
         const HttpResponse challenge = client.challenge(share.id);
         OTS_EXPECT_STATUS(challenge, 200);
-        QCOMPARE(challenge.json().value(QStringLiteral("expiresIn")).toInt(), 1);
+        QCOMPARE(challenge.json().value(QStringLiteral("expiresIn")).toInt(), 120);
         const QJsonObject lateProof = share.proof(RelayClient::nonceOf(challenge));
-        QThread::msleep(1500); // the nonce's lifetime is the thing under test
+        clock.advance(121);
         OTS_EXPECT_ERROR(client.send(RelayClient::proofRequest(share, "reservations", lateProof)), 410,
                          "challenge_invalid");
+        const HttpResponse fresh = client.challenge(share.id);
+        OTS_EXPECT_STATUS(fresh, 200);
+        clock.advance(119);
+        OTS_EXPECT_STATUS(client.send(RelayClient::proofRequest(share, "metadata",
+                                                                share.proof(RelayClient::nonceOf(fresh)))),
+                          200);
 
         // A ticket that lapses unfinished ends its download: the only one, so the share goes
         // (tombstone "downloaded") and its blob with it.
         const HttpResponse reservation = client.prove(share, "reservations");
         OTS_EXPECT_STATUS(reservation, 201);
-        QCOMPARE(reservation.json().value(QStringLiteral("expiresIn")).toInt(), 1);
+        QCOMPARE(reservation.json().value(QStringLiteral("expiresIn")).toInt(), 3600);
         const QByteArray ticket = RelayClient::ticketOf(reservation);
         OTS_EXPECT_STATUS(client.download(share.id, ticket, "bytes=0-99"), 206);
+        clock.advance(3601);
         HttpResponse info;
         QVERIFY2(waitUntil(
                      [&] {
@@ -484,7 +495,10 @@ private Q_SLOTS:
     void blobLeftByKilledFinishOrDeleteIsSwept() {
         const quint16 redisPort = m_fixture.redis.port();
         RelayProcess fast;
-        QVERIFY2(fast.start(redisPort, dataDir(), {QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+        TestClock clock(redisPort);
+        QVERIFY2(fast.start(redisPort, dataDir(),
+                            TestClock::arguments() +
+                                QStringList{QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
                  qPrintable(fast.error()));
         const RelayClient client = fast.client();
         TestShare finished = TestShare::make({.payloadBytes = 100'000, .seed = 21});
@@ -522,10 +536,12 @@ private Q_SLOTS:
             QVERIFY(QFileInfo(blobPathIn(dataDir(), share->id)).isFile());
         }
 
-        // The sweep removes both orphans (and their quota and entries) once the grace has passed.
+        // The sweep removes both orphans (and their quota and entries) once the grace (15 s, passed on
+        // the test clock) has passed.
+        clock.advance(16);
         for (const TestShare* share : {&finished, &deleted}) {
             const QString id = QString::fromLatin1(share->id);
-            QVERIFY2(waitUntil([&] { return filesNamed(dataDir(), id).isEmpty(); }, 30'000),
+            QVERIFY2(waitUntil([&] { return filesNamed(dataDir(), id).isEmpty(); }, 10'000),
                      qPrintable(filesNamed(dataDir(), id).join(QLatin1Char(' '))));
             QVERIFY(waitUntil(
                 [&] {
@@ -556,18 +572,18 @@ private Q_SLOTS:
 
     void expiredSharesLeaveRedisAndDisk() {
         RelayProcess fast;
+        TestClock clock(m_fixture.redis.port());
         QVERIFY2(fast.start(m_fixture.redis.port(), dataDir(),
-                            {QStringLiteral("--min-expiry"), QStringLiteral("1s"),
-                             QStringLiteral("--sweep-interval"), QStringLiteral("1s"),
-                             QStringLiteral("--ticket-lifetime"), QStringLiteral("1s")}),
+                            TestClock::arguments() +
+                                QStringList{QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
                  qPrintable(fast.error()));
         const RelayClient client = fast.client();
-        TestShare ready = TestShare::make({.payloadBytes = 100'000, .expiresIn = 2});
+        TestShare ready = TestShare::make({.payloadBytes = 100'000, .expiresIn = 600});
         OTS_EXPECT_STATUS(client.createReady(ready), 200);
-        TestShare partial = TestShare::make({.payloadBytes = 100'000, .expiresIn = 2});
+        TestShare partial = TestShare::make({.payloadBytes = 100'000, .expiresIn = 600});
         OTS_EXPECT_STATUS(client.create(partial), 201);
         OTS_EXPECT_STATUS(client.append(partial, 0, partial.ciphertext.left(5000)), 204);
-        TestShare lasting = TestShare::make({.payloadBytes = 1000, .expiresIn = 3600});
+        TestShare lasting = TestShare::make({.payloadBytes = 1000, .expiresIn = 24 * 3600});
         OTS_EXPECT_STATUS(client.createReady(lasting), 200);
         QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(ready.id)).size(), qsizetype(1));
         QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(partial.id)).size(), qsizetype(1));
@@ -575,23 +591,18 @@ private Q_SLOTS:
             RelayClient::metricIn(client.get("/metrics").body, "ots_shares_swept_total") +
             m_client.metric("ots_shares_swept_total");
 
-        // Gone for clients as soon as it expires.
-        QVERIFY(waitUntil(
-            [&] {
-                const HttpResponse info = client.info(ready.id);
-                return info.status == 404 ||
-                       (info.status == 410 && info.errorCode() == QStringLiteral("expired"));
-            },
-            6000));
-        // Created a moment later, the partial share may expire a second later (expiresAt is in seconds).
-        HttpResponse expiredInfo;
-        QVERIFY2(waitUntil(
-                     [&] {
-                         expiredInfo = client.info(partial.id);
-                         return expiredInfo.status == 404 || expiredInfo.status == 410;
-                     },
-                     3000),
-                 expiredInfo.describe().constData());
+        // Live a second before their expiry, gone for clients as soon as it comes (expiresAt is in whole
+        // seconds: the partial share, created a moment later, may expire a second later).
+        clock.advance(598);
+        OTS_EXPECT_STATUS(client.info(ready.id), 200);
+        OTS_EXPECT_STATUS(client.info(partial.id), 200);
+        clock.advance(3);
+        for (const TestShare* share : {&ready, &partial}) {
+            const HttpResponse info = client.info(share->id);
+            QVERIFY2(info.status == 404 ||
+                         (info.status == 410 && info.errorCode() == QStringLiteral("expired")),
+                     info.describe().constData());
+        }
         OTS_EXPECT_STATUS(client.info(lasting.id), 200);
 
         // Gone from Redis (but the tombstone) and from disk within a few sweep intervals.
@@ -623,50 +634,65 @@ private Q_SLOTS:
     }
 
     // Issue 13, must show 3: twenty creates that never upload a byte fill the quota; after
-    // upload-idle-timeout the sweeper deletes them (410 expired) and the quota is back, while a share
-    // whose upload keeps moving the whole time is never touched and completes.
+    // upload-idle-timeout (the default hour, passed on the test clock) the sweeper deletes them (410
+    // expired) and the quota is back, while a share whose upload keeps moving the whole time is never
+    // touched and completes.
     void stalledUploadsReleaseTheirQuota() {
         constexpr int kAbandoned = 20;
         constexpr qint64 kPayload = 100'000;
-        TestShare moving = TestShare::make({.payloadBytes = kPayload, .seed = 40});
+        constexpr qint64 kExpiresIn = 24 * 3600; // far beyond the idle timeout: only stalling ends them
+        TestShare moving = TestShare::make({.payloadBytes = kPayload, .expiresIn = kExpiresIn, .seed = 40});
         const qint64 size = moving.ciphertext.size();
         // What a share holds of the quota (SPEC §10.13 §10.1): its ciphertext and its Redis footprint,
         // the metadata envelope plus 2048 bytes. All shares here have envelopes of one size.
         const qint64 held = size + moving.metadataEnvelope.size() + 2048;
         RelayFixture idle;
-        QVERIFY2(idle.start({QStringLiteral("--storage-quota"), QString::number(held * (kAbandoned + 1)),
-                             QStringLiteral("--max-size"), QString::number(size),
-                             QStringLiteral("--upload-idle-timeout"), QStringLiteral("2s"),
-                             QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+        QVERIFY2(idle.start(TestClock::arguments() +
+                            QStringList{QStringLiteral("--storage-quota"),
+                                        QString::number(held * (kAbandoned + 1)),
+                                        QStringLiteral("--max-size"), QString::number(size),
+                                        QStringLiteral("--upload-idle-timeout"), QStringLiteral("1h"),
+                                        QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
                  idle.error());
+        TestClock clock(idle.redis.port());
+        QVERIFY2(idle.relay.log().contains("test clock on"), idle.relay.log().right(2000).constData());
         const RelayClient client = idle.client();
         OTS_EXPECT_STATUS(client.create(moving), 201);
         QList<TestShare> abandoned;
         for (int i = 0; i < kAbandoned; ++i) {
-            abandoned.append(TestShare::make({.payloadBytes = kPayload, .seed = 41 + i}));
+            abandoned.append(
+                TestShare::make({.payloadBytes = kPayload, .expiresIn = kExpiresIn, .seed = 41 + i}));
             OTS_EXPECT_STATUS(client.create(abandoned.last()), 201);
         }
         TestShare real = TestShare::make({.payloadBytes = kPayload, .seed = 70});
         OTS_EXPECT_ERROR(client.create(real), 507, "storage_full");
 
-        // The moving share sends a little every 300 ms, for well over the idle timeout; meanwhile the
-        // stalled ones go and the real share fits again.
+        // The moving share sends a little every 20 minutes for 100 minutes, well over the idle timeout;
+        // just before the hour nothing has gone yet.
         qint64 offset = 0;
-        bool realCreated = false;
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 6000) {
+        const auto appendPiece = [&] {
             const QByteArray piece = moving.ciphertext.mid(offset, 500);
             OTS_EXPECT_STATUS(client.append(moving, offset, piece), 204);
             offset += piece.size();
-            if (!realCreated && client.create(real).status == 201) {
-                realCreated = true;
-                OTS_EXPECT_STATUS(client.append(real, 0, real.ciphertext), 204);
-                OTS_EXPECT_STATUS(client.complete(real), 200);
-            }
-            QThread::msleep(300);
+        };
+        for (int step = 0; step < 2; ++step) {
+            clock.advance(20 * 60);
+            appendPiece();
         }
-        QVERIFY2(realCreated, "the stalled uploads' quota never came back");
+        clock.advance(20 * 60 - 60); // 59 minutes
+        OTS_EXPECT_STATUS(client.info(abandoned.first().id), 200);
+        OTS_EXPECT_ERROR(client.create(real), 507, "storage_full");
+        clock.advance(60);
+        appendPiece();
+        for (int step = 0; step < 2; ++step) {
+            clock.advance(20 * 60);
+            appendPiece();
+        }
+        // Within a sweep pass (one a second) the stalled ones went and the real share fits.
+        QVERIFY2(waitUntil([&] { return client.create(real).status == 201; }, 10'000),
+                 "the stalled uploads' quota never came back");
+        OTS_EXPECT_STATUS(client.append(real, 0, real.ciphertext), 204);
+        OTS_EXPECT_STATUS(client.complete(real), 200);
         for (const TestShare& share : std::as_const(abandoned)) {
             const HttpResponse info = client.info(share.id);
             OTS_EXPECT_ERROR(info, 410, "expired");
@@ -683,6 +709,32 @@ private Q_SLOTS:
         OTS_EXPECT_STATUS(content, 200);
         QVERIFY(content.body == moving.ciphertext);
         idle.relay.stop();
+    }
+
+    // A relay without the test clock (the default) never reads its offset: set two days ahead, it
+    // neither gives a create a later expiry nor expires the share, at any endpoint or in its sweeper.
+    void testClockOffsetIgnoredWhenOff() {
+        RelayProcess plain;
+        QVERIFY2(plain.start(m_fixture.redis.port(), dataDir(),
+                             {QStringLiteral("--sweep-interval"), QStringLiteral("1s")}),
+                 qPrintable(plain.error()));
+        const RelayClient client = plain.client();
+        TestClock clock(m_fixture.redis.port());
+        clock.advance(2 * 24 * 3600);
+        TestShare share = TestShare::make({.payloadBytes = 1000, .expiresIn = 60, .maxDownloads = 2});
+        OTS_EXPECT_STATUS(client.createReady(share), 200);
+        QVERIFY2(qAbs(share.expiresAt - (QDateTime::currentSecsSinceEpoch() + 60)) <= 5,
+                 QByteArray::number(share.expiresAt).constData());
+        OTS_EXPECT_STATUS(client.info(share.id), 200);
+        OTS_EXPECT_STATUS(client.prove(share, "metadata"), 200);
+        // Two sweep passes of this relay go by (a negative check: there is nothing to wait for).
+        QThread::msleep(2500);
+        OTS_EXPECT_STATUS(client.info(share.id), 200);
+        QCOMPARE(filesNamed(dataDir(), QString::fromLatin1(share.id)).size(), qsizetype(1));
+        const HttpResponse content = client.reserveAndDownload(share);
+        OTS_EXPECT_STATUS(content, 200);
+        QVERIFY(content.body == share.ciphertext);
+        plain.stop();
     }
 };
 

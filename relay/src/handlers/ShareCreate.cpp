@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <variant>
 
 namespace ots::relay::handlers {
 
@@ -28,12 +29,10 @@ std::optional<std::string> decodeStandardBase64(std::string_view text, std::size
     return out;
 }
 
-} // namespace
-
-Response createShare(const Exchange& exchange) {
+// Whether the request may create a share (its upload token) and what it asks for; a Response when it
+// may not or is malformed (BadRequest propagates). Touches no Redis.
+std::variant<Response, NewShare> readCreate(const Exchange& exchange, std::int64_t& expiresIn) {
     const RequestHeader& header = exchange.header;
-    if (auto refused = refuseClient(exchange, "create", exchange.config.createsPerMinutePerIp))
-        return *refused;
     if (!exchange.config.uploadTokens.empty()) {
         const auto credentials = bearer(header);
         bool allowed = false;
@@ -62,7 +61,7 @@ Response createShare(const Exchange& exchange) {
                               std::to_string(exchange.config.maxShareSize) + " bytes).");
     if (!StreamEncryptor::isValidCiphertextSize(size))
         throw BadRequest{"\"size\" is not the size of a v1 stream"};
-    const auto expiresIn = static_cast<std::int64_t>(
+    expiresIn = static_cast<std::int64_t>(
         requireUnsigned(request, "expiresIn", static_cast<std::uint64_t>(exchange.config.minExpiry.count()),
                         static_cast<std::uint64_t>(exchange.config.maxExpiry.count())));
     NewShare share;
@@ -101,6 +100,32 @@ Response createShare(const Exchange& exchange) {
         canonical["parallelism"] = params.parallelism;
         share.kdfJson = json::serialize(canonical);
     }
+    return share;
+}
+
+} // namespace
+
+Response createShare(const Exchange& exchange) {
+    const RequestHeader& header = exchange.header;
+    // The client's rate limit and the operator's block are checked with the quota, in one round trip
+    // (ShareStore::reserveQuota). A request refused before that still counts against the rate limit,
+    // and a blocked or limited client gets 403 or 429 for it as for any other create.
+    std::int64_t expiresIn = 0;
+    std::variant<Response, NewShare> read;
+    try {
+        read = readCreate(exchange, expiresIn);
+    } catch (const BadRequest&) {
+        if (auto refused = refuseClient(exchange, "create", exchange.config.createsPerMinutePerIp))
+            return *refused;
+        throw;
+    }
+    if (auto* refusal = std::get_if<Response>(&read)) {
+        if (auto refused = refuseClient(exchange, "create", exchange.config.createsPerMinutePerIp))
+            return *refused;
+        return std::move(*refusal);
+    }
+    NewShare& share = std::get<NewShare>(read);
+    const std::uint64_t size = share.size;
 
     ShareId idBytes{};
     randomBytes(idBytes);
@@ -119,7 +144,9 @@ Response createShare(const Exchange& exchange) {
     if (quota.verdict == Verdict::RedisFull)
         return Api::error(header, http::status::insufficient_storage, "storage_full",
                           "The relay has no room for more shares' descriptions right now.");
-    if (quota.verdict == Verdict::RateLimited) {
+    if (auto refused = clientRefusal(header, quota.verdict, quota.retryAfter))
+        return *refused;
+    if (quota.verdict == Verdict::AllowanceSpent) {
         Response limited = Api::error(header, http::status::too_many_requests, "rate_limited",
                                       "This client has reserved as much storage or created as many shares "
                                       "as the relay allows in an hour.");

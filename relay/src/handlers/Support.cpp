@@ -225,10 +225,14 @@ Response notFound(const RequestHeader& header) {
 std::optional<Response> refuseClient(const Exchange& exchange, std::string_view action,
                                      std::uint32_t perMinute) {
     const auto limit = exchange.store->rateLimit(action, exchange.context.clientBucket, perMinute);
-    if (limit.verdict == Verdict::Blocked)
-        return blocked(exchange.header);
-    if (limit.verdict == Verdict::RateLimited)
-        return rateLimited(exchange.header, limit.retryAfter);
+    return clientRefusal(exchange.header, limit.verdict, limit.retryAfter);
+}
+
+std::optional<Response> clientRefusal(const RequestHeader& header, Verdict verdict, std::int64_t retryAfter) {
+    if (verdict == Verdict::Blocked)
+        return blocked(header);
+    if (verdict == Verdict::RateLimited)
+        return rateLimited(header, retryAfter);
     return std::nullopt;
 }
 

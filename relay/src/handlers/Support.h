@@ -78,6 +78,9 @@ std::array<std::uint8_t, N> requireBase64Url(const json::object& object, std::st
 /// "proof"), or nothing.
 [[nodiscard]] std::optional<Response> refuseClient(const Exchange& exchange, std::string_view action,
                                                    std::uint32_t perMinute);
+/// What refuseClient answers for a verdict of the client limit (Blocked, RateLimited), or nothing.
+[[nodiscard]] std::optional<Response> clientRefusal(const RequestHeader& header, Verdict verdict,
+                                                    std::int64_t retryAfter);
 /// The share's status as its owner sees it (the request's bearer token), or the answer refusing it.
 [[nodiscard]] std::variant<Response, StatusOutcome> statusForOwner(const Exchange& exchange);
 void stamp(Response& response, const RequestContext& context);
