@@ -310,18 +310,21 @@ private Q_SLOTS:
         // second SingleInstance, in another thread as in another process, reaches it …
         ots::gui::SingleInstance running;
         QVERIFY2(running.listen(), qPrintable(running.errorString()));
-        const QString user = qEnvironmentVariable("USER");
-        QVERIFY(running.serverName().startsWith(QStringLiteral("onetimeshare-")));
-        if (!user.isEmpty())
-            QVERIFY(running.serverName().contains(user));
-        QCOMPARE(running.serverName(), ots::gui::SingleInstance::defaultServerName());
+        // In a folder only this user may enter, under a name that holds no link.
+        QCOMPARE(running.socketPath(), ots::gui::SingleInstance::defaultSocketPath());
+        QCOMPARE(QFileInfo(running.socketPath()).fileName(), ots::gui::SingleInstance::socketName());
+        const QFileInfo folder(QFileInfo(running.socketPath()).absolutePath());
+        QVERIFY(folder.isDir() && !folder.isSymLink());
+        QCOMPARE(folder.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                          QFile::ReadUser | QFile::WriteUser | QFile::ExeUser),
+                 QFile::Permissions());
         QSignalSpy received(&running, &ots::gui::SingleInstance::argumentsReceived);
         {
             ots::gui::SingleInstance taken;
             QVERIFY(!taken.listen()); // the name belongs to the running window
         }
-        QFuture<bool> probe = QtConcurrent::run([name = running.serverName()] {
-            const ots::gui::SingleInstance other(name);
+        QFuture<bool> probe = QtConcurrent::run([path = running.socketPath()] {
+            ots::gui::SingleInstance other(path);
             return other.sendToRunning({QStringLiteral("--probe")});
         });
         QTRY_VERIFY_WITH_TIMEOUT(probe.isFinished(), 10'000);
