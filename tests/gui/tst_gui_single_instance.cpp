@@ -310,13 +310,23 @@ private Q_SLOTS:
             },
             10'000));
 
-        // A second launch of the same user hands its link to the window and exits 0 at once.
+        // A second launch of the same user hands its link to the window and exits 0 at once: once
+        // with the link as an argument, once with it on --link-fd 0.
         const QString second = makeLink();
         QProcess launchAgain;
         launch(launchAgain, {second}, true);
         QVERIFY(launchAgain.waitForFinished(kLaunchTimeoutMs));
         QVERIFY2(launchAgain.exitStatus() == QProcess::NormalExit && launchAgain.exitCode() == 0,
                  launchAgain.readAllStandardError().constData());
+        const QString third = makeLink();
+        QProcess launchFromFd;
+        launch(launchFromFd, {QStringLiteral("--link-fd"), QStringLiteral("0")}, true);
+        QVERIFY(launchFromFd.waitForStarted(10'000));
+        launchFromFd.write(third.toUtf8() + '\n');
+        launchFromFd.closeWriteChannel();
+        QVERIFY(launchFromFd.waitForFinished(kLaunchTimeoutMs));
+        QVERIFY2(launchFromFd.exitStatus() == QProcess::NormalExit && launchFromFd.exitCode() == 0,
+                 launchFromFd.readAllStandardError().constData());
         QCOMPARE(app.state(), QProcess::Running);
 
         // Another uid (root here) that reaches the socket gets no answer: the window drops it unread.
@@ -337,7 +347,8 @@ private Q_SLOTS:
 
         ots::relaytest::stopChild(app, false);
         const QByteArray after = other.report();
-        QVERIFY2(!after.contains('D') && !after.contains(secretOf(link)) && !after.contains(secretOf(second)),
+        QVERIFY2(!after.contains('D') && !after.contains(secretOf(link)) &&
+                     !after.contains(secretOf(second)) && !after.contains(secretOf(third)),
                  after.constData());
     }
 };
