@@ -85,7 +85,9 @@ QString privateFolder(QString* problem) {
         *problem = passedOver;
         return fallback;
     }
-    *problem = passedOver + QStringLiteral("The folder %1 is not used: %2.").arg(fallback, why);
+    *problem = passedOver + QStringLiteral("The folder %1 is not used: %2. Set XDG_RUNTIME_DIR to a folder "
+                                           "only you can use (mode 0700).")
+                                .arg(fallback, why);
     return {};
 }
 

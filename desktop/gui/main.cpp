@@ -59,7 +59,7 @@ int main(int argc, char* argv[]) {
 
     // A window already runs for this user: hand it the link and let it take over, before anything else.
     ots::gui::SingleInstance instance;
-    if (!instance.folderNotice().isEmpty())
+    if (!instance.socketPath().isEmpty() && !instance.folderNotice().isEmpty()) // else listen() says it
         std::fprintf(stderr, "onetimeshare: %s\n", qPrintable(instance.folderNotice()));
     if (instance.sendToRunning(links))
         return 0;

@@ -235,8 +235,8 @@ private:
     }
 
     /// The app's standard error says what it refused (sentence) and holds no part of the link.
-    static void checkLogWithoutLink(QProcess& app, const char* sentence, const QString& link) {
-        QByteArray log;
+    static void checkLogWithoutLink(QProcess& app, const char* sentence, const QString& link,
+                                    QByteArray& log) {
         QVERIFY2(QTest::qWaitFor(
                      [&] {
                          log += app.readAllStandardError();
@@ -276,7 +276,9 @@ private Q_SLOTS:
         checkRunningWithoutLink(app, link);
         if (QTest::currentTestFailed())
             return;
-        checkLogWithoutLink(app, "belongs to another user (uid 65533)", link);
+        QByteArray log;
+        checkLogWithoutLink(app, "belongs to another user (uid 65533)", link, log);
+        QCOMPARE(log.count("belongs to another user"), 1); // said once
         QTest::qWait(500);
         QCOMPARE(app.state(), QProcess::Running);
         QCOMPARE(other.report(), QByteArray()); // not even a connection
@@ -300,7 +302,8 @@ private Q_SLOTS:
             return;
         const QByteArray seen = other.report();
         QVERIFY2(seen.contains('C') && !seen.contains('D'), seen.constData()); // checked, nothing sent
-        checkLogWithoutLink(app, "user id 65533, not by this user", link);
+        QByteArray log;
+        checkLogWithoutLink(app, "user id 65533, not by this user", link, log);
         // It took the name over: the socket is now the app user's own.
         QVERIFY(QTest::qWaitFor(
             [&] {
