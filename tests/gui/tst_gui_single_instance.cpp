@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,9 +40,12 @@ constexpr uid_t kAppUid = 65534;   // nobody: the person whose window this is
 constexpr uid_t kOtherUid = 65533; // another local user, unused on the CI image
 constexpr int kLaunchTimeoutMs = 30'000;
 
-// Async-signal-safe: what a forked child may call. False when the ids could not be dropped.
+// Async-signal-safe: what a forked child may call. False when the ids could not be dropped. The
+// process stays dumpable (the kernel clears that on a change of uid), so that LeakSanitizer, which
+// attaches to its own threads at exit, still works in the sanitized build.
 bool dropTo(uid_t uid) {
-    return ::setgroups(0, nullptr) == 0 && ::setgid(uid) == 0 && ::setuid(uid) == 0 && ::getuid() == uid;
+    return ::setgroups(0, nullptr) == 0 && ::setgid(uid) == 0 && ::setuid(uid) == 0 && ::getuid() == uid &&
+           ::prctl(PR_SET_DUMPABLE, 1) == 0;
 }
 
 /// A process of kOtherUid listening on a Unix socket at a path. It reports into a pipe: 'L' once
