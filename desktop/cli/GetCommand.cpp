@@ -113,8 +113,8 @@ int GetCommand::run(const QStringList& arguments) {
         "the output folder (the current folder by default). Nothing is written unless every byte verifies.\n"
         "A text share is printed on standard output unless --save-text is given. This uses one of the\n"
         "share's downloads; 'ots info LINK' looks without using one.\n"
-        "A LINK given as an argument lands in your shell history and, while ots runs, in the process\n"
-        "list of this computer. Give '-' instead of LINK to read the link from standard input\n"
+        "A LINK given as an argument lands in your shell history and, until ots wipes it at start, in\n"
+        "the process list of this computer. Give '-' instead of LINK to read the link from standard input\n"
         "(e.g. 'ots get - < link.txt'), or --link-fd N to read it from file descriptor N: both keep\n"
         "the link out of shell history and the process list."));
     parser.addOptions({
