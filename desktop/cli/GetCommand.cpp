@@ -3,6 +3,7 @@
 #include "ExitCodes.h"
 #include "ProgressLine.h"
 #include "Terminal.h"
+#include "ots/client/LinkInput.h"
 #include "ots/client/ReceiveJob.h"
 #include "ots/client/SecretStore.h"
 #include "ots/client/Settings.h"
@@ -80,6 +81,28 @@ QJsonObject metadataToJson(const client::ShareMetadata& metadata) {
     return object;
 }
 
+/// The link to download: the LINK argument, or read from standard input ("-") or from --link-fd N,
+/// which keep it out of shell history and the process list.
+client::Outcome<QString> linkToGet(const QCommandLineParser& parser) {
+    const QStringList positional = parser.positionalArguments();
+    const bool fromFd = parser.isSet(QStringLiteral("link-fd"));
+    if (positional.size() != (fromFd ? 0 : 1))
+        return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"),
+                                 fromFd ? QStringLiteral("'ots get --link-fd N' takes no LINK argument")
+                                        : QStringLiteral("'ots get' needs exactly one LINK (or '-')"));
+    if (!fromFd && positional.first() != QLatin1String("-"))
+        return positional.first();
+    int fd = 0;
+    if (fromFd) {
+        bool ok = false;
+        fd = parser.value(QStringLiteral("link-fd")).toInt(&ok);
+        if (!ok || fd < 0)
+            return ClientError::make(ErrorKind::Usage, QStringLiteral("usage"),
+                                     QStringLiteral("--link-fd needs a file descriptor number"));
+    }
+    return client::linkinput::readLine(fd);
+}
+
 } // namespace
 
 int GetCommand::run(const QStringList& arguments) {
@@ -89,7 +112,11 @@ int GetCommand::run(const QStringList& arguments) {
         "into\n"
         "the output folder (the current folder by default). Nothing is written unless every byte verifies.\n"
         "A text share is printed on standard output unless --save-text is given. This uses one of the\n"
-        "share's downloads; 'ots info LINK' looks without using one."));
+        "share's downloads; 'ots info LINK' looks without using one.\n"
+        "A LINK given as an argument lands in your shell history and, until ots wipes it at start, in\n"
+        "the process list of this computer. Give '-' instead of LINK to read the link from standard input\n"
+        "(e.g. 'ots get - < link.txt'), or --link-fd N to read it from file descriptor N: both keep\n"
+        "the link out of shell history and the process list."));
     parser.addOptions({
         {{QStringLiteral("o"), QStringLiteral("output")},
          QStringLiteral("The folder to save into (created if needed; default: the current folder)."),
@@ -98,15 +125,16 @@ int GetCommand::run(const QStringList& arguments) {
          QStringLiteral("Read the password as one line from file descriptor N."), QStringLiteral("N")},
         {QStringLiteral("save-text"), QStringLiteral("Save a text share as a file instead of printing it.")},
         {QStringLiteral("json"), QStringLiteral("Print one JSON object describing the result.")},
+        {QStringLiteral("link-fd"),
+         QStringLiteral("Read the link as one line from file descriptor N (instead of LINK)."),
+         QStringLiteral("N")},
     });
-    parser.addPositionalArgument(QStringLiteral("link"), QStringLiteral("The share's link."),
+    parser.addPositionalArgument(QStringLiteral("link"),
+                                 QStringLiteral("The share's link, or '-' to read it from standard input."),
                                  QStringLiteral("LINK"));
     if (const auto done =
             m_output.parse(parser, arguments, kGetCommand, QStringLiteral("ots get [options] LINK")))
         return *done;
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 1)
-        return m_output.usage(QStringLiteral("'ots get' needs exactly one LINK"), kGetCommand);
 
     int passwordFd = -1;
     if (parser.isSet(QStringLiteral("password-fd"))) {
@@ -121,7 +149,10 @@ int GetCommand::run(const QStringList& arguments) {
             .absolutePath();
 
     client::ReceiveOptions options;
-    options.link = positional.first();
+    const client::Outcome<QString> link = linkToGet(parser);
+    if (!link.ok())
+        return m_output.usage(link.error().message, kGetCommand);
+    options.link = link.value();
     options.saveText = parser.isSet(QStringLiteral("save-text"));
     // A reserved download's ticket is kept in the secret store: running the same command again after a
     // failure (a full disk, a cut connection, Ctrl+C) continues it without using another download.

@@ -11,12 +11,14 @@
 #include "Terminal.h"
 #include "ots/Crypto.h"
 #include "ots/client/ClientError.h"
+#include "ots/client/LinkInput.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QTextStream>
 
 #include <cstdio>
+#include <vector>
 
 namespace {
 
@@ -45,7 +47,11 @@ const QString kDescription = QStringLiteral(
 } // namespace
 
 int main(int argc, char** argv) {
+    std::vector<char*> received(argv, argv + argc); // the kernel's copy, before Qt sees it
     QCoreApplication app(argc, argv);
+    // The arguments as text, then no link secret left in /proc/<pid>/cmdline for the whole download.
+    const QStringList arguments = QCoreApplication::arguments();
+    ots::client::linkinput::scrubArguments(static_cast<int>(received.size()), received.data());
     QCoreApplication::setApplicationName(QStringLiteral("ots"));
     QCoreApplication::setApplicationVersion(QStringLiteral(OTS_VERSION));
     QTextStream out(stdout);
@@ -59,8 +65,7 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The command to run."),
                                  QStringLiteral("COMMAND [options]"));
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
-    if (const auto done =
-            output.parse(parser, QCoreApplication::arguments(), {}, QStringLiteral("ots COMMAND [options]")))
+    if (const auto done = output.parse(parser, arguments, {}, QStringLiteral("ots COMMAND [options]")))
         return *done;
     if (parser.isSet(QStringLiteral("version"))) {
         output.result(QStringLiteral("ots ") + QCoreApplication::applicationVersion());

@@ -369,11 +369,19 @@ void ReceivePage::onMetadata(const client::ShareMetadata& metadata) {
     m_password->setEnabled(true);
     m_passwordBox->hide();
     m_files->clear();
-    if (metadata.isText) {
+    if (metadata.isText && metadata.totalBytes <= client::kMaxTextInMemory) {
         m_files->hide();
         m_folderRow->hide();
         m_listHint->setText(tr("This share is a text. It is shown here, not saved as a file."));
         m_download->setText(tr("Show &text"));
+    } else if (metadata.isText) {
+        // Too large to hold in memory and show: saved as a file where the person chooses.
+        m_files->hide();
+        m_folderRow->show();
+        m_listHint->setText(tr("This share is a text of %1, too large to show here. It will be saved as a "
+                               "file in the folder below.")
+                                .arg(client::formatBytes(metadata.totalBytes)));
+        m_download->setText(tr("&Save text"));
     } else {
         m_files->show();
         m_folderRow->show();
@@ -459,7 +467,8 @@ void ReceivePage::download() {
     // Ready, or a download that failed after the share was unlocked (Resume, or another folder).
     if (!m_job || (m_job->state() != ReceiveJob::State::Ready && m_job->state() != ReceiveJob::State::Failed))
         return;
-    const bool isText = m_job->metadata().isText;
+    const client::ShareMetadata& metadata = m_job->metadata();
+    const bool isText = metadata.isText && metadata.totalBytes <= client::kMaxTextInMemory;
     QString folder = QDir::fromNativeSeparators(m_folder->text().trimmed());
     if (isText)
         folder = QDir::tempPath(); // a text is returned in memory; nothing is written
@@ -490,7 +499,7 @@ void ReceivePage::onFinished(const client::ReceiveResult& result) {
                          : result.downloadsLeft == 1
                              ? tr("1 download left for others.")
                              : tr("%1 downloads left for others.").arg(result.downloadsLeft);
-    if (result.isText) {
+    if (result.isText && result.savedPaths.isEmpty()) {
         m_textView->setPlainText(QString::fromUtf8(result.text));
         m_textView->show();
         m_copyText->show();
@@ -503,6 +512,7 @@ void ReceivePage::onFinished(const client::ReceiveResult& result) {
         m_textView->hide();
         m_copyText->hide();
         m_openFolder->show();
+        m_doneHeading->setText(result.isText ? tr("Text saved as a file") : QString());
         QStringList names;
         for (const QString& path : result.savedPaths)
             names << QDir::toNativeSeparators(QFileInfo(path).fileName());
@@ -512,7 +522,8 @@ void ReceivePage::onFinished(const client::ReceiveResult& result) {
         m_openFolder->setFocus();
     }
     setStage(Stage::Done);
-    Q_EMIT statusMessage(result.isText ? tr("Text received.") : tr("Download finished."));
+    Q_EMIT statusMessage(result.isText && result.savedPaths.isEmpty() ? tr("Text received.")
+                                                                      : tr("Download finished."));
     Q_EMIT downloadFinished(result);
 }
 

@@ -844,6 +844,71 @@ private Q_SLOTS:
                  QByteArray("deleted"));
     }
 
+    // Links stay out of the process list: `ots get -` reads the link from standard input and
+    // `--link-fd N` from a descriptor; a LINK argument is wiped from /proc/<pid>/cmdline while the
+    // download runs; `ots get --help` says so.
+    void linkKeptOutOfTheProcessList() {
+        const QString path = m_work.filePath(QStringLiteral("stdin-link.bin"));
+        QVERIFY(writeRandomFile(path, 3 * kMiB, 11));
+        const QString link = send({path}).value(QStringLiteral("link")).toString();
+        QVERIFY(!QTest::currentTestFailed());
+        const QString out = freshFolder(QStringLiteral("stdin-link"));
+        const Run got = ots({QStringLiteral("get"), QStringLiteral("-"), QStringLiteral("-o"), out},
+                            link.toUtf8() + '\n');
+        QVERIFY2(got.exitCode == 0, got.describe().constData());
+        QVERIFY2(compareFiles(path, QDir(out).filePath(QStringLiteral("stdin-link.bin"))).isEmpty(),
+                 got.describe().constData());
+
+        const QString fdLinkFile = m_work.filePath(QStringLiteral("link-for-fd3.txt"));
+        const QString fdPath = m_work.filePath(QStringLiteral("fd-link.bin"));
+        QVERIFY(writeRandomFile(fdPath, kMiB, 12));
+        QVERIFY(writeFile(fdLinkFile, send({fdPath}).value(QStringLiteral("link")).toString().toUtf8()));
+        const QString fdOut = freshFolder(QStringLiteral("fd-link"));
+        const Run viaFd = ots({QStringLiteral("get"), QStringLiteral("--link-fd"), QStringLiteral("3"),
+                               QStringLiteral("-o"), fdOut},
+                              {}, fdLinkFile);
+        QVERIFY2(viaFd.exitCode == 0, viaFd.describe().constData());
+        QVERIFY(compareFiles(fdPath, QDir(fdOut).filePath(QStringLiteral("fd-link.bin"))).isEmpty());
+        QFile::remove(fdLinkFile);
+
+        const Run help = ots({QStringLiteral("get"), QStringLiteral("--help")});
+        QVERIFY2(help.out.contains("--link-fd") && help.out.contains("'-'") &&
+                     help.out.contains("shell history and the process list"),
+                 help.describe().constData());
+
+        // A LINK argument, with the download held still by a proxy after 1 MiB: the secret and the id
+        // are gone from the command line while ots downloads.
+        const QString bigPath = m_work.filePath(QStringLiteral("argv-link.bin"));
+        QVERIFY(writeRandomFile(bigPath, 6 * kMiB, 13));
+        QString argvLink = send({bigPath}).value(QStringLiteral("link")).toString();
+        QVERIFY(!QTest::currentTestFailed());
+        TcpProxy proxy;
+        QVERIFY(proxy.start(m_fixture.relay.port()));
+        argvLink.replace(QStringLiteral(":%1/").arg(m_fixture.relay.port()),
+                         QStringLiteral(":%1/").arg(proxy.port()));
+        proxy.breakOnce(TcpProxy::Direction::ToClient, kMiB, TcpProxy::Break::Stall);
+        QProcess process;
+        QByteArray unused;
+        prepare(process,
+                {QStringLiteral("get"), argvLink, QStringLiteral("-o"), freshFolder(QStringLiteral("argv"))},
+                {}, unused);
+        process.start();
+        QVERIFY(process.waitForStarted(10'000));
+        QVERIFY(QTest::qWaitFor([&proxy] { return proxy.breaks() == 1; }, 60'000));
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(process.processId()));
+        QVERIFY(cmdline.open(QIODevice::ReadOnly));
+        const QByteArray seen = cmdline.readAll();
+        QCOMPARE(process.state(), QProcess::Running);
+        const QByteArray secret = argvLink.mid(argvLink.indexOf(QLatin1Char('#')) + 1).toUtf8();
+        const QByteArray id = argvLink.section(QLatin1Char('/'), -1).section(QLatin1Char('#'), 0, 0).toUtf8();
+        QVERIFY2(secret.size() > 10 && id.size() > 10, argvLink.toUtf8().constData());
+        const QByteArray shown = QByteArray(seen).replace('\0', ' ');
+        QVERIFY2(seen.contains(QByteArray("get\0[link]", 10)), shown.constData());
+        QVERIFY2(!seen.contains(secret) && !seen.contains(id), shown.constData());
+        ots::relaytest::stopChild(process, false);
+        proxy.stop();
+    }
+
     // Usage errors: exit 2 and a pointer to --help.
     void usageErrors() {
         const Run badLink = ots({QStringLiteral("get"), QStringLiteral("https://example.com/s/nope#nope")});

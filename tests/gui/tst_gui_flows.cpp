@@ -10,6 +10,7 @@
 #include "Theme.h"
 #include "TransferProgress.h"
 #include "ots/client/Passphrase.h"
+#include "ots/client/SendJob.h"
 
 #include <QClipboard>
 #include <QLabel>
@@ -310,18 +311,21 @@ private Q_SLOTS:
         // second SingleInstance, in another thread as in another process, reaches it …
         ots::gui::SingleInstance running;
         QVERIFY2(running.listen(), qPrintable(running.errorString()));
-        const QString user = qEnvironmentVariable("USER");
-        QVERIFY(running.serverName().startsWith(QStringLiteral("onetimeshare-")));
-        if (!user.isEmpty())
-            QVERIFY(running.serverName().contains(user));
-        QCOMPARE(running.serverName(), ots::gui::SingleInstance::defaultServerName());
+        // In a folder only this user may enter, under a name that holds no link.
+        QCOMPARE(running.socketPath(), ots::gui::SingleInstance::defaultSocketPath());
+        QCOMPARE(QFileInfo(running.socketPath()).fileName(), ots::gui::SingleInstance::socketName());
+        const QFileInfo folder(QFileInfo(running.socketPath()).absolutePath());
+        QVERIFY(folder.isDir() && !folder.isSymLink());
+        QCOMPARE(folder.permissions() & ~(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                          QFile::ReadUser | QFile::WriteUser | QFile::ExeUser),
+                 QFile::Permissions());
         QSignalSpy received(&running, &ots::gui::SingleInstance::argumentsReceived);
         {
             ots::gui::SingleInstance taken;
             QVERIFY(!taken.listen()); // the name belongs to the running window
         }
-        QFuture<bool> probe = QtConcurrent::run([name = running.serverName()] {
-            const ots::gui::SingleInstance other(name);
+        QFuture<bool> probe = QtConcurrent::run([path = running.socketPath()] {
+            ots::gui::SingleInstance other(path);
             return other.sendToRunning({QStringLiteral("--probe")});
         });
         QTRY_VERIFY_WITH_TIMEOUT(probe.isFinished(), 10'000);
@@ -407,6 +411,59 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(receive()->stage() == ReceivePage::Stage::Empty, kJobTimeoutMs);
         QVERIFY2(receive()->errorLabel()->text().contains(QLatin1String("does not exist")),
                  qPrintable(receive()->errorLabel()->text()));
+    }
+
+    void bigTextIsSavedWhereChosen() {
+        // A text share over 16 MiB cannot be shown: Receive asks where to save it (the receive folder by
+        // default), saves it there through the real download code, says where, and writes nothing to
+        // the temporary folder.
+        QByteArray text;
+        for (int line = 0; text.size() <= static_cast<qsizetype>(ots::client::kMaxTextInMemory); ++line)
+            text += "line " + QByteArray::number(line) + " of a long text share\n";
+        ots::client::SendOptions options;
+        options.relay = m_harness.relayUrl();
+        options.text = text;
+        ots::client::SendJob job(options);
+        QSignalSpy sent(&job, &ots::client::SendJob::finished);
+        QSignalSpy sendFailed(&job, &ots::client::SendJob::failed);
+        job.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!sent.isEmpty() || !sendFailed.isEmpty(), kJobTimeoutMs);
+        QVERIFY(sendFailed.isEmpty());
+        const QString link = sent.first().first().value<ots::client::SendResult>().link;
+
+        const auto tempEntries = [] {
+            return QDir(QDir::tempPath())
+                .entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+        };
+        const QStringList tempBefore = tempEntries();
+        m_harness.window->showPage(MainWindow::Page::Receive);
+        receive()->reset();
+        const QString defaultFolder = receive()->folderEdit()->text();
+        receive()->openLink(link);
+        QTRY_VERIFY_WITH_TIMEOUT(receive()->stage() == ReceivePage::Stage::Details, kJobTimeoutMs);
+        QVERIFY(receive()->folderEdit()->isVisible());
+        QVERIFY(receive()->chooseFolderButton()->isVisible());
+        QVERIFY(!defaultFolder.isEmpty());
+        QCOMPARE(receive()->folderEdit()->text(), defaultFolder);
+        QVERIFY(receive()->downloadButton()->text().contains(QLatin1String("Save")));
+
+        const QString target = m_harness.freshDir(QStringLiteral("big-text"));
+        receive()->folderEdit()->setText(QDir::toNativeSeparators(target));
+        QTest::mouseClick(receive()->downloadButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(receive()->stage() != ReceivePage::Stage::Downloading, kJobTimeoutMs);
+        QCOMPARE(receive()->stage(), ReceivePage::Stage::Done);
+        QCOMPARE(receive()->savedFolder(), target);
+        QCOMPARE(QDir(target).entryList(QDir::Files), QStringList{QStringLiteral("message.txt")});
+        QFile saved(QDir(target).filePath(QStringLiteral("message.txt")));
+        QVERIFY(saved.open(QIODevice::ReadOnly));
+        QVERIFY(saved.readAll() == text);
+        const QString said = receive()->doneLabel()->text();
+        QVERIFY2(said.contains(QDir::toNativeSeparators(target)) &&
+                     said.contains(QLatin1String("message.txt")),
+                 qPrintable(said));
+        QVERIFY(!receive()->textView()->isVisible());
+        QVERIFY(receive()->openFolderButton()->isVisible());
+        QCOMPARE(tempEntries(), tempBefore);
     }
 };
 

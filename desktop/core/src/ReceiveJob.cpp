@@ -36,9 +36,6 @@ namespace {
 using jobs::usage;
 using jobs::wipe;
 
-// A text share larger than this is saved as a file even when the caller asked for it in memory.
-constexpr std::uint64_t kMaxTextInMemory = std::uint64_t{16} << 20;
-
 // What unpacking needs besides the files' bytes: a file system block or so per entry, rounded up.
 constexpr std::uint64_t kSpacePerEntry = 8192;
 

@@ -35,6 +35,10 @@ namespace ots::client {
 
 class SecretStore;
 
+/// A text share larger than this is never returned in memory: download() saves it as a file in the
+/// folder it is given (ReceiveResult::savedPaths), like a file share.
+inline constexpr std::uint64_t kMaxTextInMemory = std::uint64_t{16} << 20;
+
 struct ReceiveOptions {
     QString link;
     RetryPolicy retry;
