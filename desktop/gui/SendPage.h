@@ -6,14 +6,21 @@
 // the link with Copy (copied by itself when Settings::copyLinkOnFinish), its QR code and "Delete now".
 // The work is a client::SendJob (its own thread); the history and the secret store are used through
 // QtConcurrent, so nothing here waits on the network, the disk or the keychain.
+//
+// An upload the relay stops taking is retried with backoff for minutes ("relay unreachable — retrying
+// in 20 s", then "resumed"); after that it pauses with Resume and Discard, and is kept (PendingUploadStore)
+// so that Resume also works after the app was restarted. Discard and Cancel delete it on the relay.
 
 #include "ots/client/ClientError.h"
 #include "ots/client/SendJob.h"
 
+#include <QDeadlineTimer>
 #include <QPointer>
 #include <QWidget>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -22,6 +29,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QStackedWidget;
+class QTimer;
 
 namespace ots::client {
 class Settings;
@@ -69,6 +77,12 @@ public:
     [[nodiscard]] QPushButton* deleteButton() const noexcept { return m_delete; }
     [[nodiscard]] QPushButton* newShareButton() const noexcept { return m_newShare; }
     [[nodiscard]] QLabel* errorLabel() const noexcept { return m_error; }
+    /// An upload is running (or starting, or winding down after Cancel).
+    [[nodiscard]] bool isTransferring() const noexcept { return m_stage == Stage::Sending && !m_paused; }
+    /// An unfinished upload waits for Resume or Discard.
+    [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
+    /// How uploads wait between tries and when they give up (tests shorten both).
+    void setUploadPatience(const ots::client::RetryPolicy& retry, std::chrono::milliseconds giveUpAfter);
 
 public Q_SLOTS:
     /// Encrypts and uploads these files and folders with the options shown.
@@ -88,6 +102,10 @@ public Q_SLOTS:
     void startOver();
     /// Re-reads the defaults (expiry, downloads) from Settings.
     void applyDefaults();
+    /// Continues the paused upload from the relay's offset.
+    void resumeUpload();
+    /// Deletes the paused upload on the relay and forgets it.
+    void discardUpload();
 
 Q_SIGNALS:
     void stageChanged(ots::gui::SendPage::Stage stage);
@@ -100,6 +118,10 @@ Q_SIGNALS:
     void historyRecorded(bool ok);
     /// "Delete now" finished; ok when the share is gone from the relay.
     void shareDeleted(bool ok);
+    /// A paused upload was kept for a later Resume (ok false: it could not be written).
+    void pendingUploadSaved(bool ok);
+    /// The upload kept when the app last ran was found: the page shows Resume and Discard.
+    void pendingUploadRestored();
 
 private:
     void buildCompose(QWidget* page);
@@ -113,6 +135,15 @@ private:
     void updateStrength();
     void generatePassword();
     void recordInHistory(const ots::client::SendResult& result);
+    void onRetrying(const ots::client::ClientError& reason, int delayMs);
+    void showRetryCountdown();
+    void stopRetryCountdown();
+    /// Shows the paused upload (m_pending) with Resume and Discard.
+    void showPaused(const QString& why);
+    void savePending();
+    void loadPending();
+    /// Forgets the kept upload, here and on disk.
+    void forgetPending();
 
     ots::client::Settings* m_settings;
     ots::client::ShareHistory* m_history;
@@ -121,6 +152,13 @@ private:
     ots::client::SendResult m_result;
     bool m_cancelBeforeStart = false; ///< Cancel while the upload token was still being read
     int m_startGeneration = 0;        ///< tells a token lookup that it was overtaken
+    std::optional<ots::client::PendingUpload> m_pending; ///< the paused (or resumed) upload
+    bool m_paused = false;
+    ots::client::RetryPolicy m_uploadRetry;
+    std::chrono::milliseconds m_giveUpAfter{std::chrono::minutes(5)};
+    QTimer* m_retryTick = nullptr; ///< counts "retrying in N s" down
+    QDeadlineTimer m_retryAt;
+    QString m_retryReason;
 
     QStackedWidget* m_stages = nullptr;
     QStackedWidget* m_inputs = nullptr;
