@@ -528,58 +528,59 @@ void SendPage::savePending() {
         Q_EMIT pendingUploadSaved(false);
         return;
     }
-    auto* watcher = new QFutureWatcher<ClientError>(this);
-    connect(watcher, &QFutureWatcher<ClientError>::finished, this, [this, watcher] {
-        const ClientError error = watcher->result();
-        watcher->deleteLater();
-        if (error)
-            Q_EMIT statusMessage(
-                tr("The unfinished upload could not be kept for after a restart of the app: %1 Resume it "
-                   "before closing the app.")
-                    .arg(error.message));
-        Q_EMIT pendingUploadSaved(!error);
-    });
-    watcher->setFuture(QtConcurrent::run(backgroundPool(), [pending = *m_pending] {
-        client::PendingUploadStore store;
-        return store.save(pending);
-    }));
+    runInBackground(
+        this,
+        [pending = *m_pending] {
+            client::PendingUploadStore store;
+            return store.save(pending);
+        },
+        [this](const ClientError& error) {
+            if (error)
+                Q_EMIT statusMessage(tr("The unfinished upload could not be kept for after a restart of the "
+                                        "app: %1 Resume it before closing the app.")
+                                         .arg(error.message));
+            Q_EMIT pendingUploadSaved(!error);
+        });
 }
 
 void SendPage::loadPending() {
-    auto* watcher = new QFutureWatcher<client::Outcome<client::PendingUpload>>(this);
-    connect(watcher, &QFutureWatcher<client::Outcome<client::PendingUpload>>::finished, this,
-            [this, watcher] {
-                auto kept = watcher->result();
-                watcher->deleteLater();
-                if (!kept.ok()) {
-                    if (kept.error().kind != ErrorKind::NotFound)
-                        Q_EMIT statusMessage(kept.error().message);
-                    return;
-                }
-                if (m_stage != Stage::Compose)
-                    return; // a share started meanwhile: the kept one waits for the next start of the app
-                m_pending = kept.value();
-                m_progress->start(tr("Sending %1").arg(describeInputs(m_pending->paths)), {});
-                showPaused(tr(
-                    "This upload was interrupted when OneTimeShare last ran. What reached the relay is kept "
-                    "there: Resume continues from it, Discard deletes it."));
-                Q_EMIT statusMessage(tr("An unfinished upload is waiting: Resume or Discard it."));
-                Q_EMIT pendingUploadRestored();
-            });
-    watcher->setFuture(QtConcurrent::run(backgroundPool(), [] {
-        const client::PendingUploadStore store;
-        return store.load();
-    }));
+    runInBackground(
+        this,
+        [] {
+            const client::PendingUploadStore store;
+            return store.load();
+        },
+        [this](const client::Outcome<client::PendingUpload>& kept) {
+            if (!kept.ok()) {
+                if (kept.error().kind != ErrorKind::NotFound)
+                    Q_EMIT statusMessage(kept.error().message);
+                return;
+            }
+            if (m_stage != Stage::Compose)
+                return; // a share started meanwhile: the kept one waits for the next start of the app
+            m_pending = kept.value();
+            m_progress->start(tr("Sending %1").arg(describeInputs(m_pending->paths)), {});
+            showPaused(tr("This upload was interrupted when OneTimeShare last ran. What reached the relay is "
+                          "kept there: Resume continues from it, Discard deletes it."));
+            Q_EMIT statusMessage(tr("An unfinished upload is waiting: Resume or Discard it."));
+            Q_EMIT pendingUploadRestored();
+        });
 }
 
 void SendPage::forgetPending() {
     if (!m_pending)
         return;
     m_pending.reset();
-    (void)QtConcurrent::run(backgroundPool(), [] {
-        client::PendingUploadStore store;
-        (void)store.remove();
-    });
+    runInBackground(
+        this,
+        [] {
+            client::PendingUploadStore store;
+            return store.remove();
+        },
+        [this](const ClientError& error) {
+            if (error)
+                Q_EMIT statusMessage(error.message);
+        });
 }
 
 void SendPage::resumeUpload() {
@@ -598,25 +599,25 @@ void SendPage::discardUpload() {
     if (!m_pending || !m_paused)
         return;
     m_progress->setPausedBusy(tr("Deleting the unfinished upload on the relay…"));
-    auto* watcher = new QFutureWatcher<ClientError>(this);
-    connect(watcher, &QFutureWatcher<ClientError>::finished, this, [this, watcher] {
-        const ClientError error = watcher->result();
-        watcher->deleteLater();
-        if (error && !alreadyGone(error)) {
-            showPaused(tr("The unfinished upload could not be deleted: %1 Try Discard again when the relay "
-                          "is back (it also deletes the upload by itself after an hour without data).")
-                           .arg(ErrorText::forSend(error)));
-            return;
-        }
-        forgetPending();
-        m_paused = false;
-        setStage(Stage::Compose);
-        Q_EMIT statusMessage(tr("The unfinished upload was deleted on the relay."));
-    });
-    watcher->setFuture(QtConcurrent::run(backgroundPool(), [pending = *m_pending]() -> ClientError {
-        client::RelayClient relay{pending.relay};
-        return relay.deleteShare(pending.shareId, pending.ownerToken);
-    }));
+    runInBackground(
+        this,
+        [pending = *m_pending]() -> ClientError {
+            client::RelayClient relay{pending.relay, interactiveRetry()};
+            return relay.deleteShare(pending.shareId, pending.ownerToken);
+        },
+        [this](const ClientError& error) {
+            if (error && !alreadyGone(error)) {
+                showPaused(tr("The unfinished upload could not be deleted: %1 Try Discard again when the "
+                              "relay is back (it also deletes the upload by itself after an hour without "
+                              "data).")
+                               .arg(ErrorText::forSend(error)));
+                return;
+            }
+            forgetPending();
+            m_paused = false;
+            setStage(Stage::Compose);
+            Q_EMIT statusMessage(tr("The unfinished upload was deleted on the relay."));
+        });
 }
 
 void SendPage::onFinished(const SendResult& result) {

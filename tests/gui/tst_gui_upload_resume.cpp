@@ -110,6 +110,17 @@ private:
         return id;
     }
 
+    /// dropAndKillMidway, then waits until the upload gave up, paused and was kept; the share id.
+    QString pauseUpload(const QString& path, quint64 after) {
+        QSignalSpy saved(send(), &SendPage::pendingUploadSaved);
+        QString id = dropAndKillMidway(path, after);
+        if (id.isEmpty() || !QTest::qWaitFor([this] { return send()->isPaused(); }, 30'000) ||
+            !QTest::qWaitFor([&saved] { return !saved.isEmpty(); }, 15'000) ||
+            !saved.first().first().toBool())
+            return {};
+        return id;
+    }
+
     /// The proxy freezes the next upload once `after` bytes of it went to the relay.
     void freezeAfter(quint64 after) {
         m_breaksBefore = m_proxy.breaks();
@@ -259,14 +270,10 @@ private Q_SLOTS:
     void givenUpUploadResumesAfterAppRestart() {
         const QByteArray content = bulkRandom(kFileBytes);
         const QString path = writeSource(QStringLiteral("later.bin"), content);
-        QSignalSpy saved(send(), &SendPage::pendingUploadSaved);
-        const QString id = dropAndKillMidway(path, 8u << 20);
+        const QString id = pauseUpload(path, 8u << 20);
         QVERIFY(!id.isEmpty());
-        QVERIFY(QTest::qWaitFor([this] { return send()->isPaused(); }, 30'000));
         QVERIFY(progress()->resumeButton()->isVisible());
         QVERIFY(progress()->discardButton()->isVisible());
-        QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 15'000);
-        QCOMPARE(saved.first().first().toBool(), true);
 
         // The secrets are in the secret store, not in the plain record.
         ots::client::PendingUploadStore store(m_harness.configDir(),
@@ -318,11 +325,8 @@ private Q_SLOTS:
     void changedInputStartsNewShareWithoutKeystreamReuse() {
         const QByteArray original = bulkRandom(kFileBytes);
         const QString path = writeSource(QStringLiteral("changing.bin"), original);
-        QSignalSpy saved(send(), &SendPage::pendingUploadSaved);
-        const QString oldId = dropAndKillMidway(path, 10u << 20);
+        const QString oldId = pauseUpload(path, 10u << 20);
         QVERIFY(!oldId.isEmpty());
-        QVERIFY(QTest::qWaitFor([this] { return send()->isPaused(); }, 30'000));
-        QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 15'000);
         const QString part = partFile();
         QVERIFY(part.contains(oldId));
 
