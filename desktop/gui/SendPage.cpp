@@ -55,10 +55,6 @@ bool alreadyGone(const ClientError& error) {
            error.kind == ErrorKind::Expired || error.kind == ErrorKind::Downloaded;
 }
 
-/// The first and the longest wait of an interrupted upload between tries ("retrying in 20 s").
-constexpr std::chrono::milliseconds kFirstRetryDelay{1000};
-constexpr std::chrono::milliseconds kLongestRetryDelay{20000};
-
 QString describeInputs(const QStringList& paths) {
     return paths.size() == 1 ? QFileInfo(paths.first()).fileName()
                              : SendPage::tr("%1 items").arg(paths.size());
@@ -89,8 +85,6 @@ SendPage::SendPage(client::Settings* settings, client::ShareHistory* history, QW
     connect(m_progress, &TransferProgress::resumeRequested, this, &SendPage::resumeUpload);
     connect(m_progress, &TransferProgress::discardRequested, this, &SendPage::discardUpload);
     m_stages->addWidget(sending);
-    m_uploadRetry.firstDelay = kFirstRetryDelay;
-    m_uploadRetry.maxDelay = kLongestRetryDelay;
     m_retryTick = new QTimer(this);
     m_retryTick->setInterval(1000);
     connect(m_retryTick, &QTimer::timeout, this, &SendPage::showRetryCountdown);
@@ -422,6 +416,8 @@ void SendPage::startJob(SendOptions options) {
     const bool hasPassword = !options.password.isEmpty();
     options.retry = m_uploadRetry;
     options.giveUpAfter = m_giveUpAfter;
+    if (m_longestUploadWait)
+        options.longestUploadWait = *m_longestUploadWait;
     options.keepUnfinishedUpload = true;
     m_paused = false;
     m_job = std::make_unique<SendJob>(std::move(options));
@@ -512,6 +508,7 @@ void SendPage::stopRetryCountdown() {
 
 void SendPage::setUploadPatience(const client::RetryPolicy& retry, std::chrono::milliseconds giveUpAfter) {
     m_uploadRetry = retry;
+    m_longestUploadWait = retry.maxDelay;
     m_giveUpAfter = giveUpAfter;
 }
 

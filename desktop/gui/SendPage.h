@@ -81,7 +81,8 @@ public:
     [[nodiscard]] bool isTransferring() const noexcept { return m_stage == Stage::Sending && !m_paused; }
     /// An unfinished upload waits for Resume or Discard.
     [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
-    /// How uploads wait between tries and when they give up (tests shorten both).
+    /// How uploads wait between tries (retry.maxDelay becomes the longest wait of an interrupted upload,
+    /// 20 s otherwise) and when they give up (tests shorten both).
     void setUploadPatience(const ots::client::RetryPolicy& retry, std::chrono::milliseconds giveUpAfter);
 
 public Q_SLOTS:
@@ -155,6 +156,7 @@ private:
     std::optional<ots::client::PendingUpload> m_pending; ///< the paused (or resumed) upload
     bool m_paused = false;
     ots::client::RetryPolicy m_uploadRetry;
+    std::optional<std::chrono::milliseconds> m_longestUploadWait; ///< SendOptions' default when unset
     std::chrono::milliseconds m_giveUpAfter{std::chrono::minutes(5)};
     QTimer* m_retryTick = nullptr; ///< counts "retrying in N s" down
     QDeadlineTimer m_retryAt;

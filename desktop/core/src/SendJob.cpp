@@ -597,7 +597,9 @@ ClientError SendJob::Worker::upload(std::optional<std::uint64_t> start) {
             return failure;
         if (!stalled.isValid())
             stalled.start();
-        const auto wait = Backoff::delay(m_options.retry, ++failures);
+        RetryPolicy waits = m_options.retry;
+        waits.maxDelay = m_options.longestUploadWait;
+        const auto wait = Backoff::delay(waits, ++failures);
         if (std::chrono::milliseconds(stalled.elapsed()) + wait > m_options.giveUpAfter)
             return failure;
         m_retrying = true;

@@ -50,6 +50,9 @@ struct SendOptions {
     /// How long an interrupted upload keeps trying (waits within `retry`) while no byte moves, before
     /// it gives up and leaves the share on the relay for a later resume.
     std::chrono::milliseconds giveUpAfter{std::chrono::minutes(5)};
+    /// The longest wait between two tries of an interrupted upload (from retry.firstDelay, doubling).
+    /// The calls around the upload (create, complete) keep retry's own maxDelay.
+    std::chrono::milliseconds longestUploadWait{std::chrono::seconds(20)};
     /// On giving up, keep the share on the relay for a later resume (pendingUpload()) instead of
     /// deleting it: for a program that offers Resume.
     bool keepUnfinishedUpload = false;
