@@ -11,12 +11,15 @@
 #include "ots/client/ShareHistory.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPainter>
 #include <QPushButton>
@@ -181,6 +184,43 @@ MainWindow::MainWindow(client::Settings* settings, client::ShareHistory* history
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    const bool sending = m_send->isTransferring();
+    const bool receiving = m_receive->stage() == ReceivePage::Stage::Downloading;
+    if (!sending && !receiving) {
+        event->accept();
+        return;
+    }
+    QMessageBox ask(QMessageBox::Question, tr("A transfer is running"),
+                    sending ? tr("A share is still being uploaded. Quitting stops it and deletes what was "
+                                 "uploaded so far from the relay.")
+                            : tr("A download is still running. Quitting stops it."),
+                    QMessageBox::NoButton, this);
+    ask.setTextFormat(Qt::PlainText);
+    QPushButton* quit = ask.addButton(tr("Quit and discard"), QMessageBox::DestructiveRole);
+    QPushButton* keep = ask.addButton(tr("Keep running"), QMessageBox::AcceptRole);
+    ask.addButton(QMessageBox::Cancel);
+    ask.setDefaultButton(keep);
+    ask.setObjectName(QStringLiteral("closeDuringTransfer"));
+    ask.exec();
+    if (ask.clickedButton() == quit) {
+        if (sending)
+            m_send->cancel(); // the job deletes the unfinished share as it ends
+        event->accept();
+        return;
+    }
+    event->ignore();
+    if (ask.clickedButton() == keep) {
+        // The transfer goes on out of the way; the tray (when there is one) tells when it is done.
+        if (m_tray->available()) {
+            QApplication::setQuitOnLastWindowClosed(false);
+            hide();
+        } else {
+            showMinimized();
+        }
+    }
+}
 
 MainWindow::Page MainWindow::currentPage() const {
     return static_cast<Page>(m_pages->currentIndex());

@@ -52,6 +52,8 @@ public Q_SLOTS:
     void showStatus(const QString& text);
 
 protected:
+    /// During a transfer: asks whether to quit and discard it, keep it running, or not close.
+    void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dragMoveEvent(QDragMoveEvent* event) override;
     void dropEvent(QDropEvent* event) override;

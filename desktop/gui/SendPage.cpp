@@ -8,6 +8,7 @@
 #include "RelayNotice.h"
 #include "TransferProgress.h"
 #include "ots/client/Passphrase.h"
+#include "ots/client/PendingUploadStore.h"
 #include "ots/client/RelayClient.h"
 #include "ots/client/SecretStore.h"
 #include "ots/client/Settings.h"
@@ -35,6 +36,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 namespace ots::gui {
 
@@ -64,6 +67,11 @@ bool alreadyGone(const ClientError& error) {
            error.kind == ErrorKind::Expired || error.kind == ErrorKind::Downloaded;
 }
 
+QString describeInputs(const QStringList& paths) {
+    return paths.size() == 1 ? QFileInfo(paths.first()).fileName()
+                             : SendPage::tr("%1 items").arg(paths.size());
+}
+
 } // namespace
 
 SendPage::SendPage(client::Settings* settings, client::ShareHistory* history, QWidget* parent)
@@ -86,7 +94,12 @@ SendPage::SendPage(client::Settings* settings, client::ShareHistory* history, QW
     sendingLayout->addWidget(m_progress);
     sendingLayout->addStretch();
     connect(m_progress, &TransferProgress::cancelRequested, this, &SendPage::cancel);
+    connect(m_progress, &TransferProgress::resumeRequested, this, &SendPage::resumeUpload);
+    connect(m_progress, &TransferProgress::discardRequested, this, &SendPage::discardUpload);
     m_stages->addWidget(sending);
+    m_retryTick = new QTimer(this);
+    m_retryTick->setInterval(1000);
+    connect(m_retryTick, &QTimer::timeout, this, &SendPage::showRetryCountdown);
 
     auto* result = new QWidget(m_stages);
     buildResult(result);
@@ -98,6 +111,7 @@ SendPage::SendPage(client::Settings* settings, client::ShareHistory* history, QW
     m_statusPoll->setInterval(kOwnerStatusPollMs);
     connect(m_statusPoll, &QTimer::timeout, this, &SendPage::pollOwnerStatus);
     applyDefaults();
+    loadPending();
 }
 
 SendPage::~SendPage() = default;
@@ -355,14 +369,13 @@ void SendPage::sendPaths(const QStringList& paths) {
         return;
     if (m_stage == Stage::Sending) {
         Q_EMIT statusMessage(
-            tr("A share is being sent. Wait for its link or cancel it, then send the next one."));
+            m_paused ? tr("An unfinished upload is waiting. Resume or discard it, then send the next share.")
+                     : tr("A share is being sent. Wait for its link or cancel it, then send the next one."));
         return;
     }
     SendOptions options;
     options.paths = paths;
-    const QString what =
-        paths.size() == 1 ? QFileInfo(paths.first()).fileName() : tr("%1 items").arg(paths.size());
-    start(std::move(options), what);
+    start(std::move(options), describeInputs(paths));
 }
 
 void SendPage::sendTypedText() {
@@ -435,6 +448,12 @@ void SendPage::start(SendOptions options, const QString& what) {
 
 void SendPage::startJob(SendOptions options) {
     const bool hasPassword = !options.password.isEmpty();
+    options.retry = m_uploadRetry;
+    options.giveUpAfter = m_giveUpAfter;
+    if (m_longestUploadWait)
+        options.longestUploadWait = *m_longestUploadWait;
+    options.keepUnfinishedUpload = true;
+    m_paused = false;
     m_job = std::make_unique<SendJob>(std::move(options));
     SendJob* job = m_job.get();
     connect(job, &SendJob::progress, m_progress, &TransferProgress::setProgress);
@@ -455,12 +474,21 @@ void SendPage::startJob(SendOptions options) {
             break;
         }
     });
-    connect(job, &SendJob::retrying, this, [this](int attempt, const ClientError& reason, int delayMs) {
-        Q_UNUSED(reason)
-        m_progress->setDetail(
-            tr("The connection to the relay was interrupted; trying again in %1 s (attempt %2)…")
-                .arg((delayMs + 999) / 1000)
-                .arg(attempt));
+    connect(job, &SendJob::retrying, this,
+            [this](int, const ClientError& reason, int delayMs) { onRetrying(reason, delayMs); });
+    connect(job, &SendJob::resumed, this, [this] {
+        stopRetryCountdown();
+        m_progress->setDetail(tr("Resumed: the relay answers again, and the upload goes on from where it "
+                                 "stopped."));
+        Q_EMIT statusMessage(tr("Upload resumed."));
+    });
+    connect(job, &SendJob::restartedAsNewShare, this, [this] {
+        stopRetryCountdown();
+        const QString why =
+            tr("The files changed since the upload began, so the unfinished share was deleted "
+               "and they are being sent again as a new share.");
+        m_progress->setDetail(why);
+        Q_EMIT statusMessage(why);
     });
     connect(job, &SendJob::finished, this, &SendPage::onFinished);
     connect(job, &SendJob::failed, this, &SendPage::onFailed);
@@ -469,8 +497,8 @@ void SendPage::startJob(SendOptions options) {
 }
 
 void SendPage::cancel() {
-    if (m_stage != Stage::Sending)
-        return;
+    if (m_stage != Stage::Sending || m_paused)
+        return; // a paused upload is ended with Discard
     m_progress->setCancelling();
     Q_EMIT statusMessage(tr("Cancelling and deleting the unfinished share…"));
     if (m_job && m_job->state() != SendJob::State::Finished && m_job->state() != SendJob::State::Failed &&
@@ -480,7 +508,152 @@ void SendPage::cancel() {
         m_cancelBeforeStart = true;
 }
 
+void SendPage::onRetrying(const ClientError& reason, int delayMs) {
+    switch (reason.kind) {
+    case ErrorKind::RelayUnavailable:
+        m_retryReason = tr("The relay is not answering properly");
+        break;
+    case ErrorKind::RateLimited:
+        m_retryReason = tr("The relay asks to slow down");
+        break;
+    default:
+        m_retryReason = tr("The relay is unreachable");
+        break;
+    }
+    m_retryAt = QDeadlineTimer(delayMs);
+    m_progress->setWaiting();
+    showRetryCountdown();
+    m_retryTick->start();
+    Q_EMIT statusMessage(tr("%1. The upload is retrying and keeps what the relay has.").arg(m_retryReason));
+}
+
+void SendPage::showRetryCountdown() {
+    const qint64 left = (m_retryAt.remainingTime() + 999) / 1000;
+    m_progress->setDetail(left > 0 ? tr("%1 — retrying in %2 s. What is on the relay is kept; the upload "
+                                        "continues from there.")
+                                         .arg(m_retryReason)
+                                         .arg(left)
+                                   : tr("%1 — retrying now…").arg(m_retryReason));
+}
+
+void SendPage::stopRetryCountdown() {
+    m_retryTick->stop();
+}
+
+void SendPage::setUploadPatience(const client::RetryPolicy& retry, std::chrono::milliseconds giveUpAfter) {
+    m_uploadRetry = retry;
+    m_longestUploadWait = retry.maxDelay;
+    m_giveUpAfter = giveUpAfter;
+}
+
+void SendPage::showPaused(const QString& why) {
+    m_paused = true;
+    stopRetryCountdown();
+    m_progress->setPaused(why);
+    setStage(Stage::Sending);
+    m_progress->resumeButton()->setFocus();
+}
+
+void SendPage::savePending() {
+    if (!m_pending || m_pending->isText()) {
+        Q_EMIT pendingUploadSaved(false);
+        return;
+    }
+    runInBackground(
+        this,
+        [pending = *m_pending] {
+            client::PendingUploadStore store;
+            return store.save(pending);
+        },
+        [this](const ClientError& error) {
+            if (error)
+                Q_EMIT statusMessage(tr("The unfinished upload could not be kept for after a restart of the "
+                                        "app: %1 Resume it before closing the app.")
+                                         .arg(error.message));
+            Q_EMIT pendingUploadSaved(!error);
+        });
+}
+
+void SendPage::loadPending() {
+    runInBackground(
+        this,
+        [] {
+            const client::PendingUploadStore store;
+            return store.load();
+        },
+        [this](const client::Outcome<client::PendingUpload>& kept) {
+            if (!kept.ok()) {
+                if (kept.error().kind != ErrorKind::NotFound)
+                    Q_EMIT statusMessage(kept.error().message);
+                return;
+            }
+            if (m_stage != Stage::Compose)
+                return; // a share started meanwhile: the kept one waits for the next start of the app
+            m_pending = kept.value();
+            m_progress->start(tr("Sending %1").arg(describeInputs(m_pending->paths)), {});
+            showPaused(tr("This upload was interrupted when OneTimeShare last ran. What reached the relay is "
+                          "kept there: Resume continues from it, Discard deletes it."));
+            Q_EMIT statusMessage(tr("An unfinished upload is waiting: Resume or Discard it."));
+            Q_EMIT pendingUploadRestored();
+        });
+}
+
+void SendPage::forgetPending() {
+    if (!m_pending)
+        return;
+    m_pending.reset();
+    runInBackground(
+        this,
+        [] {
+            client::PendingUploadStore store;
+            return store.remove();
+        },
+        [this](const ClientError& error) {
+            if (error)
+                Q_EMIT statusMessage(error.message);
+        });
+}
+
+void SendPage::resumeUpload() {
+    if (!m_pending || !m_paused)
+        return;
+    SendOptions options;
+    options.relay = m_pending->relay;
+    options.resume = *m_pending;
+    m_progress->start(tr("Sending %1").arg(describeInputs(m_pending->paths)),
+                      tr("Resuming: checking the files and what the relay has…"));
+    Q_EMIT statusMessage(tr("Resuming the upload…"));
+    startJob(std::move(options));
+}
+
+void SendPage::discardUpload() {
+    if (!m_pending || !m_paused)
+        return;
+    m_progress->setPausedBusy(tr("Deleting the unfinished upload on the relay…"));
+    runInBackground(
+        this,
+        [pending = *m_pending]() -> ClientError {
+            client::RelayClient relay{pending.relay, interactiveRetry()};
+            return relay.deleteShare(pending.shareId, pending.ownerToken);
+        },
+        [this](const ClientError& error) {
+            if (error && !alreadyGone(error)) {
+                showPaused(tr("The unfinished upload could not be deleted: %1 Try Discard again when the "
+                              "relay is back (it also deletes the upload by itself after an hour without "
+                              "data).")
+                               .arg(ErrorText::forSend(error)));
+                return;
+            }
+            forgetPending();
+            m_paused = false;
+            setStage(Stage::Compose);
+            Q_EMIT statusMessage(tr("The unfinished upload was deleted on the relay."));
+        });
+}
+
 void SendPage::onFinished(const SendResult& result) {
+    stopRetryCountdown();
+    forgetPending();
     m_result = result;
     m_link->setText(result.link);
     m_link->setCursorPosition(0);
@@ -513,6 +686,21 @@ void SendPage::onFinished(const SendResult& result) {
 }
 
 void SendPage::onFailed(const ClientError& error) {
+    stopRetryCountdown();
+    if (m_job && m_job->pendingUpload()) {
+        m_pending = m_job->pendingUpload();
+        const qint64 minutes = std::max<qint64>(1, (m_giveUpAfter.count() + 30'000) / 60'000);
+        showPaused(tr("%1 could not be reached for %n minute(s), so the upload is paused. What reached the "
+                      "relay is kept there: Resume continues from it when the relay is back; Discard deletes "
+                      "it.",
+                      nullptr, static_cast<int>(minutes))
+                       .arg(m_pending->relay.host()));
+        Q_EMIT statusMessage(tr("Upload paused: the relay could not be reached."));
+        savePending();
+        Q_EMIT shareFailed(error);
+        return;
+    }
+    forgetPending();
     setStage(Stage::Compose);
     showError(m_error, ErrorText::forSend(error));
     Q_EMIT statusMessage(tr("Sending failed."));
@@ -520,6 +708,9 @@ void SendPage::onFailed(const ClientError& error) {
 }
 
 void SendPage::onCancelled() {
+    stopRetryCountdown();
+    forgetPending();
+    m_paused = false;
     setStage(Stage::Compose);
     showError(m_error, {});
     Q_EMIT statusMessage(tr("Cancelled. Nothing was shared."));

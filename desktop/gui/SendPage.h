@@ -9,14 +9,21 @@
 // relay reports while the card is shown. A deleted or used-up link can no longer be copied.
 // The work is a client::SendJob (its own thread); the history and the secret store are used through
 // QtConcurrent, so nothing here waits on the network, the disk or the keychain.
+//
+// An upload the relay stops taking is retried with backoff for minutes ("relay unreachable — retrying
+// in 20 s", then "resumed"); after that it pauses with Resume and Discard, and is kept (PendingUploadStore)
+// so that Resume also works after the app was restarted. Discard and Cancel delete it on the relay.
 
 #include "ots/client/ClientError.h"
 #include "ots/client/SendJob.h"
 
+#include <QDeadlineTimer>
 #include <QPointer>
 #include <QWidget>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -80,6 +87,13 @@ public:
     [[nodiscard]] QLabel* resultStatusLabel() const noexcept { return m_resultStatus; }
     /// The facts under the heading: name, size of the files, expiry, downloads.
     [[nodiscard]] QLabel* resultSummaryLabel() const noexcept { return m_resultSummary; }
+    /// An upload is running (or starting, or winding down after Cancel).
+    [[nodiscard]] bool isTransferring() const noexcept { return m_stage == Stage::Sending && !m_paused; }
+    /// An unfinished upload waits for Resume or Discard.
+    [[nodiscard]] bool isPaused() const noexcept { return m_paused; }
+    /// How uploads wait between tries (retry.maxDelay becomes the longest wait of an interrupted upload,
+    /// 20 s otherwise) and when they give up (tests shorten both).
+    void setUploadPatience(const ots::client::RetryPolicy& retry, std::chrono::milliseconds giveUpAfter);
 
 public Q_SLOTS:
     /// Encrypts and uploads these files and folders with the options shown.
@@ -99,6 +113,10 @@ public Q_SLOTS:
     void startOver();
     /// Re-reads the defaults (expiry, downloads) from Settings.
     void applyDefaults();
+    /// Continues the paused upload from the relay's offset.
+    void resumeUpload();
+    /// Deletes the paused upload on the relay and forgets it.
+    void discardUpload();
 
 Q_SIGNALS:
     void stageChanged(ots::gui::SendPage::Stage stage);
@@ -118,6 +136,10 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent* event) override;
+    /// A paused upload was kept for a later Resume (ok false: it could not be written).
+    void pendingUploadSaved(bool ok);
+    /// The upload kept when the app last ran was found: the page shows Resume and Discard.
+    void pendingUploadRestored();
 
 private:
     void buildCompose(QWidget* page);
@@ -135,6 +157,15 @@ private:
     void pollOwnerStatus();
     /// The share shown can no longer be opened: no link to copy, no QR code, no Delete.
     void showLinkDead(const QString& placeholder);
+    void onRetrying(const ots::client::ClientError& reason, int delayMs);
+    void showRetryCountdown();
+    void stopRetryCountdown();
+    /// Shows the paused upload (m_pending) with Resume and Discard.
+    void showPaused(const QString& why);
+    void savePending();
+    void loadPending();
+    /// Forgets the kept upload, here and on disk.
+    void forgetPending();
 
     ots::client::Settings* m_settings;
     ots::client::ShareHistory* m_history;
@@ -143,6 +174,14 @@ private:
     ots::client::SendResult m_result;
     bool m_cancelBeforeStart = false; ///< Cancel while the upload token was still being read
     int m_startGeneration = 0;        ///< tells a token lookup that it was overtaken
+    std::optional<ots::client::PendingUpload> m_pending; ///< the paused (or resumed) upload
+    bool m_paused = false;
+    ots::client::RetryPolicy m_uploadRetry;
+    std::optional<std::chrono::milliseconds> m_longestUploadWait; ///< SendOptions' default when unset
+    std::chrono::milliseconds m_giveUpAfter{std::chrono::minutes(5)};
+    QTimer* m_retryTick = nullptr; ///< counts "retrying in N s" down
+    QDeadlineTimer m_retryAt;
+    QString m_retryReason;
 
     QStackedWidget* m_stages = nullptr;
     QStackedWidget* m_inputs = nullptr;

@@ -30,9 +30,22 @@ TransferProgress::TransferProgress(QWidget* parent)
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setAutoDefault(true);
     connect(m_cancel, &QPushButton::clicked, this, &TransferProgress::cancelRequested);
+    m_discard = new QPushButton(tr("Discard"), this);
+    m_discard->setToolTip(tr("Delete the unfinished upload on the relay"));
+    m_discard->setAutoDefault(true);
+    m_discard->hide();
+    connect(m_discard, &QPushButton::clicked, this, &TransferProgress::discardRequested);
+    m_resume = new QPushButton(tr("Resume"), this);
+    m_resume->setToolTip(tr("Continue the upload from where the relay stopped receiving it"));
+    m_resume->setAutoDefault(true);
+    m_resume->setDefault(true);
+    m_resume->hide();
+    connect(m_resume, &QPushButton::clicked, this, &TransferProgress::resumeRequested);
 
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
+    buttons->addWidget(m_discard);
+    buttons->addWidget(m_resume);
     buttons->addWidget(m_cancel);
 
     layout->addWidget(m_heading);
@@ -48,9 +61,14 @@ void TransferProgress::start(const QString& heading, const QString& detail) {
     m_detail->setText(detail);
     m_bar->setRange(0, 0); // busy until the first numbers arrive
     m_bar->setValue(0);
+    m_done = 0;
+    m_total = 0;
     m_numbers->setText(tr("Starting…"));
     m_cancel->setEnabled(true);
     m_cancel->setText(tr("Cancel"));
+    m_cancel->show();
+    m_resume->hide();
+    m_discard->hide();
 }
 
 void TransferProgress::setDetail(const QString& detail) {
@@ -58,6 +76,8 @@ void TransferProgress::setDetail(const QString& detail) {
 }
 
 void TransferProgress::setProgress(quint64 done, quint64 total, double bytesPerSecond, qint64 etaSeconds) {
+    m_done = done;
+    m_total = total;
     if (total == 0) {
         m_bar->setRange(0, 0);
         return;
@@ -76,10 +96,34 @@ void TransferProgress::setProgress(quint64 done, quint64 total, double bytesPerS
     m_numbers->setText(parts.join(QStringLiteral("  ·  ")));
 }
 
+void TransferProgress::setWaiting() {
+    if (m_total > 0)
+        setProgress(m_done, m_total, 0.0, -1);
+}
+
 void TransferProgress::setCancelling() {
     m_cancel->setEnabled(false);
     m_cancel->setText(tr("Cancelling…"));
     m_numbers->setText(tr("Stopping the transfer and cleaning up…"));
+}
+
+void TransferProgress::setPaused(const QString& detail) {
+    m_detail->setText(detail);
+    if (m_bar->maximum() == 0)
+        m_bar->setRange(0, 1000); // not busy: nothing moves until Resume
+    m_numbers->setText(m_bar->value() > 0 ? tr("%1 % is on the relay").arg(percent()) : QString());
+    m_cancel->hide();
+    m_resume->setEnabled(true);
+    m_discard->setEnabled(true);
+    m_resume->show();
+    m_discard->show();
+    m_resume->setFocus();
+}
+
+void TransferProgress::setPausedBusy(const QString& numbers) {
+    m_resume->setEnabled(false);
+    m_discard->setEnabled(false);
+    m_numbers->setText(numbers);
 }
 
 int TransferProgress::percent() const {

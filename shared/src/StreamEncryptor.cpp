@@ -46,6 +46,35 @@ Result<StreamEncryptor> StreamEncryptor::create(const ShareKeys& keys, std::uint
     return enc;
 }
 
+Result<StreamEncryptor> StreamEncryptor::resume(const ShareKeys& keys, std::uint64_t payloadSize,
+                                                ByteView header) {
+    if (!isInitialized())
+        return Errc::NotInitialized;
+    if (payloadSize > format::kMaxPayloadBytes)
+        return Errc::StreamTooLarge;
+    auto parsed = StreamHeader::parse(header);
+    if (!parsed.ok())
+        return parsed.error();
+    const auto commitment = layout::commitment(keys);
+    if (sodium_memcmp(commitment.data(), parsed->commitment.data(), commitment.size()) != 0)
+        return Errc::StreamWrongKey;
+    const auto mac = layout::headerMac(keys, header.data());
+    if (sodium_memcmp(mac.data(), parsed->mac.data(), mac.size()) != 0)
+        return Errc::StreamHeaderTampered;
+    if (parsed->paddedSize != padding::paddedSize(payloadSize))
+        return Error{Errc::StreamMalformed, "the header is for another payload size"};
+
+    StreamEncryptor enc(payloadSize, parsed->paddedSize);
+    // init_pull derives from (key, header) exactly the state init_push left after drawing that header.
+    if (crypto_secretstream_xchacha20poly1305_init_pull(
+            stateOf(enc.m_state), parsed->secretstreamHeader.data(), keys.streamKey().data()) != 0)
+        return Errc::StreamHeaderTampered;
+    std::copy(header.begin(), header.end(), enc.m_header.begin());
+    storeLe64(enc.m_chunk.data(), payloadSize);
+    enc.m_filled = format::kLengthPrefixBytes;
+    return enc;
+}
+
 Result<StreamEncryptor> StreamEncryptor::clone() const {
     if (m_finished)
         return Errc::StreamFinished;

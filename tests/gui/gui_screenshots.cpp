@@ -1,7 +1,7 @@
 // gui_screenshots: the real window at 1280×800 against a real redis-server and ots-relay, captured
-// as PNG files for the README — Send (empty, sending, link ready with QR), Receive (file list,
-// password prompt), History and Settings, and the first run (no relay set up: the Send page's
-// notice), each in the light and the dark theme.
+// as PNG files for the README — Send (empty, sending, retrying while the relay is down, link ready with
+// QR), Receive (file list, password prompt), History and Settings, and the first run (no relay set up:
+// the Send page's notice), each in the light and the dark theme.
 //
 //   xvfb-run -a -s "-screen 0 1280x800x24" build/tests/gui/gui_screenshots [OUTPUT_DIR]
 //
@@ -307,6 +307,21 @@ int main(int argc, char* argv[]) {
             },
             "the upload to start");
         shooter.shoot(window, QStringLiteral("send-progress"));
+
+        // Send: the relay goes away mid-upload; the page counts down to the next try, and the upload
+        // resumes by itself once the relay is back.
+        fixture.relay.kill();
+        waitFor(
+            [&] {
+                return send->progressView()->detailLabel()->text().contains(QLatin1String("retrying in"));
+            },
+            "the retry countdown");
+        shooter.shoot(window, QStringLiteral("send-retrying"));
+        if (!fixture.relay.restart())
+            fail(fixture.relay.error());
+        waitFor(
+            [&] { return send->progressView()->detailLabel()->text().startsWith(QLatin1String("Resumed")); },
+            "the upload to resume");
         send->cancel();
         waitFor([&] { return send->stage() != ots::gui::SendPage::Stage::Sending; }, "the cancel");
         send->startOver();

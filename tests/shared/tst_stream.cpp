@@ -182,6 +182,36 @@ private Q_SLOTS:
         QCOMPARE(original->clone().code(), Errc::StreamFinished);
     }
 
+    void resumeFromTheHeaderRepeatsTheStream() {
+        // After a restart of the program only the keys and the header (the stream's first bytes, kept
+        // with the unfinished upload) are left: resume() regenerates the very same ciphertext, and
+        // refuses a header made under other keys, altered, or for another payload size.
+        const ShareKeys keys = keysFromFreshSecret();
+        const QByteArray payload = pattern(2 * qsizetype(format::kChunkPlainBytes) + 321);
+        const auto size = std::uint64_t(payload.size());
+        const QByteArray first = encrypt(keys, payload);
+        const QByteArray header = first.left(format::kStreamHeaderBytes);
+
+        auto resumed = StreamEncryptor::resume(keys, size, view(header));
+        QVERIFY(resumed.ok());
+        QByteArray second = toQ(resumed->header());
+        const ByteSink sink = [&](ByteView frame) {
+            second.append(toQ(frame));
+            return Status{};
+        };
+        QVERIFY(resumed->push(view(payload), sink).ok());
+        QVERIFY(resumed->finish(sink).ok());
+        QCOMPARE(second, first);
+
+        QCOMPARE(StreamEncryptor::resume(keysFromFreshSecret(), size, view(header)).code(),
+                 Errc::StreamWrongKey);
+        QByteArray altered = header;
+        altered[60] = static_cast<char>(altered[60] ^ 1);
+        QCOMPARE(StreamEncryptor::resume(keys, size, view(altered)).code(), Errc::StreamHeaderTampered);
+        QCOMPARE(StreamEncryptor::resume(keys, size * 4, view(header)).code(), Errc::StreamMalformed);
+        QVERIFY(!StreamEncryptor::resume(keys, size, view(header.left(50))).ok());
+    }
+
     void encryptContainerWithPreparedEncryptor() {
         // encryptContainer with two clones of one encryptor gives byte-identical ciphertext, equal in
         // size to what the one-call form produces; a clone for another payload size is refused.

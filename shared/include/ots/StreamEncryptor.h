@@ -17,6 +17,12 @@ namespace ots {
 class StreamEncryptor {
 public:
     [[nodiscard]] static Result<StreamEncryptor> create(const ShareKeys& keys, std::uint64_t payloadSize);
+    /// The encryptor create() made for this header, before its first push: what an upload interrupted
+    /// by a restart of the program needs to regenerate the very bytes it already sent (the header is
+    /// not secret: it opens the stream on the relay). The header must be one made under keys for
+    /// payloadSize: StreamWrongKey, StreamHeaderTampered or StreamMalformed otherwise.
+    [[nodiscard]] static Result<StreamEncryptor> resume(const ShareKeys& keys, std::uint64_t payloadSize,
+                                                        ByteView header);
 
     /// An independent copy of the whole state (header, secretstream state, counters, the chunk being
     /// filled), in secure memory. The secretstream header is random, so a second create() would give

@@ -7,15 +7,24 @@
 //
 // Resume: when the connection breaks, the job asks the relay for its offset and continues from
 // there — bytes already stored are never sent again (the encryptor restarts from its saved initial
-// state and skips them locally). Cancel deletes the half-made share on the relay.
+// state and skips them locally). It keeps trying with backoff (retrying(), then resumed() once the
+// relay answers again) until nothing has moved for giveUpAfter; then it fails but keeps the share on
+// the relay, and pendingUpload() holds what a later job (SendOptions::resume) needs to continue it,
+// also after a restart of the program. A resumed upload regenerates the ciphertext from the inputs;
+// if they changed (listing, size, modification time, or the bytes already handed out — see
+// SentLedger) it deletes the share and sends the inputs as they are now to a new one
+// (restartedAsNewShare()), so the relay never sees two ciphertexts under one keystream.
+// Cancel deletes the half-made share on the relay.
 
 #include "ots/client/ClientError.h"
+#include "ots/client/PendingUpload.h"
 #include "ots/client/RelayClient.h"
 
 #include <QObject>
 #include <QStringList>
 #include <QUrl>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -38,6 +47,18 @@ struct SendOptions {
     /// Ciphertext bytes per PATCH (at least 64 KiB). The relay makes each request durable when it ends,
     /// so a relay that crashes mid-upload loses at most one segment of what was sent.
     std::uint64_t uploadSegmentBytes = std::uint64_t{256} << 20;
+    /// How long an interrupted upload keeps trying (waits within `retry`) while no byte moves, before
+    /// it gives up and leaves the share on the relay for a later resume.
+    std::chrono::milliseconds giveUpAfter{std::chrono::minutes(5)};
+    /// The longest wait between two tries of an interrupted upload (from retry.firstDelay, doubling).
+    /// The calls around the upload (create, complete) keep retry's own maxDelay.
+    std::chrono::milliseconds longestUploadWait{std::chrono::seconds(20)};
+    /// On giving up, keep the share on the relay for a later resume (pendingUpload()) instead of
+    /// deleting it: for a program that offers Resume.
+    bool keepUnfinishedUpload = false;
+    /// Continue this unfinished upload instead of making a share: the inputs, relay share, keys, lifetime
+    /// and downloads come from it (relay must still be set; the other fields above are not used).
+    std::optional<PendingUpload> resume;
 };
 
 struct SendResult {
@@ -73,6 +94,9 @@ public:
     [[nodiscard]] State state() const noexcept { return m_state; }
     [[nodiscard]] const SendResult& result() const noexcept { return m_result; }
     [[nodiscard]] const ClientError& error() const noexcept { return m_error; }
+    /// After failed(): the unfinished upload the relay still holds, for SendOptions::resume; empty when
+    /// the failure deleted the share (or there was none).
+    [[nodiscard]] const std::optional<PendingUpload>& pendingUpload() const noexcept { return m_pending; }
 
 Q_SIGNALS:
     void stateChanged(ots::client::SendJob::State state);
@@ -81,6 +105,10 @@ Q_SIGNALS:
     void progress(quint64 done, quint64 total, double bytesPerSecond, qint64 etaSeconds);
     /// A transient failure; the job retries in delayMs.
     void retrying(int attempt, const ots::client::ClientError& reason, int delayMs);
+    /// The relay answers again after retrying(): the upload continues from its offset.
+    void resumed();
+    /// The inputs changed since the upload began: that share was deleted and a new one is being sent.
+    void restartedAsNewShare();
     void finished(const ots::client::SendResult& result);
     void failed(const ots::client::ClientError& error);
     void cancelled();
@@ -93,6 +121,7 @@ private:
     State m_state = State::Idle;
     SendResult m_result;
     ClientError m_error;
+    std::optional<PendingUpload> m_pending;
     std::shared_ptr<CancelToken> m_cancel;
     std::unique_ptr<Worker> m_worker;
 };
