@@ -133,13 +133,13 @@ Q_SIGNALS:
     void downloadsSeen(int finished, int left);
     /// The relay notice's "Set up a relay" was pressed.
     void relaySetupRequested();
-
-protected:
-    void showEvent(QShowEvent* event) override;
     /// A paused upload was kept for a later Resume (ok false: it could not be written).
     void pendingUploadSaved(bool ok);
     /// The upload kept when the app last ran was found: the page shows Resume and Discard.
     void pendingUploadRestored();
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void buildCompose(QWidget* page);
