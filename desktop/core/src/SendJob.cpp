@@ -249,7 +249,7 @@ ClientError SendJob::Worker::execute() {
             inputs.push_back(toPath(input));
         auto listed = ContainerPacker::fromPaths(inputs);
         if (!listed.ok())
-            return ClientError::fromOts(listed.error());
+            return ClientError::fromPacker(listed.error());
         packer.emplace(std::move(listed).value());
     }
     if (m_cancel->cancelled())
