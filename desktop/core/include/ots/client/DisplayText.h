@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringView>
 
+#include <cstdint>
+
 namespace ots::client {
 
 /// Whether line feeds and tabs stay as they are (a multi-line note) or become escapes too.
@@ -23,7 +25,12 @@ constexpr qsizetype kVisibleTextLimit = 8192;
 [[nodiscard]] QString visibleText(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape,
                                   qsizetype maxChars = kVisibleTextLimit);
 
-/// Whether visibleText() would change anything in `text` other than its length.
-[[nodiscard]] bool hasInvisibleCharacters(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape);
+/// Whether visibleText() escapes this code point (line feed and tab included).
+[[nodiscard]] bool isInvisible(char32_t codePoint);
+
+/// "1 h", "7 days" … for people.
+[[nodiscard]] QString formatDuration(std::int64_t seconds);
+/// "512 B", "1.5 MiB" … (binary units, one decimal)
+[[nodiscard]] QString formatBytes(std::uint64_t bytes);
 
 } // namespace ots::client
