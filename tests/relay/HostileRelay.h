@@ -152,7 +152,7 @@ struct HostileBodies {
     }
     /// An error code of 10 MB (markup inside, so laying it out as rich text would be ruinous too).
     static QByteArray huge() {
-        return R"({"error":"<b>)" + QByteArray(10 * 1024 * 1024, 'A') + R"(</b>","message":"x"})";
+        return R"({"error":"<b>)" + QByteArray(qsizetype{10} * 1024 * 1024, 'A') + R"(</b>","message":"x"})";
     }
     /// Terminal commands: an OSC 52 clipboard write, a bell, cursor movement, a screen clear, a C1 CSI,
     /// a right-to-left override and a fake success line.

@@ -49,7 +49,7 @@ private Q_SLOTS:
     }
 
     void bounded() {
-        const QString huge(10 * 1024 * 1024, QLatin1Char('A'));
+        const QString huge(qsizetype{10} * 1024 * 1024, QLatin1Char('A'));
         const QString shown = visibleText(huge, LineBreaks::Escape, 100);
         QCOMPARE(shown.size(), 100);
         QVERIFY(shown.endsWith(QStringLiteral("…")));
