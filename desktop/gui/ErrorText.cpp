@@ -42,6 +42,9 @@ QString ErrorText::forSend(const ClientError& error) {
         return join(error.message,
                     tr("Split it into smaller shares or ask the relay's operator for a higher limit."));
     case ErrorKind::Usage:
+        // A file whose name cannot be sent: the message names it and says to rename it.
+        if (error.code.startsWith(QLatin1String("path.")))
+            return join(error.message, {});
         return join(error.message, tr("Change the options above and try again."));
     // The relay's own message already says what to do; on this page the relay is the one in Settings.
     case ErrorKind::Network:
