@@ -1,11 +1,14 @@
 #include "CommandOutput.h"
 
 #include "ExitCodes.h"
+#include "Terminal.h"
+#include "ots/client/DisplayText.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
 
 #include <cstdio>
+#include <limits>
 
 namespace ots::cli {
 
@@ -19,22 +22,68 @@ void write(std::FILE* stream, const QByteArray& bytes) {
     std::fflush(stream);
 }
 
+/// The longest line for people; every message is far shorter, so this only bounds outside text.
+constexpr qsizetype kMaxLine = qsizetype{1} << 20;
+
+/// A line for people: nothing in it can act on a terminal (ESC, CSI, OSC, BEL …) or reorder what is
+/// shown (bidi controls); line feeds and tabs stay, the callers put outside text in escaped already.
+QByteArray forPeople(const QString& line) {
+    return client::visibleText(line, client::LineBreaks::Keep, kMaxLine).toUtf8();
+}
+
+/// JSON text with every invisible character (C1 controls, bidi and other format characters, line
+/// separators) written as a \u escape: the same JSON value, but inert when it lands on a terminal.
+/// QJsonDocument already escapes C0 controls; compact JSON has no raw line breaks of its own.
+QByteArray inertJson(const QByteArray& json) {
+    const QString text = QString::fromUtf8(json);
+    QString out;
+    out.reserve(text.size());
+    const auto escape = [&out](char16_t unit) {
+        out += QStringLiteral("\\u%1").arg(static_cast<uint>(unit), 4, 16, QLatin1Char('0'));
+    };
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text[i];
+        if (c.isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+            if (client::isInvisible(QChar::surrogateToUcs4(c, text[i + 1]))) {
+                escape(c.unicode());
+                escape(text[i + 1].unicode());
+            } else {
+                out += c;
+                out += text[i + 1];
+            }
+            ++i;
+        } else if (client::isInvisible(c.unicode())) {
+            escape(c.unicode());
+        } else {
+            out += c;
+        }
+    }
+    return out.toUtf8();
+}
+
 } // namespace
 
 void CommandOutput::info(const QString& line) const {
-    write(stderr, line.toUtf8() + '\n');
+    write(stderr, forPeople(line) + '\n');
 }
 
 void CommandOutput::result(const QString& line) const {
-    write(stdout, line.toUtf8() + '\n');
+    write(stdout, forPeople(line) + '\n');
 }
 
 void CommandOutput::resultBytes(const QByteArray& bytes) const {
-    write(stdout, bytes);
+    // To a pipe or a file the text is the sender's exact bytes (scripts rely on that); on a terminal it
+    // is shown like every other outside text, escaped.
+    if (Terminal::isTerminal(Terminal::Stream::Output))
+        write(stdout, client::visibleText(QString::fromUtf8(bytes), client::LineBreaks::Keep,
+                                          std::numeric_limits<qsizetype>::max())
+                          .toUtf8());
+    else
+        write(stdout, bytes);
 }
 
 void CommandOutput::jsonResult(const QJsonObject& object) const {
-    write(stdout, QJsonDocument(object).toJson(QJsonDocument::Compact) + '\n');
+    write(stdout, inertJson(QJsonDocument(object).toJson(QJsonDocument::Compact)) + '\n');
 }
 
 QJsonObject errorToJson(const ClientError& error) {

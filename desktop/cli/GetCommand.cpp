@@ -3,6 +3,7 @@
 #include "ExitCodes.h"
 #include "ProgressLine.h"
 #include "Terminal.h"
+#include "ots/client/DisplayText.h"
 #include "ots/client/LinkInput.h"
 #include "ots/client/ReceiveJob.h"
 #include "ots/client/SecretStore.h"
@@ -25,6 +26,7 @@ namespace {
 
 const QString kGetCommand = QStringLiteral("get");
 constexpr int kListedEntries = 20;
+constexpr qsizetype kNoteChars = 16384; ///< a sender's note is at most 16 KiB (SPEC.md §5.1)
 
 QString attemptsText(int attemptsLeft) {
     if (attemptsLeft < 0)
@@ -45,17 +47,24 @@ void listContents(const CommandOutput& output, const client::ShareMetadata& meta
         for (const auto& entry : metadata.entries) {
             if (shown++ == kListedEntries)
                 break;
+            // The sender's list, not checked against the path rules: escaped, one line each.
+            const QString path = client::visibleText(entry.path, client::LineBreaks::Escape, 1024);
             if (entry.isFolder)
-                output.info(QStringLiteral("  %1/").arg(entry.path));
+                output.info(QStringLiteral("  %1/").arg(path));
             else
-                output.info(QStringLiteral("  %1  (%2)").arg(entry.path, client::formatBytes(entry.size)));
+                output.info(QStringLiteral("  %1  (%2)").arg(path, client::formatBytes(entry.size)));
         }
         const qsizetype total = metadata.fileCount + metadata.folderCount;
         if (total > shown || metadata.listTruncated)
             output.info(QStringLiteral("  … and %1 more").arg(qMax<qsizetype>(total - shown, 1)));
     }
-    if (!metadata.note.isEmpty())
-        output.info(QStringLiteral("Note from the sender: %1").arg(metadata.note));
+    if (!metadata.note.isEmpty()) {
+        // Every line of the note indented under its heading, so none can pass for a line of ots.
+        output.info(QStringLiteral("Note from the sender:"));
+        const QString note = client::visibleText(metadata.note, client::LineBreaks::Keep, kNoteChars);
+        for (const QString& line : note.split(QLatin1Char('\n')))
+            output.info(QStringLiteral("  | ") + line);
+    }
 }
 
 QString heldUntilText(const QDateTime& until) {
@@ -111,8 +120,10 @@ int GetCommand::run(const QStringList& arguments) {
         "Downloads the share LINK points to, checks that nothing was changed on the way, and unpacks it "
         "into\n"
         "the output folder (the current folder by default). Nothing is written unless every byte verifies.\n"
-        "A text share is printed on standard output unless --save-text is given. This uses one of the\n"
-        "share's downloads; 'ots info LINK' looks without using one.\n"
+        "A text share is printed on standard output unless --save-text is given: byte for byte into a pipe\n"
+        "or a file; on a terminal with control and invisible formatting characters shown escaped (\\x1b,\n"
+        "\\u202e), as every note and file name is. This uses one of the share's downloads; 'ots info LINK'\n"
+        "looks without using one.\n"
         "A LINK given as an argument lands in your shell history and, until ots wipes it at start, in\n"
         "the process list of this computer. Give '-' instead of LINK to read the link from standard input\n"
         "(e.g. 'ots get - < link.txt'), or --link-fd N to read it from file descriptor N: both keep\n"

@@ -27,7 +27,7 @@ DropZone::DropZone(QWidget* parent)
     layout->setSpacing(10);
     layout->addStretch();
 
-    m_icon = new QLabel(this);
+    m_icon = plainLabel({}, this);
     m_icon->setAlignment(Qt::AlignCenter);
     m_icon->setPixmap(QIcon(QStringLiteral(":/icons/send.svg")).pixmap(QSize(56, 56)));
     layout->addWidget(m_icon);

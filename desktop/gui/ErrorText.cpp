@@ -19,18 +19,12 @@ QString ErrorText::join(const QString& what, const QString& next) {
 
 QString ErrorText::nextStep(const ClientError& error) {
     switch (error.kind) {
-    case ErrorKind::Network:
-    case ErrorKind::RelayUnavailable:
-        return tr(
-            "Check your internet connection and the relay address in Settings (Ctrl+4), then try again.");
     case ErrorKind::RateLimited:
         return error.retryAfterSeconds > 0
                    ? (error.retryAfterSeconds == 1
                           ? tr("Wait a second and try again.")
                           : tr("Wait %1 seconds and try again.").arg(error.retryAfterSeconds))
                    : tr("Wait a minute and try again.");
-    case ErrorKind::Unauthorized:
-        return tr("Enter the relay's upload token in Settings (Ctrl+4) and try again.");
     case ErrorKind::StorageFull:
         return tr("The relay is out of space; try again later or use a smaller file.");
     case ErrorKind::LocalIo:
@@ -48,7 +42,17 @@ QString ErrorText::forSend(const ClientError& error) {
         return join(error.message,
                     tr("Split it into smaller shares or ask the relay's operator for a higher limit."));
     case ErrorKind::Usage:
+        // A file whose name cannot be sent: the message names it and says to rename it.
+        if (error.code.startsWith(QLatin1String("path.")))
+            return join(error.message, {});
         return join(error.message, tr("Change the options above and try again."));
+    // The relay's own message already says what to do; on this page the relay is the one in Settings.
+    case ErrorKind::Network:
+    case ErrorKind::RelayUnavailable:
+    case ErrorKind::Unauthorized:
+        return join(error.message, tr("The relay is set in Settings (Ctrl+4)."));
+    case ErrorKind::RelayRejected:
+        return join(error.message, {});
     default:
         return join(error.message, nextStep(error));
     }
@@ -102,6 +106,13 @@ QString ErrorText::forReceive(const ClientError& error) {
     case ErrorKind::Tampered:
         return join(tr("The downloaded data failed its integrity check, so nothing was saved."),
                     tr("Someone may have changed it on the way; ask the sender to share it again."));
+    // The relay comes from the link, so Settings has nothing to do with it; the message says what
+    // happened and what to do.
+    case ErrorKind::Network:
+    case ErrorKind::RelayUnavailable:
+    case ErrorKind::RelayRejected:
+    case ErrorKind::Unauthorized:
+        return join(error.message, {});
     default:
         return join(error.message, nextStep(error));
     }

@@ -105,9 +105,10 @@ QString HistoryModel::displayText(const ots::client::HistoryEntry& entry, int co
 }
 
 QString HistoryModel::toolTip(const ots::client::HistoryEntry& entry) const {
-    QString tip =
-        tr("%1 — %2, %3")
-            .arg(entry.localName, ots::client::formatBytes(entry.payloadBytes), stateText(entry.state));
+    // The first line is ours and holds no '<': Qt decides from the first line whether a tooltip is rich
+    // text, so a file name such as "<img src=…>" on a later line stays plain text.
+    QString tip = tr("%1, %2").arg(ots::client::formatBytes(entry.payloadBytes), stateText(entry.state)) +
+                  QLatin1Char('\n') + entry.localName;
     if (entry.passwordProtected)
         tip += QLatin1Char('\n') + tr("Protected by a password.");
     if (entry.state == QLatin1String("locked") && entry.attemptsLeft == 0)

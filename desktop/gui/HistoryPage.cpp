@@ -85,7 +85,7 @@ HistoryPage::HistoryPage(ots::client::ShareHistory* history, ots::client::Settin
         m_view->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
     m_view->setAccessibleName(tr("Shares you sent"));
 
-    m_empty = new QLabel(tr("Nothing sent yet. Shares you send from this computer appear here, with whether "
+    m_empty = plainLabel(tr("Nothing sent yet. Shares you send from this computer appear here, with whether "
                             "they were downloaded."),
                          this);
     m_empty->setObjectName(QStringLiteral("historyEmptyLabel"));
@@ -106,7 +106,7 @@ HistoryPage::HistoryPage(ots::client::ShareHistory* history, ots::client::Settin
         actionButton(QStringLiteral("forget"), tr("&Forget"), QStringLiteral("historyForgetButton"), this);
     m_forgetButton->setToolTip(
         tr("Remove this entry from this computer; the share on the relay is not touched"));
-    m_status = new QLabel(this);
+    m_status = plainLabel({}, this);
     m_status->setObjectName(QStringLiteral("historyStatus"));
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);

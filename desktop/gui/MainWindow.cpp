@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "HistoryPage.h"
+#include "PageStyle.h"
 #include "ReceivePage.h"
 #include "RelayNotice.h"
 #include "SendPage.h"
@@ -77,9 +78,9 @@ MainWindow::MainWindow(client::Settings* settings, client::ShareHistory* history
     sideLayout->setSpacing(12);
     auto* brand = new QHBoxLayout;
     brand->setContentsMargins(8, 0, 0, 0);
-    auto* logo = new QLabel(sidebar);
+    auto* logo = plainLabel({}, sidebar);
     logo->setPixmap(QIcon(QStringLiteral(":/icons/app.svg")).pixmap(QSize(28, 28)));
-    auto* name = new QLabel(tr("OneTimeShare"), sidebar);
+    auto* name = plainLabel(tr("OneTimeShare"), sidebar);
     QFont nameFont = name->font();
     nameFont.setPointSizeF(nameFont.pointSizeF() * 1.25);
     nameFont.setWeight(QFont::DemiBold);
@@ -119,7 +120,7 @@ MainWindow::MainWindow(client::Settings* settings, client::ShareHistory* history
         item->setSizeHint(QSize(0, 40));
     }
     sideLayout->addWidget(m_navigation, 1);
-    auto* hint = new QLabel(tr("End-to-end encrypted.\nThe relay never sees your files."), sidebar);
+    auto* hint = plainLabel(tr("End-to-end encrypted.\nThe relay never sees your files."), sidebar);
     hint->setWordWrap(true);
     hint->setForegroundRole(QPalette::PlaceholderText);
     hint->setContentsMargins(8, 0, 0, 0);

@@ -11,8 +11,15 @@
 
 namespace ots::gui {
 
+QLabel* plainLabel(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(parent);
+    label->setTextFormat(Qt::PlainText);
+    label->setText(text);
+    return label;
+}
+
 QLabel* pageHeading(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
+    auto* label = plainLabel(text, parent);
     QFont font = label->font();
     font.setPointSizeF(font.pointSizeF() * 1.8);
     font.setWeight(QFont::DemiBold);
@@ -22,7 +29,7 @@ QLabel* pageHeading(const QString& text, QWidget* parent) {
 }
 
 QLabel* sectionHeading(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
+    auto* label = plainLabel(text, parent);
     QFont font = label->font();
     font.setPointSizeF(font.pointSizeF() * 1.25);
     font.setWeight(QFont::DemiBold);
@@ -31,7 +38,7 @@ QLabel* sectionHeading(const QString& text, QWidget* parent) {
 }
 
 QLabel* hintLabel(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
+    auto* label = plainLabel(text, parent);
     label->setWordWrap(true);
     label->setForegroundRole(QPalette::PlaceholderText);
     return label;
@@ -43,7 +50,7 @@ void applyPageMargins(QLayout* layout) {
 }
 
 QLabel* errorLabel(QWidget* parent) {
-    auto* label = new QLabel(parent);
+    auto* label = plainLabel({}, parent);
     label->setWordWrap(true);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     label->setObjectName(QStringLiteral("errorLabel"));

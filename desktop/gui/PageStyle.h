@@ -13,6 +13,11 @@ class QWidget;
 
 namespace ots::gui {
 
+/// A label that shows its text as it is, never as markup (Qt::PlainText): every label of the app is
+/// made here or by the helpers below, because any of them may show a file name, a note or a message
+/// built around text from outside, and AutoText would render "<img src=…>" as an image.
+[[nodiscard]] QLabel* plainLabel(const QString& text, QWidget* parent);
+
 /// The big title at the top of a page ("Send", "Receive").
 [[nodiscard]] QLabel* pageHeading(const QString& text, QWidget* parent);
 /// A smaller bold heading inside a page ("Your link is ready").

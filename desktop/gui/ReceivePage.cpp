@@ -4,6 +4,7 @@
 #include "PageStyle.h"
 #include "TransferProgress.h"
 #include "ots/ShareLink.h"
+#include "ots/client/DisplayText.h"
 #include "ots/client/SecretStore.h"
 #include "ots/client/Settings.h"
 
@@ -121,13 +122,11 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     detailsLayout->setContentsMargins(0, 8, 0, 0);
     detailsLayout->setSpacing(10);
     detailsLayout->addWidget(sectionHeading(tr("What you are about to receive"), details));
-    m_info = new QLabel(details);
+    m_info = plainLabel({}, details);
     m_info->setWordWrap(true);
-    m_info->setTextFormat(Qt::PlainText);
     detailsLayout->addWidget(m_info);
-    m_heldNotice = new QLabel(details);
+    m_heldNotice = plainLabel({}, details);
     m_heldNotice->setWordWrap(true);
-    m_heldNotice->setTextFormat(Qt::PlainText);
     m_heldNotice->hide();
     detailsLayout->addWidget(m_heldNotice);
 
@@ -135,7 +134,7 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     auto* passwordLayout = new QVBoxLayout(m_passwordBox);
     passwordLayout->setContentsMargins(0, 4, 0, 4);
     auto* passwordRow = new QHBoxLayout;
-    auto* passwordLabel = new QLabel(tr("&Password"), m_passwordBox);
+    auto* passwordLabel = plainLabel(tr("&Password"), m_passwordBox);
     m_password = new QLineEdit(m_passwordBox);
     m_password->setEchoMode(QLineEdit::Password);
     m_password->setAccessibleName(tr("Password"));
@@ -146,7 +145,7 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     passwordRow->addWidget(m_password, 1);
     passwordRow->addWidget(m_unlock);
     passwordLayout->addLayout(passwordRow);
-    m_passwordStatus = new QLabel(m_passwordBox);
+    m_passwordStatus = plainLabel({}, m_passwordBox);
     m_passwordStatus->setWordWrap(true);
     passwordLayout->addWidget(m_passwordStatus);
     detailsLayout->addWidget(m_passwordBox);
@@ -169,7 +168,7 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     m_folderRow = new QWidget(details);
     auto* folderLayout = new QHBoxLayout(m_folderRow);
     folderLayout->setContentsMargins(0, 0, 0, 0);
-    auto* folderLabel = new QLabel(tr("Save &to"), m_folderRow);
+    auto* folderLabel = plainLabel(tr("Save &to"), m_folderRow);
     m_folder = new QLineEdit(defaultDownloadFolder(), m_folderRow);
     m_folder->setAccessibleName(tr("Folder to save into"));
     folderLabel->setBuddy(m_folder);
@@ -211,7 +210,7 @@ ReceivePage::ReceivePage(client::Settings* settings, QWidget* parent)
     doneLayout->setSpacing(10);
     m_doneHeading = sectionHeading({}, done);
     doneLayout->addWidget(m_doneHeading);
-    m_doneLabel = new QLabel(done);
+    m_doneLabel = plainLabel({}, done);
     m_doneLabel->setWordWrap(true);
     m_doneLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     doneLayout->addWidget(m_doneLabel);
@@ -387,7 +386,8 @@ void ReceivePage::onMetadata(const client::ShareMetadata& metadata) {
         m_folderRow->show();
         for (const auto& entry : metadata.entries) {
             auto* item = new QTreeWidgetItem(m_files);
-            item->setText(0, entry.path);
+            // The list is the sender's word, not checked against the path rules: shown escaped.
+            item->setText(0, client::visibleText(entry.path, client::LineBreaks::Escape, 1024));
             item->setIcon(0, QIcon(entry.isFolder ? QStringLiteral(":/icons/folder.svg")
                                                   : QStringLiteral(":/icons/file.svg")));
             item->setText(1, entry.isFolder ? QString() : client::formatBytes(entry.size));
@@ -439,7 +439,9 @@ void ReceivePage::updateInfo() {
         facts << tr("password protected");
     QString text = facts.join(QStringLiteral("  ·  "));
     if (unlocked && !m_job->metadata().note.isEmpty())
-        text += QLatin1Char('\n') + tr("Note from the sender: %1").arg(m_job->metadata().note);
+        text += QLatin1Char('\n') +
+                tr("Note from the sender: %1")
+                    .arg(client::visibleText(m_job->metadata().note, client::LineBreaks::Keep, 4096));
     m_info->setText(text);
 }
 
@@ -518,7 +520,8 @@ void ReceivePage::onFinished(const client::ReceiveResult& result) {
             names << QDir::toNativeSeparators(QFileInfo(path).fileName());
         m_doneLabel->setText(
             tr("Saved %1 in %2. %3")
-                .arg(names.join(QStringLiteral(", ")), QDir::toNativeSeparators(m_savedFolder), left));
+                .arg(client::visibleText(names.join(QStringLiteral(", ")), client::LineBreaks::Escape, 1024),
+                     client::visibleText(QDir::toNativeSeparators(m_savedFolder)), left));
         m_openFolder->setFocus();
     }
     setStage(Stage::Done);

@@ -27,7 +27,7 @@ RelayNotice::RelayNotice(client::Settings* settings, QWidget* parent)
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(14, 10, 14, 10);
     layout->setSpacing(12);
-    auto* icon = new QLabel(this);
+    auto* icon = plainLabel({}, this);
     icon->setPixmap(QIcon(QStringLiteral(":/icons/warning.svg")).pixmap(24, 24));
     layout->addWidget(icon, 0, Qt::AlignTop);
 

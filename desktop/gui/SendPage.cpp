@@ -153,14 +153,14 @@ void SendPage::buildCompose(QWidget* page) {
         m_password->setEchoMode(on ? QLineEdit::Normal : QLineEdit::Password);
         show->setText(on ? tr("Hide") : tr("Show"));
     });
-    m_strength = new QLabel(page);
+    m_strength = plainLabel({}, page);
     m_strength->setMinimumWidth(150);
 
-    auto* expiryLabel = new QLabel(tr("&Expires after"), page);
+    auto* expiryLabel = plainLabel(tr("&Expires after"), page);
     expiryLabel->setBuddy(m_expiry);
-    auto* downloadsLabel = new QLabel(tr("&Downloads"), page);
+    auto* downloadsLabel = plainLabel(tr("&Downloads"), page);
     downloadsLabel->setBuddy(m_downloads);
-    auto* passwordLabel = new QLabel(tr("&Password"), page);
+    auto* passwordLabel = plainLabel(tr("&Password"), page);
     passwordLabel->setBuddy(m_password);
     options->addWidget(expiryLabel, 0, 0);
     options->addWidget(m_expiry, 1, 0);
@@ -262,7 +262,7 @@ void SendPage::buildResult(QWidget* page) {
     linkRow->addWidget(m_link, 1);
     linkRow->addWidget(m_copy);
     left->addLayout(linkRow);
-    m_resultStatus = new QLabel(page);
+    m_resultStatus = plainLabel({}, page);
     m_resultStatus->setWordWrap(true);
     left->addWidget(m_resultStatus);
     m_passwordNote =

@@ -67,6 +67,13 @@ ClientError storeToken(const QString& token) {
 }
 
 // A muted explanation that takes the whole width of its form row.
+/// A form row's label, plain text, with its buddy (QFormLayout's own labels would be AutoText).
+QLabel* rowLabel(const QString& text, QWidget* buddy) {
+    QLabel* label = plainLabel(text, buddy->parentWidget());
+    label->setBuddy(buddy);
+    return label;
+}
+
 QLabel* rowHint(const QString& text, QWidget* parent) {
     QLabel* label = hintLabel(text, parent);
     label->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
@@ -91,7 +98,7 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     m_testButton =
         new QPushButton(QIcon(QStringLiteral(":/icons/refresh.svg")), tr("&Test connection"), relayBox);
     m_testButton->setObjectName(QStringLiteral("testConnectionButton"));
-    m_testResult = new QLabel(relayBox);
+    m_testResult = plainLabel({}, relayBox);
     m_testResult->setObjectName(QStringLiteral("testConnectionResult"));
     m_testResult->setWordWrap(true);
     m_testResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -111,18 +118,18 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     connect(reveal, &QAction::toggled, this, [this](bool shown) {
         m_tokenEdit->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
     });
-    m_tokenStatus = new QLabel(relayBox);
+    m_tokenStatus = plainLabel({}, relayBox);
     m_tokenStatus->setObjectName(QStringLiteral("uploadTokenStatus"));
     m_tokenStatus->setWordWrap(true);
     m_tokenStatus->setForegroundRole(QPalette::PlaceholderText);
     m_tokenStatus->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
 
     auto* relayForm = new QFormLayout(relayBox);
-    auto* relayLabel = new QLabel(tr("Relay &address:"), relayBox);
+    auto* relayLabel = plainLabel(tr("Relay &address:"), relayBox);
     relayLabel->setBuddy(m_relayEdit);
     relayForm->addRow(relayLabel, relayRow);
     relayForm->addRow(QString(), m_testResult);
-    relayForm->addRow(tr("&Upload token:"), m_tokenEdit);
+    relayForm->addRow(rowLabel(tr("&Upload token:"), m_tokenEdit), m_tokenEdit);
     relayForm->addRow(QString(), m_tokenStatus);
 
     // Defaults for new shares
@@ -137,8 +144,8 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     m_copyCheck = new QCheckBox(tr("&Copy the link to the clipboard when a share is ready"), defaultsBox);
     m_copyCheck->setObjectName(QStringLiteral("copyLinkCheck"));
     auto* defaultsForm = new QFormLayout(defaultsBox);
-    defaultsForm->addRow(tr("&Expires after:"), m_expiryCombo);
-    defaultsForm->addRow(tr("&Downloads allowed:"), m_downloadsSpin);
+    defaultsForm->addRow(rowLabel(tr("&Expires after:"), m_expiryCombo), m_expiryCombo);
+    defaultsForm->addRow(rowLabel(tr("&Downloads allowed:"), m_downloadsSpin), m_downloadsSpin);
     defaultsForm->addRow(QString(), m_copyCheck);
 
     // Security
@@ -148,7 +155,7 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     m_argonCombo->addItem(tr("Standard (64 MiB, fast on any computer)"));
     m_argonCombo->addItem(tr("Stronger (256 MiB, slower to open)"));
     auto* securityForm = new QFormLayout(securityBox);
-    securityForm->addRow(tr("Password &protection:"), m_argonCombo);
+    securityForm->addRow(rowLabel(tr("Password &protection:"), m_argonCombo), m_argonCombo);
     securityForm->addRow(QString(), rowHint(tr("Stronger protection makes guessing a password much harder, "
                                                "but the receiver's computer needs more memory and time "
                                                "to open the share."),
@@ -164,7 +171,7 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     m_backendLabel = rowHint(QString(), appearanceBox);
     m_backendLabel->setObjectName(QStringLiteral("secretBackendLabel"));
     auto* appearanceForm = new QFormLayout(appearanceBox);
-    appearanceForm->addRow(tr("T&heme:"), m_themeCombo);
+    appearanceForm->addRow(rowLabel(tr("T&heme:"), m_themeCombo), m_themeCombo);
     appearanceForm->addRow(QString(), m_backendLabel);
 
     for (QFormLayout* form : {relayForm, defaultsForm, securityForm, appearanceForm})

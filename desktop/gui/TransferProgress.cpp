@@ -25,7 +25,7 @@ TransferProgress::TransferProgress(QWidget* parent)
     m_bar->setRange(0, 1000);
     m_bar->setTextVisible(false);
     m_bar->setMinimumHeight(14);
-    m_numbers = new QLabel(this);
+    m_numbers = plainLabel({}, this);
     m_numbers->setAccessibleName(tr("Transfer progress"));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setAutoDefault(true);

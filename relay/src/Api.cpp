@@ -107,7 +107,8 @@ Response Api::handleJson(const Route& route, const RequestHeader& header, const 
             ShareStore store(redis, m_config);
             return entry->handler(exchange(route, header, body, context, &redis, &store, afterAnswer));
         } catch (const handlers::BadRequest& bad) {
-            return error(header, http::status::bad_request, "bad_request", bad.message);
+            return handlers::errorWith(header, http::status::bad_request, "bad_request", bad.message,
+                                       bad.detail);
         } catch (const RedisError&) {
             m_metrics.redisError();
             return handlers::unavailable(header);

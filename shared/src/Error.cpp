@@ -138,6 +138,10 @@ ErrorText textOf(Errc code) noexcept {
         return {"path.invalid_utf8", "The share contains a file name that is not valid UTF-8."};
     case Errc::PathControlCharacter:
         return {"path.control_character", "The share contains a file name with control characters."};
+    case Errc::PathFormatCharacter:
+        return {"path.format_character",
+                "The share contains a file name with invisible formatting characters (such as a "
+                "right-to-left override) that can disguise its real name."};
     case Errc::PathBackslash:
         return {"path.backslash", "The share contains a file name with a backslash."};
     case Errc::PathInvalidCharacter:

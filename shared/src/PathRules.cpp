@@ -68,6 +68,28 @@ std::size_t decodeUtf8(std::string_view text, std::size_t pos, std::uint32_t& co
     return length;
 }
 
+// Unicode's general category Cf (format characters), Unicode 15.1: bidi controls (U+202A–U+202E,
+// U+2066–U+2069, U+200E/U+200F, U+061C), zero-width characters, the soft hyphen, the byte order
+// mark, tags and the like. None is visible, so each can make a name read as something it is not.
+bool isFormatCharacter(std::uint32_t codePoint) noexcept {
+    struct Range {
+        std::uint32_t first;
+        std::uint32_t last;
+    };
+    constexpr std::array<Range, 21> kFormat = {{
+        {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},   {0x070F, 0x070F},
+        {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},   {0x200B, 0x200F},   {0x202A, 0x202E},
+        {0x2060, 0x2064},   {0x2066, 0x206F},   {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD},
+        {0x110CD, 0x110CD}, {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+        {0xE0020, 0xE007F},
+    }};
+    for (const Range& range : kFormat) {
+        if (codePoint >= range.first && codePoint <= range.last)
+            return true;
+    }
+    return false;
+}
+
 bool isWindowsForbidden(std::uint32_t codePoint) noexcept {
     // ':' also rules out drive prefixes ("C:") and NTFS alternate data streams ("a:stream").
     constexpr std::string_view kForbidden = "<>:\"|?*";
@@ -106,8 +128,10 @@ Errc checkCharacters(std::string_view path, bool windows) noexcept {
             return Errc::PathInvalidUtf8;
         if (codePoint == 0)
             return Errc::PathNul;
-        if (codePoint < 0x20 || codePoint == 0x7F)
+        if (codePoint < 0x20 || (codePoint >= 0x7F && codePoint <= 0x9F))
             return Errc::PathControlCharacter;
+        if (isFormatCharacter(codePoint))
+            return Errc::PathFormatCharacter;
         if (codePoint == '\\')
             return Errc::PathBackslash;
         if (windows && isWindowsForbidden(codePoint))

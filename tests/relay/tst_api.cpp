@@ -476,6 +476,40 @@ private Q_SLOTS:
         QCOMPARE(response["X-Request-Id"], "req-1");
     }
 
+    // A value out of range names the field and the accepted range as JSON fields, so a client can tell
+    // the user what to change without reading the message (SPEC.md §10.13).
+    void createOutOfRangeNamesFieldAndRange() {
+        Share share;
+        json::object body = createBody(StreamEncryptor::ciphertextSize(100), 3600, 101, share);
+        Response response = call(http::verb::post, "/api/v1/shares", json::serialize(body));
+        QCOMPARE(response.result(), http::status::bad_request);
+        json::object answer = bodyOf(response);
+        QCOMPARE(std::string(answer.at("field").as_string()), "maxDownloads");
+        QCOMPARE(answer.at("min").to_number<std::uint64_t>(), std::uint64_t{1});
+        QCOMPARE(answer.at("max").to_number<std::uint64_t>(), std::uint64_t{100});
+
+        body = createBody(StreamEncryptor::ciphertextSize(100), 999'999'999, 1, share);
+        response = call(http::verb::post, "/api/v1/shares", json::serialize(body));
+        answer = bodyOf(response);
+        QCOMPARE(std::string(answer.at("field").as_string()), "expiresIn");
+        QCOMPARE(answer.at("min").to_number<std::uint64_t>(), std::uint64_t{1});
+        QCOMPARE(answer.at("max").to_number<std::uint64_t>(),
+                 static_cast<std::uint64_t>(baseConfig().maxExpiry.count()));
+
+        body = createBody(StreamEncryptor::ciphertextSize(100), 3600, 1, share);
+        body["size"] = 99'999'999'999'999;
+        response = call(http::verb::post, "/api/v1/shares", json::serialize(body));
+        QCOMPARE(response.result(), http::status::payload_too_large);
+        QCOMPARE(bodyOf(response).at("max").to_number<std::uint64_t>(), baseConfig().maxShareSize);
+
+        // Other refusals carry no range.
+        body = createBody(StreamEncryptor::ciphertextSize(100), 3600, 1, share);
+        body["authPublicKey"] = "AAAA";
+        response = call(http::verb::post, "/api/v1/shares", json::serialize(body));
+        QCOMPARE(response.result(), http::status::bad_request);
+        QVERIFY(!bodyOf(response).contains("min"));
+    }
+
     void createMalformedJson() {
         for (const char* body : {"", "{", "[]", "null", "{\"size\": }", "\"text\""}) {
             const Response response = call(http::verb::post, "/api/v1/shares", body);

@@ -325,6 +325,38 @@ QJsonObject containerSection() {
         {"surrogate", h + fileEntry("\xed\xa0\x80") + kEnd, posix, Errc::PathInvalidUtf8},
         {"control character", h + fileEntry("a\x1b[31m") + kEnd, posix, Errc::PathControlCharacter},
         {"DEL", h + fileEntry("a\x7f") + kEnd, posix, Errc::PathControlCharacter},
+        {"C1 control CSI",
+         h +
+             fileEntry("a\xc2\x9b"
+                       "31m") +
+             kEnd,
+         posix, Errc::PathControlCharacter},
+        {"right-to-left override",
+         h +
+             fileEntry("invoice\xe2\x80\xae"
+                       "fdp.exe") +
+             kEnd,
+         posix, Errc::PathFormatCharacter},
+        {"zero width space",
+         h +
+             fileEntry("a\xe2\x80\x8b"
+                       "b") +
+             kEnd,
+         posix, Errc::PathFormatCharacter},
+        {"byte order mark",
+         h +
+             fileEntry("\xef\xbb\xbf"
+                       "a") +
+             kEnd,
+         posix, Errc::PathFormatCharacter},
+        {"soft hyphen",
+         h +
+             fileEntry("pay\xc2\xad"
+                       "pal") +
+             kEnd,
+         posix, Errc::PathFormatCharacter},
+        {"first strong isolate in a folder", h + folderEntry("d\xe2\x81\xa8") + kEnd, posix,
+         Errc::PathFormatCharacter},
         {"backslash", h + fileEntry("..\\evil") + kEnd, posix, Errc::PathBackslash},
         {"empty component", h + fileEntry("a//b") + kEnd, posix, Errc::PathEmptyComponent},
         {"trailing slash", h + folderEntry("a/") + kEnd, posix, Errc::PathEmptyComponent},

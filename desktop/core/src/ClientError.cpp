@@ -1,5 +1,7 @@
 #include "ots/client/ClientError.h"
 
+#include "ots/client/DisplayText.h"
+
 #include <utility>
 
 namespace ots::client {
@@ -75,6 +77,7 @@ ErrorKind kindOf(ots::Errc code) {
     case Errc::PathNul:
     case Errc::PathInvalidUtf8:
     case Errc::PathControlCharacter:
+    case Errc::PathFormatCharacter:
     case Errc::PathBackslash:
     case Errc::PathInvalidCharacter:
     case Errc::PathReservedName:
@@ -114,8 +117,40 @@ QString fromView(std::string_view text) {
 ClientError ClientError::fromOts(const ots::Error& error) {
     if (error.code == ots::Errc::None)
         return {};
-    return make(kindOf(error.code), fromView(ots::errorName(error.code)),
-                QString::fromStdString(ots::describe(error)));
+    // The detail may be a received name: shown escaped and bounded, never as it came.
+    QString message = fromView(ots::errorMessage(error.code));
+    if (!error.detail.empty())
+        message += QStringLiteral(" (%1)").arg(visibleText(fromView(error.detail), LineBreaks::Escape, 512));
+    return make(kindOf(error.code), fromView(ots::errorName(error.code)), message);
+}
+
+ClientError ClientError::fromPacker(const ots::Error& error) {
+    using ots::Errc;
+    QString reason;
+    switch (error.code) {
+    case Errc::PathFormatCharacter:
+        reason =
+            QStringLiteral("its name contains an invisible formatting character (such as a right-to-left "
+                           "override) that can disguise the real name");
+        break;
+    case Errc::PathControlCharacter:
+        reason = QStringLiteral("its name contains a control character");
+        break;
+    case Errc::PathInvalidUtf8:
+        reason = QStringLiteral("its name is not valid UTF-8");
+        break;
+    case Errc::PathTooLong:
+        reason = QStringLiteral("its name or path is too long");
+        break;
+    case Errc::PathBackslash:
+        reason = QStringLiteral("its name contains a backslash");
+        break;
+    default:
+        return fromOts(error);
+    }
+    const QString name = visibleText(fromView(error.detail), LineBreaks::Escape, 512);
+    return make(ErrorKind::Usage, fromView(ots::errorName(error.code)),
+                QStringLiteral("“%1” cannot be sent: %2. Rename it and try again.").arg(name, reason));
 }
 
 ClientError ClientError::make(ErrorKind kind, QString code, QString message) {

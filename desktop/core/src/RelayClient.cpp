@@ -5,9 +5,11 @@
 #include "ots/Crypto.h"
 #include "ots/MetadataEnvelope.h"
 #include "ots/ShareLink.h"
+#include "ots/client/DisplayText.h"
 
 #include <QDeadlineTimer>
 #include <QEventLoop>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonValue>
@@ -116,15 +118,20 @@ struct RelayClient::Private {
         , manager(std::make_unique<QNetworkAccessManager>()) {
         manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         manager->setAutoDeleteReplies(false);
-        label = baseUrl.toString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery |
-                                 QUrl::RemoveFragment | QUrl::StripTrailingSlash);
+        label = visibleText(baseUrl.toString(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery |
+                                             QUrl::RemoveFragment | QUrl::StripTrailingSlash),
+                            LineBreaks::Escape, 300);
+        const QString host = baseUrl.host();
+        onThisComputer = host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0 ||
+                         QHostAddress(host).isLoopback();
     }
 
     QUrl baseUrl;
     RetryPolicy retry;
     std::shared_ptr<CancelToken> cancel;
     std::unique_ptr<QNetworkAccessManager> manager;
-    QString label; ///< the relay's address for messages
+    QString label;               ///< the relay's address for messages, escaped and bounded
+    bool onThisComputer = false; ///< a loopback relay: the internet has nothing to do with it
     ClientError validation;
 
     [[nodiscard]] bool cancelled() const { return cancel->cancelled(); }
@@ -154,27 +161,37 @@ struct RelayClient::Private {
         };
         if (answer.tooBig)
             return notARelay(answer.status);
+        // The one next step of a relay that does not answer: the internet is no suspect for a relay on
+        // this computer.
+        const QString retryStep =
+            onThisComputer ? QStringLiteral("Check that the relay on this computer is running, then "
+                                            "try again.")
+                           : QStringLiteral("Check your internet connection and try again.");
         if (answer.timedOut)
             return make("timeout", QStringLiteral("The relay at %1 stopped answering: nothing moved for %2 "
-                                                  "seconds. Check your internet connection and try again.")
+                                                  "seconds. %3")
                                        .arg(label)
-                                       .arg(retry.requestTimeout.count() / 1000));
+                                       .arg(retry.requestTimeout.count() / 1000)
+                                       .arg(retryStep));
         switch (answer.error) {
         case QNetworkReply::ConnectionRefusedError:
-            return make(
-                "connection_refused",
-                QStringLiteral("Could not connect to the relay at %1: nothing answers there. Check the "
-                               "address, or try again later.")
-                    .arg(label));
+            return make("connection_refused",
+                        onThisComputer
+                            ? QStringLiteral("Could not connect to the relay at %1: nothing answers "
+                                             "there. Check that the relay on this computer is "
+                                             "running and listens on that port.")
+                                  .arg(label)
+                            : QStringLiteral("Could not connect to the relay at %1: nothing answers "
+                                             "there. Check the address, or try again later.")
+                                  .arg(label));
         case QNetworkReply::HostNotFoundError:
             return make("host_not_found",
                         QStringLiteral("The relay's address %1 could not be found. Check the "
                                        "address and your internet connection.")
                             .arg(label));
         case QNetworkReply::TimeoutError:
-            return make("timeout", QStringLiteral("The relay at %1 did not answer in time. Check your "
-                                                  "internet connection and try again.")
-                                       .arg(label));
+            return make("timeout",
+                        QStringLiteral("The relay at %1 did not answer in time. %2").arg(label, retryStep));
         case QNetworkReply::SslHandshakeFailedError:
             return make("tls", QStringLiteral("The secure connection to %1 could not be established: its "
                                               "certificate is not trusted, or something on the way "
@@ -193,9 +210,9 @@ struct RelayClient::Private {
         case QNetworkReply::ProtocolFailure:
             return notARelay(answer.status);
         default:
-            return make("connection_lost", QStringLiteral("The connection to the relay at %1 was cut. Check "
-                                                          "your internet connection and try again.")
-                                               .arg(label));
+            return make(
+                "connection_lost",
+                QStringLiteral("The connection to the relay at %1 was cut. %2").arg(label, retryStep));
         }
     }
 
@@ -317,9 +334,19 @@ struct RelayClient::Private {
                         QStringLiteral("The relay has no room for this share right now. "
                                        "Try again later or use another relay."));
         if (code == QLatin1String("too_large"))
-            return make(ErrorKind::TooLarge, QStringLiteral("The share is larger than this relay accepts. "
-                                                            "Send fewer or smaller files, or use another "
-                                                            "relay."));
+            return make(ErrorKind::TooLarge,
+                        body->max > 0
+                            ? QStringLiteral("The share is larger than this relay accepts (at most %1 "
+                                             "encrypted). Send fewer or smaller files, or use another relay.")
+                                  .arg(formatBytes(static_cast<std::uint64_t>(body->max)))
+                            : QStringLiteral("The share is larger than this relay accepts. Send fewer or "
+                                             "smaller files, or use another relay."));
+        if (code == QLatin1String("bad_request"))
+            return make(ErrorKind::RelayRejected, badRequestMessage(*body));
+        if (code == QLatin1String("blocked"))
+            return make(ErrorKind::RelayRejected, QStringLiteral("The relay's operator has blocked requests "
+                                                                 "from this address for a while. Try again "
+                                                                 "later."));
         if (code == QLatin1String("unauthorized"))
             return make(ErrorKind::Unauthorized, unauthorizedMessage(credential));
         if (code == QLatin1String("unavailable") || code == QLatin1String("internal")) {
@@ -349,11 +376,35 @@ struct RelayClient::Private {
         if (code == QLatin1String("range_not_satisfiable"))
             return make(ErrorKind::RelayRejected, QStringLiteral("The relay has no data at the requested "
                                                                  "position of this share."));
-        return make(ErrorKind::RelayRejected,
-                    QStringLiteral("The relay at %1 refused the request (%2, HTTP %3). The app and the relay "
-                                   "may not fit together; updating the app may help.")
-                        .arg(label, code)
-                        .arg(status));
+        // A code this client does not know: its text is the relay's, so it is neither shown nor kept.
+        ClientError error = ClientError::make(
+            ErrorKind::RelayRejected, QStringLiteral("relay_error"),
+            QStringLiteral(
+                "The relay at %1 refused the request (HTTP %2) for a reason this version of the app "
+                "does not know. Updating the app may help.")
+                .arg(label)
+                .arg(status));
+        error.httpStatus = status;
+        return error;
+    }
+
+    /// 400 bad_request: the field and the relay's range when the answer names them (SPEC.md §10.13).
+    [[nodiscard]] QString badRequestMessage(const replies::ErrorBody& body) const {
+        const bool range = body.min >= 0 && body.max >= 0;
+        if (body.field == QLatin1String("maxDownloads") && range)
+            return QStringLiteral("The relay at %1 allows %2 to %3 downloads per share. Choose a number of "
+                                  "downloads in that range.")
+                .arg(label)
+                .arg(body.min)
+                .arg(body.max);
+        if (body.field == QLatin1String("expiresIn") && range)
+            return QStringLiteral(
+                       "The relay at %1 keeps shares for %2 to %3. Choose an expiry in that range.")
+                .arg(label, formatDuration(body.min), formatDuration(body.max));
+        return QStringLiteral(
+                   "The relay at %1 refused a value of the request as invalid. Check the expiry and "
+                   "the number of downloads, or use another relay.")
+            .arg(label);
     }
 
     [[nodiscard]] static int retryAfterSeconds(const Answer& answer) {
@@ -620,7 +671,7 @@ struct RelayClient::Private {
         }
         ClientError error = networkError(answer);
         if (result.failure == BlobUpload::Failure::Tls && !result.detail.isEmpty())
-            error.message += QStringLiteral(" (%1)").arg(result.detail);
+            error.message += QStringLiteral(" (%1)").arg(visibleText(result.detail, LineBreaks::Escape, 300));
         return error;
     }
 

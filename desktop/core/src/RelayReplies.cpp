@@ -232,6 +232,20 @@ std::optional<ErrorBody> parseErrorBody(const QByteArray& body) {
     if (left.isDouble())
         error.attemptsLeft =
             static_cast<int>(std::clamp<qint64>(left.toInteger(-1), -1, std::numeric_limits<int>::max()));
+    const auto bound = [&](QLatin1String key) -> std::int64_t {
+        const QJsonValue value = object->value(key);
+        const qint64 number = value.isDouble() ? value.toInteger(-1) : -1;
+        return number >= 0 && number <= kMaxJsonInteger ? number : -1;
+    };
+    error.max = bound(QLatin1String("max"));
+    error.min = bound(QLatin1String("min"));
+    if (error.min > error.max)
+        error.min = error.max = -1;
+    const QString field = object->value(QLatin1String("field")).toString();
+    for (const char* known : {"size", "expiresIn", "maxDownloads"}) {
+        if (field == QLatin1String(known))
+            error.field = field;
+    }
     return error;
 }
 

@@ -54,10 +54,16 @@ std::optional<ContentRange> parseContentRange(const QByteArray& header);
 std::optional<QJsonObject> parseObject(const QByteArray& body);
 
 /// The API's error shape {"error": CODE, "message": TEXT} (§10); attemptsLeft of 403 proof_invalid
-/// when it is an integer (clamped to int), else -1.
+/// when it is an integer (clamped to int), else -1. TEXT is never kept: a client maps CODE.
+/// field/min/max of a 400 bad_request for a value out of range, and max of a 413 too_large
+/// (§10.13): field only when it is one of the create fields, the numbers only when they are
+/// integers in 0..2^53 with min ≤ max; otherwise empty / -1.
 struct ErrorBody {
     QString code;
     int attemptsLeft = -1;
+    QString field;
+    std::int64_t min = -1;
+    std::int64_t max = -1;
 };
 std::optional<ErrorBody> parseErrorBody(const QByteArray& body);
 

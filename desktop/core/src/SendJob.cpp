@@ -316,7 +316,7 @@ ClientError SendJob::Worker::listInputs() {
             inputs.push_back(toPath(input));
         auto listed = ContainerPacker::fromPaths(inputs);
         if (!listed.ok())
-            return ClientError::fromOts(listed.error());
+            return ClientError::fromPacker(listed.error());
         m_packer.emplace(std::move(listed).value());
     }
     m_inputIdentity = identityOf(*m_packer);

@@ -9,7 +9,6 @@
 #include <QStandardPaths>
 #include <QtGlobal>
 
-#include <array>
 #include <limits>
 #include <optional>
 
@@ -277,48 +276,6 @@ std::int64_t parseDuration(const QString& text) {
     if (value == 0 || value > std::numeric_limits<std::int64_t>::max() / unit)
         return -1;
     return value * unit;
-}
-
-QString formatDuration(std::int64_t seconds) {
-    if (seconds <= 0)
-        return QStringLiteral("0 s");
-    constexpr std::int64_t kMinute = 60;
-    constexpr std::int64_t kHour = 3600;
-    constexpr std::int64_t kDay = 86400;
-    const auto days = [](std::int64_t n) {
-        return n == 1 ? QStringLiteral("1 day") : QStringLiteral("%1 days").arg(n);
-    };
-    // The largest unit and, when the rest is not zero, the next one: "1 h 30 min", "7 days", "2 days 3 h".
-    if (seconds < kMinute)
-        return QStringLiteral("%1 s").arg(seconds);
-    if (seconds < kHour) {
-        const std::int64_t rest = seconds % kMinute;
-        return rest == 0 ? QStringLiteral("%1 min").arg(seconds / kMinute)
-                         : QStringLiteral("%1 min %2 s").arg(seconds / kMinute).arg(rest);
-    }
-    if (seconds < kDay) {
-        const std::int64_t rest = (seconds % kHour) / kMinute;
-        return rest == 0 ? QStringLiteral("%1 h").arg(seconds / kHour)
-                         : QStringLiteral("%1 h %2 min").arg(seconds / kHour).arg(rest);
-    }
-    const std::int64_t rest = (seconds % kDay) / kHour;
-    return rest == 0 ? days(seconds / kDay) : QStringLiteral("%1 %2 h").arg(days(seconds / kDay)).arg(rest);
-}
-
-QString formatBytes(std::uint64_t bytes) {
-    if (bytes < 1024)
-        return QStringLiteral("%1 B").arg(bytes);
-    static const std::array<QString, 6> units = {QStringLiteral("KiB"), QStringLiteral("MiB"),
-                                                 QStringLiteral("GiB"), QStringLiteral("TiB"),
-                                                 QStringLiteral("PiB"), QStringLiteral("EiB")};
-    double value = static_cast<double>(bytes) / 1024.0;
-    std::size_t unit = 0;
-    // Step up while the value would print as 1024.0 or more ("1023.96 KiB" reads as "1.0 MiB").
-    while (value >= 1023.95 && unit + 1 < units.size()) {
-        value /= 1024.0;
-        ++unit;
-    }
-    return QStringLiteral("%1 %2").arg(QString::number(value, 'f', 1), units[unit]);
 }
 
 } // namespace ots::client

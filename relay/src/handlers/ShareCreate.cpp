@@ -56,9 +56,10 @@ std::variant<Response, NewShare> readCreate(const Exchange& exchange, std::int64
     const json::object request = parseObject(exchange.body);
     const std::uint64_t size = requireUnsigned(request, "size", 1, std::numeric_limits<std::uint64_t>::max());
     if (size > exchange.config.maxShareSize)
-        return Api::error(header, http::status::payload_too_large, "too_large",
-                          "The share is larger than this relay accepts (" +
-                              std::to_string(exchange.config.maxShareSize) + " bytes).");
+        return errorWith(header, http::status::payload_too_large, "too_large",
+                         "The share is larger than this relay accepts (" +
+                             std::to_string(exchange.config.maxShareSize) + " bytes).",
+                         json::object{{"max", exchange.config.maxShareSize}});
     if (!StreamEncryptor::isValidCiphertextSize(size))
         throw BadRequest{"\"size\" is not the size of a v1 stream"};
     expiresIn = static_cast<std::int64_t>(

@@ -79,7 +79,8 @@ std::uint64_t requireUnsigned(const json::object& object, std::string_view name,
         throw BadRequest{"\"" + std::string(name) + "\" must be a non-negative integer"};
     if (number < min || number > max)
         throw BadRequest{"\"" + std::string(name) + "\" must be between " + std::to_string(min) + " and " +
-                         std::to_string(max)};
+                             std::to_string(max),
+                         json::object{{"field", name}, {"min", min}, {"max", max}}};
     return number;
 }
 

@@ -23,9 +23,11 @@ namespace json = boost::json;
 inline constexpr std::size_t kTokenBytes = 32;
 using Token = std::array<std::uint8_t, kTokenBytes>;
 
-/// A request the client must fix; the message names the field. Api answers it 400 bad_request.
+/// A request the client must fix; the message names the field. Api answers it 400 bad_request,
+/// with `detail`'s members added to the body (a value out of range: "field", "min", "max").
 struct BadRequest {
     std::string message;
+    json::object detail = {};
 };
 
 // --- the request ----------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ enum class Errc : std::uint16_t {
     PathNul,
     PathInvalidUtf8,
     PathControlCharacter,
+    PathFormatCharacter, ///< bidi controls, zero-width and other invisible format characters (Cf)
     PathBackslash,
     PathInvalidCharacter,   ///< a character the target system cannot store in a name
     PathReservedName,       ///< CON, NUL, COM1 … on Windows

@@ -52,6 +52,9 @@ struct ClientError {
     explicit operator bool() const noexcept { return !ok(); } ///< true when there IS an error
 
     [[nodiscard]] static ClientError fromOts(const ots::Error& error);
+    /// fromOts for what the packer refused while listing the sender's own files: a name that cannot
+    /// be sent is the sender's to fix (Usage), named escaped, instead of "the share contains…".
+    [[nodiscard]] static ClientError fromPacker(const ots::Error& error);
     [[nodiscard]] static ClientError make(ErrorKind kind, QString code, QString message);
 };
 

@@ -7,6 +7,7 @@
 // as its default.
 
 #include "ots/client/ClientError.h"
+#include "ots/client/DisplayText.h" // formatDuration, formatBytes: callers of Settings use them
 
 #include <QSettings>
 #include <QString>
@@ -63,9 +64,5 @@ private:
 
 /// Parses "90s", "15m", "1h", "7d", "2w" or plain seconds; -1 when malformed, zero, negative or too big.
 [[nodiscard]] std::int64_t parseDuration(const QString& text);
-/// "1 h", "7 days" … for people.
-[[nodiscard]] QString formatDuration(std::int64_t seconds);
-/// "512 B", "1.5 MiB" … (binary units, one decimal)
-[[nodiscard]] QString formatBytes(std::uint64_t bytes);
 
 } // namespace ots::client
