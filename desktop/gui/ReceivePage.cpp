@@ -414,8 +414,7 @@ void ReceivePage::updateInfo() {
         return;
     const client::ShareInfo& info = m_job->info();
     QStringList facts;
-    const bool unlocked =
-        m_job->state() == ReceiveJob::State::Ready || m_job->state() == ReceiveJob::State::Downloading;
+    const bool unlocked = m_job->isUnlocked();
     if (unlocked) {
         const client::ShareMetadata& metadata = m_job->metadata();
         if (metadata.isText)
@@ -550,6 +549,7 @@ void ReceivePage::onFailed(const ClientError& error) {
     if (m_stage == Stage::Downloading && m_job && m_job->state() == ReceiveJob::State::Failed) {
         const QDateTime& until = m_job->ticketHeldUntil();
         const bool held = until.isValid() && until > QDateTime::currentDateTime();
+        updateInfo(); // the downloads left now count the reservation this download holds
         updateHeld();
         setStage(Stage::Details);
         m_download->setEnabled(true);

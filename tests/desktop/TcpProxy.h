@@ -162,7 +162,7 @@ private:
     }
 
     void forward(int client, int relay) {
-        std::vector<char> buffer(64 * 1024);
+        std::vector<char> buffer(std::size_t{64} * 1024);
         bool stalled = false;
         while (!m_stopping) {
             if (stalled) {

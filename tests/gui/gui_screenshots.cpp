@@ -1,10 +1,12 @@
 // gui_screenshots: the real window at 1280×800 against a real redis-server and ots-relay, captured
 // as PNG files for the README — Send (empty, sending, retrying while the relay is down, link ready with
-// QR), Receive (file list, password prompt), History and Settings, and the first run (no relay set up:
-// the Send page's notice), each in the light and the dark theme.
+// QR), Receive (file list, password prompt, a download that failed on a full disk offered for Resume),
+// History and Settings, and the first run (no relay set up: the Send page's notice), each in the light
+// and the dark theme.
 //
 //   xvfb-run -a -s "-screen 0 1280x800x24" build/tests/gui/gui_screenshots [OUTPUT_DIR]
 //
+// Run it as root (as CI runs the tests): the full disk is a real tmpfs it mounts.
 // OUTPUT_DIR defaults to resources/screenshots in the source tree. Built with the tests, never run
 // by ctest (it needs a display to be worth anything and rewrites files in the source tree).
 
@@ -15,7 +17,9 @@
 #include "RelayProcess.h"
 #include "SendPage.h"
 #include "SettingsPage.h"
+#include "TcpProxy.h"
 #include "Theme.h"
+#include "TmpfsMount.h"
 #include "TransferProgress.h"
 #include "ots/Crypto.h"
 #include "ots/client/ReceiveJob.h"
@@ -348,6 +352,46 @@ int main(int argc, char* argv[]) {
         waitFor([&] { return receive->passwordBox()->isVisible(); }, "the password prompt");
         receive->passwordEdit()->setFocus();
         shooter.shoot(window, QStringLiteral("receive-password"));
+        receive->reset();
+    }
+
+    // Receive: a download that failed half-way because the disk filled up, still reserved and offered
+    // for Resume. A real full disk (a 5 MiB tmpfs, so this needs root) filled while a throttling proxy
+    // keeps the download running.
+    {
+        const SendResult survey =
+            shooter.send({shooter.file(QStringLiteral("site-survey-scans.zip"), kKiB * 3 * 1024)}, {}, 2);
+        ots::test::TmpfsMount disk(kKiB * 5 * 1024);
+        if (!disk.ok())
+            fail(QString::fromUtf8(disk.error()));
+        ots::test::TcpProxy proxy;
+        if (!proxy.start(fixture.relay.port()))
+            fail(QStringLiteral("the proxy did not start"));
+        QString link = survey.link;
+        link.replace(QStringLiteral(":%1/").arg(fixture.relay.port()),
+                     QStringLiteral(":%1/").arg(proxy.port()));
+        proxy.throttleToClient(kKiB * 2 * 1024);
+        window.showPage(MainWindow::Page::Receive);
+        ots::gui::ReceivePage* receive = window.receivePage();
+        receive->reset();
+        receive->openLink(link);
+        waitFor([&] { return receive->stage() == ots::gui::ReceivePage::Stage::Details; }, "the file list");
+        receive->folderEdit()->setText(disk.path());
+        const qint64 usedBefore = disk.usedBytes();
+        receive->download();
+        waitFor([&] { return disk.usedBytes() - usedBefore >= 128 * kKiB; }, "the download to start");
+        if (!disk.fill())
+            fail(QStringLiteral("cannot fill the disk"));
+        waitFor([&] { return receive->stage() != ots::gui::ReceivePage::Stage::Downloading; }, "the failure");
+        if (receive->stage() != ots::gui::ReceivePage::Stage::Details || !receive->heldNotice()->isVisible())
+            fail(QStringLiteral("the failed download cannot be resumed: %1")
+                     .arg(receive->errorLabel()->text()));
+        for (const Settings::Theme theme : {Settings::Theme::Light, Settings::Theme::Dark}) {
+            chooseTheme(window, theme);
+            window.showPage(MainWindow::Page::Receive);
+            receive->downloadButton()->setFocus();
+            shooter.shoot(window, QStringLiteral("receive-resumable"));
+        }
         receive->reset();
     }
     window.hide();

@@ -167,7 +167,7 @@ public:
     /// the answer must be read before the connection is reset. False if writing failed or the relay
     /// answered before all was written (the answer is then kept for readResponse()).
     [[nodiscard]] bool writeAll(const QByteArray& data, int timeoutMs = kRequestTimeoutMs) {
-        constexpr qsizetype kPiece = 64 * 1024;
+        constexpr qsizetype kPiece = qsizetype{64} * 1024;
         const QDeadlineTimer deadline(timeoutMs);
         for (qsizetype at = 0; at < data.size() || at == 0; at += kPiece) {
             if (!isConnected())
@@ -208,7 +208,7 @@ public:
         const QDeadlineTimer deadline(timeoutMs);
         qsizetype headerEnd = -1;
         while ((headerEnd = m_buffer.indexOf("\r\n\r\n")) < 0) {
-            if (m_buffer.size() > 1024 * 1024) {
+            if (m_buffer.size() > qsizetype{1024} * 1024) {
                 response.failure = QStringLiteral("response header too large");
                 return response;
             }
@@ -657,7 +657,7 @@ public:
     [[nodiscard]] HttpResponse prove(const TestShare& share, const QByteArray& what,
                                      const ShareKeys* signer = nullptr, const ShareKeys* linkSigner = nullptr,
                                      const QByteArray& ticket = {}) const {
-        const HttpResponse nonce = challenge(share.id);
+        HttpResponse nonce = challenge(share.id);
         if (nonce.status != 200)
             return nonce;
         QJsonObject proof = share.proof(nonceOf(nonce), signer, linkSigner);
@@ -685,7 +685,7 @@ public:
     /// Challenge, proof, reservation, then the whole download with the new ticket: the download's
     /// response, or the first response on the way that was not the expected one.
     [[nodiscard]] HttpResponse reserveAndDownload(const TestShare& share) const {
-        const HttpResponse reservation = prove(share, "reservations");
+        HttpResponse reservation = prove(share, "reservations");
         if (reservation.status != 201)
             return reservation;
         return download(share.id, ticketOf(reservation));

@@ -59,7 +59,7 @@ public:
         struct statvfs info {};
         if (::statvfs(QFile::encodeName(m_folder.path()).constData(), &info) != 0)
             return -1;
-        return static_cast<qint64>((info.f_blocks - info.f_bfree) * info.f_frsize);
+        return static_cast<qint64>(info.f_blocks - info.f_bfree) * static_cast<qint64>(info.f_frsize);
     }
 
     /// Writes one file until the file system refuses more; true when it is full.
@@ -67,7 +67,7 @@ public:
         QFile filler(fillerPath());
         if (!filler.open(QIODevice::WriteOnly))
             return false;
-        const QByteArray block(64 * 1024, 'x');
+        const QByteArray block(qsizetype{64} * 1024, 'x');
         while (filler.write(block) == block.size() && filler.flush()) {
         }
         filler.close();

@@ -593,12 +593,15 @@ ClientError ReceiveJob::Worker::download(RelayClient& client, const QString& out
     // The ciphertext is all here: tell the relay, so a one-time share is deleted now, not when the
     // ticket lapses. Best effort: the files are already safe.
     auto left = client.finish(m_id, m_ticket);
-    result.downloadsLeft = left.ok() ? left.value() : std::max(0, m_info.downloadsLeft - 1);
+    result.downloadsLeft = left.ok() ? left.value() : m_info.downloadsLeft;
     forgetTicket();
     return {};
 }
 
 ClientError ReceiveJob::Worker::reserve(RelayClient& client) {
+    // A ticket drawn now was unknown when the share was looked up; one loaded from the store may have
+    // reserved before that look-up, so only a new reservation (201) changes the count then.
+    const bool drawnNow = m_ticket.isEmpty();
     if (m_ticket.isEmpty()) {
         m_ticket = RelayClient::newTicket();
         m_heldUntil = QDateTime();
@@ -619,6 +622,12 @@ ClientError ReceiveJob::Worker::reserve(RelayClient& client) {
                                                "cannot be trusted."));
             m_heldUntil = QDateTime::currentDateTime().addSecs(std::max(0, reservation.value().expiresIn));
             saveHeldTicket();
+            // What the relay now tells anyone: one download fewer (shown beside a failed download).
+            if (drawnNow || !reservation.value().held) {
+                m_info.downloadsLeft = std::max(0, m_info.downloadsLeft - 1);
+                post(Report::Info,
+                     [left = m_info.downloadsLeft](ReceiveJob& job) { job.m_info.downloadsLeft = left; });
+            }
             return {};
         }
         ClientError error = reservation.error();

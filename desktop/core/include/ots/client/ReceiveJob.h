@@ -98,7 +98,10 @@ public:
     void cancel();
 
     [[nodiscard]] State state() const noexcept { return m_state; }
+    /// The share's public facts as last looked up; downloadsLeft follows a reservation this job makes.
     [[nodiscard]] const ShareInfo& info() const noexcept { return m_info; }
+    /// The metadata arrived (unlock() succeeded): download() is allowed, also again after a failure.
+    [[nodiscard]] bool isUnlocked() const noexcept { return m_unlocked; }
     [[nodiscard]] const ShareMetadata& metadata() const noexcept { return m_metadata; }
     [[nodiscard]] const ReceiveResult& result() const noexcept { return m_result; }
     [[nodiscard]] const ClientError& error() const noexcept { return m_error; }
