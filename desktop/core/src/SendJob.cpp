@@ -529,6 +529,12 @@ ClientError SendJob::Worker::upload(std::optional<std::uint64_t> start) {
             auto stored = client.uploadOffset(m_shareId, m_ownerToken);
             if (stored.ok()) {
                 knowOffset = true;
+                // Bytes that reached the relay although the try reported a failure are progress: the
+                // backoff counts tries that moved nothing, as the download's does.
+                if (std::min(stored.value(), total) > offset) {
+                    failures = 0;
+                    stalled.invalidate();
+                }
                 offset = std::min(stored.value(), total);
                 if (m_retrying) {
                     m_retrying = false;
