@@ -4,6 +4,7 @@
 // redirect, a reply that never comes, a download cut short, 429/500 answers to count retries, an upload
 // cut mid-body by a proxy, garbage or chunked answers to a PATCH, an upload body that trickles in).
 
+#include "HostileRelay.h"
 #include "RelayProcess.h"
 #include "ots/Crypto.h"
 #include "ots/client/ClientError.h"
@@ -317,6 +318,30 @@ private:
     }
 
 private Q_SLOTS:
+    // SPEC §10.6: the ticket is the client's. A relay that answers a reservation with another ticket
+    // (so that the client would download under a credential the relay picked, or think it holds a
+    // reservation it does not) is not keeping the reservation asked for: refused, nothing kept.
+    void reservationWithAnotherTicketIsRefused() {
+        ots::relaytest::HostileRelay relay;
+        const QByteArray foreign = QByteArray(42, 'B') + 'A';
+        relay.setResponder([&](const QByteArray& requestLine) {
+            if (!requestLine.contains("/reservations"))
+                return ots::relaytest::HostileRelay::Answer{404, R"({"error":"not_found"})"};
+            return ots::relaytest::HostileRelay::Answer{201, R"({"ticket":")" + foreign +
+                                                                 R"(","size":4225,"expiresIn":3600})"};
+        });
+        QVERIFY(relay.start());
+        ots::client::RelayClient client(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(relay.port())));
+        const ots::client::Proof proof{QByteArray(32, 'n'), QByteArray(64, 's'), QByteArray(64, 'l')};
+        const QString ours = ots::client::RelayClient::newTicket();
+        QVERIFY(ours.toLatin1() != foreign);
+        const auto reservation = client.reserve(QString(22, u'A'), proof, ours);
+        QVERIFY(!reservation.ok());
+        QCOMPARE(reservation.error().kind, ErrorKind::RelayUnavailable);
+        // The answer's ticket is never shown.
+        QVERIFY(!reservation.error().message.contains(QString::fromLatin1(foreign)));
+    }
+
     void initTestCase() {
         QVERIFY(ots::initialize().ok());
         QVERIFY2(m_fixture.start(), m_fixture.error());
