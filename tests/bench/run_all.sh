@@ -8,8 +8,9 @@
 # BUILD_DIR (default: build) must hold a release build (`cmake --preset default && cmake --build
 # --preset default`). --soak-minutes (default 15) is the length of soak_bench. Temporary files go to
 # TMPDIR (about 13 GiB at the peak, for client_memory_bench's 4 GiB file in three copies). The output
-# is written to BUILD_DIR/bench-results.txt as well. The exit status is the number of benchmarks that
-# missed a target or could not run.
+# is written to BUILD_DIR/bench-results.txt as well. browser_bench also needs Debian's chromium and
+# puppeteer-core in tests/web/node_modules (`npm ci` there; installer/setup.sh test does it). The
+# exit status is the number of benchmarks that missed a target or could not run.
 set -uo pipefail
 
 build=build
@@ -46,6 +47,7 @@ benchmarks=(
     "transfer_bench --dir /dev/shm"
     "client_memory_bench"
     "relay_load_bench"
+    "browser_bench"
     "soak_bench --minutes $soak_minutes"
 )
 
