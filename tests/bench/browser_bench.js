@@ -4,7 +4,8 @@
 // (native MB/s), then receives the same share in headless Debian Chromium driven by puppeteer-core:
 // it opens http://127.0.0.1:PORT/s/<id>#<secret>, presses #download, waits for the browser's download
 // to complete (CDP Browser.setDownloadBehavior with events) and compares the file's SHA-256 with the
-// original's. Meanwhile it sums the RSS of every process of the Chromium tree (/proc, every 100 ms).
+// original's. Meanwhile it sums the memory of every process of the Chromium tree from /proc: RSS every
+// 100 ms, PSS every second (see TreeMemorySampler for why both).
 // Each size (default 256 MiB and 2048 MiB) is its own share and its own fresh browser profile. The
 // processes, the `ots` runs and the browser come from tests/web/WebHarness.js, as in the browser
 // tests. The link reaches `ots get` on standard input and the browser over DevTools: never argv.
@@ -18,8 +19,9 @@
 // --timeout-minutes bounds the whole run. puppeteer-core comes from tests/web/node_modules (`npm ci`
 // there, as installer/setup.sh test does) or from OTS_WEB_NODE_MODULES.
 // Goals, each printed next to its figure: browser MB/s >= 0.3 × native MB/s at every size; the
-// browser's peak memory (all its processes) <= 400 MiB at every size, and flat: the largest size's
-// peak at most 64 MiB above the smallest's. Exit status: 0 all goals met, 1 a goal missed, 2 the run
+// browser's peak memory (the PSS of all its processes) <= 400 MiB at every size, and flat: the
+// largest size's peak PSS and peak summed RSS each at most 64 MiB above the smallest size's. Each
+// memory figure is printed with the browser's own before Download is pressed. Exit status: 0 all goals met, 1 a goal missed, 2 the run
 // could not be made (set-up failure, a failed transfer, different bytes, time out). The temporary
 // folders are removed and the processes this program started (by their PIDs, nothing else) are
 // stopped whatever ends the run, Ctrl-C included.
@@ -33,6 +35,7 @@ const kRatioGoal = 0.3;
 const kPeakGoalMiB = 400;
 const kFlatGoalMiB = 64;
 const kSampleMs = 100;
+const kPssEvery = 10; // PSS every second
 const MiB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
@@ -111,38 +114,65 @@ function processTree(root) {
     return tree;
 }
 
-function rssBytes(pid) {
+/// One field of /proc/PID/status or /proc/PID/smaps_rollup, in bytes (0 when the process is gone).
+function procBytes(pid, file, field) {
     try {
-        const match = /^VmRSS:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+        const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(fs.readFileSync(`/proc/${pid}/${file}`, 'latin1'));
         return match ? Number(match[1]) * 1024 : 0;
     } catch (error) {
         return 0; // gone meanwhile
     }
 }
 
-/// Samples the summed RSS of `root`'s process tree every kSampleMs until stop().
+/// Samples the memory of `root`'s process tree until stop(): the summed RSS every kSampleMs, and the
+/// summed PSS (each shared page divided among the processes that map it) every kPssEvery-th sample.
+/// Summed RSS counts the pages every Chromium process shares (its binary and libraries, about 800 MiB
+/// of file-backed pages for an idle browser here) once per process; PSS counts them once in all, so it
+/// is the memory the whole tree occupies. Reading smaps_rollup costs ~5 ms per process, hence the
+/// slower pace for PSS.
 class TreeMemorySampler {
     constructor(root) {
         this.root = root;
-        this.peak = 0;
+        this.peakRss = 0;
+        this.peakPss = 0;
+        this.lastRss = 0;
+        this.count = 0;
         this.timer = setInterval(() => this.sample(), kSampleMs);
         this.sample();
     }
 
     sample() {
-        let sum = 0;
-        for (const pid of processTree(this.root))
-            sum += rssBytes(pid);
-        this.peak = Math.max(this.peak, sum);
+        const tree = processTree(this.root);
+        let rss = 0;
+        for (const pid of tree)
+            rss += procBytes(pid, 'status', 'VmRSS');
+        this.lastRss = rss;
+        this.peakRss = Math.max(this.peakRss, rss);
+        if (this.count % kPssEvery === 0) {
+            let pss = 0;
+            for (const pid of tree)
+                pss += procBytes(pid, 'smaps_rollup', 'Pss');
+            this.peakPss = Math.max(this.peakPss, pss);
+        }
+        this.count += 1;
     }
 
+    /// The tree's summed RSS and PSS right now (outside the peaks).
+    now() {
+        const tree = processTree(this.root);
+        const sum = (file, field) => tree.reduce((total, pid) => total + procBytes(pid, file, field), 0);
+        return {rss: sum('status', 'VmRSS'), pss: sum('smaps_rollup', 'Pss')};
+    }
+
+    /// Peak summed RSS and PSS so far, now that the sampling has stopped.
     stop() {
         if (this.timer !== null) {
             clearInterval(this.timer);
             this.timer = null;
+            this.count = 0; // the last sample reads PSS too
             this.sample();
         }
-        return this.peak;
+        return {rss: this.peakRss, pss: this.peakPss};
     }
 }
 
@@ -188,7 +218,9 @@ async function pageError(page) {
     return `the page's error "${code}"`;
 }
 
-/// Receives the link in a fresh headless Chromium; resolves with {seconds, sha256, peakBytes}.
+/// Receives the link in a fresh headless Chromium; resolves with {seconds, sha256, peak, idle}, the
+/// last two the summed {rss, pss} of its processes: the peak from launch to the end of the download,
+/// and the value with the page open just before Download is pressed.
 async function browserGet(H, link, name, timeoutMs, running) {
     const downloadDir = H.tempDir('ots-bench-downloads-');
     const launched = await H.launchBrowser('chromium', downloadDir);
@@ -200,6 +232,7 @@ async function browserGet(H, link, name, timeoutMs, running) {
         if (await pageState(H, page, ['details', 'error'], 60000) !== 'details')
             throw new Error(`the share did not open: ${await pageError(page)}`);
 
+        const idle = sampler.now(); // the browser with the page open, before the download
         const begin = process.hrtime.bigint();
         await page.click('#download');
         const failed = pageState(H, page, ['error'], timeoutMs).then(async () => {
@@ -210,8 +243,8 @@ async function browserGet(H, link, name, timeoutMs, running) {
         const took = seconds(begin);
         if (await pageState(H, page, ['done', 'error'], 60000) !== 'done')
             throw new Error(`after the download: ${await pageError(page)}`);
-        const peakBytes = sampler.stop();
-        return {seconds: took, sha256: await H.sha256File(file), peakBytes};
+        const peak = sampler.stop();
+        return {seconds: took, sha256: await H.sha256File(file), peak, idle};
     } finally {
         sampler.stop();
         await closeBrowser(H, running);
@@ -293,17 +326,23 @@ async function bench(H, options, running) {
         console.log(`${String(sizeMiB).padStart(5)} MiB: browser ${browserRate.toFixed(1)} MB/s, native ` +
                     `${nativeRate.toFixed(1)} MB/s, ratio ${ratio.toFixed(2)}   goal >= ${kRatioGoal}  ` +
                     `${verdict(ratio >= kRatioGoal)}`);
-        console.log(`${String(sizeMiB).padStart(5)} MiB: browser peak memory (RSS of all Chromium ` +
-                    `processes, summed every ${kSampleMs} ms) ${mib(browser.peakBytes).toFixed(1)} MiB   ` +
-                    `goal <= ${kPeakGoalMiB} MiB  ${verdict(mib(browser.peakBytes) <= kPeakGoalMiB)}`);
+        const {peak, idle} = browser;
+        console.log(`${String(sizeMiB).padStart(5)} MiB: browser peak memory, all Chromium processes: PSS ` +
+                    `${mib(peak.pss).toFixed(1)} MiB (${mib(idle.pss).toFixed(1)} with the page open before ` +
+                    `Download)   goal <= ${kPeakGoalMiB} MiB  ${verdict(mib(peak.pss) <= kPeakGoalMiB)}`);
+        console.log(`${String(sizeMiB).padStart(5)} MiB:   summed RSS ${mib(peak.rss).toFixed(1)} MiB ` +
+                    `(${mib(idle.rss).toFixed(1)} before Download; shared pages counted once per process, ` +
+                    `sampled every ${kSampleMs} ms)`);
     }
     if (results.length > 1) {
         const first = results[0];
         const last = results[results.length - 1];
-        const growth = mib(last.browser.peakBytes - first.browser.peakBytes);
-        console.log(`peak memory from ${first.sizeMiB} MiB to ${last.sizeMiB} MiB: ` +
-                    `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB   goal: flat, <= +${kFlatGoalMiB} MiB  ` +
-                    `${verdict(growth <= kFlatGoalMiB)}`);
+        for (const kind of ['pss', 'rss']) {
+            const growth = mib(last.browser.peak[kind] - first.browser.peak[kind]);
+            console.log(`peak ${kind === 'pss' ? 'PSS' : 'summed RSS'} from ${first.sizeMiB} MiB to ` +
+                        `${last.sizeMiB} MiB: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB   goal: flat, ` +
+                        `<= +${kFlatGoalMiB} MiB  ${verdict(growth <= kFlatGoalMiB)}`);
+        }
     }
     console.log(`browser_bench: ${ok ? 'all goals met' : 'GOAL MISSED'}`);
     return ok ? 0 : 1;
