@@ -387,6 +387,47 @@ function testContainers() {
       });
     }
   }
+  // One entry with the given path bytes, as a whole container.
+  const oneEntry = (pathBytes, type = 2) => {
+    const fixed = new Uint8Array(24);
+    fixed[0] = type;
+    fixed[2] = 0xa4;
+    fixed[3] = 0x01;
+    fixed[22] = pathBytes.length & 0xff;
+    fixed[23] = pathBytes.length >> 8;
+    return concat([Buffer.from('OTSC\x01\x00\x00\x00', 'latin1'), fixed, pathBytes, Uint8Array.of(0)]);
+  };
+  // SPEC §6.3 checks its rows in order, the portable table before the Windows one: the first failing
+  // row decides, whatever component it is in.
+  const order = [
+    ['a\\b/' + 'x'.repeat(256), false, 'path.too_long'],
+    [Buffer.from([0xff, 0x00]), false, 'path.nul'],
+    [Buffer.from([0xff, 0x01]), false, 'path.invalid_utf8'],
+    ['a\\b/\u202e', false, 'path.format_character'],
+    ['a:b/..', true, 'path.traversal'],
+    ['a./con', true, 'path.reserved_name'],
+    ['x\u00b2/COM\u00b2.txt', true, 'path.reserved_name'],
+    ['a /b', true, 'path.trailing_dot_or_space'],
+    ['a/b>', true, 'path.invalid_character'],
+  ];
+  for (const [name, windows, expected] of order) {
+    check('containers', 'rule order: ' + JSON.stringify(String(name)) + (windows ? ' (windows)' : ''), () => {
+      const bytes = typeof name === 'string' ? Buffer.from(name, 'utf8') : name;
+      assert.strictEqual(runContainer(oneEntry(Uint8Array.from(bytes)), windows, 0).code, expected);
+    });
+  }
+  check('containers', 'file content passes through without a copy', () => {
+    const content = new Uint8Array(1 << 20).fill(5);
+    const fixed = new Uint8Array(24);
+    fixed[0] = 2;
+    fixed[8] = 0x10; // size 1 MiB
+    fixed[22] = 1;
+    const input = concat([Buffer.from('OTSC\x01\x00\x00\x00', 'latin1'), fixed, Buffer.from('f'), content, Uint8Array.of(0)]);
+    const events = new F.ContainerReader({ windows: false }).push(input);
+    assert.deepStrictEqual(events.map((event) => event.type), ['entry', 'data', 'end']);
+    assert.strictEqual(events[1].bytes.buffer, input.buffer);
+    assert.strictEqual(events[1].bytes.length, 1 << 20);
+  });
   check('containers', 'fails once and stays failed', () => {
     const reader = new F.ContainerReader({ windows: false });
     assert.strictEqual(errorCode(() => reader.push(Buffer.from('OTSX\x01\x00\x00\x00'))), 'container.bad_magic');

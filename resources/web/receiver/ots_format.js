@@ -105,6 +105,15 @@
     return out;
   }
 
+  // Bytes from a fetch body, a message or a test: a Uint8Array (any view or an ArrayBuffer is viewed
+  // as one, without a copy).
+  function asBytes(data) {
+    if (data instanceof Uint8Array) return data;
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    throw new OtsError('invalid_argument', 'expected bytes');
+  }
+
   function ascii(text) {
     return utf8Encoder.encode(text);
   }
@@ -689,8 +698,9 @@
       this._state = null;
     }
 
-    push(data) {
+    push(input) {
       if (this._error) throw this._error;
+      const data = asBytes(input);
       const out = [];
       let offset = 0;
       const length = data.length;
@@ -1083,8 +1093,9 @@
       this.complete = false;
     }
 
-    push(data) {
+    push(input) {
       if (this._error) throw this._error;
+      const data = asBytes(input);
       const events = [];
       try {
         let offset = 0;
