@@ -46,6 +46,9 @@ packages=(
     curl python3-minimal
     # installer tests: the relay behind Debian's nginx with the shipped reverse-proxy recipe
     nginx
+    # browser receiver tests (tests/web): node runs the page's JavaScript, npm installs the pinned
+    # test packages, unzip checks the ZIP archives the page writes
+    nodejs npm unzip
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
