@@ -46,6 +46,12 @@ packages=(
     curl python3-minimal
     # installer tests: the relay behind Debian's nginx with the shipped reverse-proxy recipe
     nginx
+    # browser receiver tests (tests/web): node for the JS tests, npm to install puppeteer-core (and to
+    # check the vendored libraries against their npm releases), the browsers it drives — Debian's own,
+    # never a downloaded build — and unzip to check the ZIP archives the page writes. Only tests need
+    # them: the relay embeds the page's files and builds without node (the relay-only and fuzz presets
+    # never look for it).
+    nodejs npm chromium chromium-driver firefox-esr unzip
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -197,15 +203,17 @@ test)
         die "formatting differs from .clang-format; run: git ls-files '*.cpp' '*.h' | xargs clang-format -i"
     build_preset default
     # The builds merge sources (unity builds); clang-tidy reads each source on its own, with the default
-    # preset's flags, from the compile database of the tidy preset (configured, never built: the one
-    # generated header a product source includes, the relay's embedded Lua scripts, is written at
-    # configure time too).
+    # preset's flags, from the compile database of the tidy preset (configured, never built: the
+    # generated headers product sources include, the relay's embedded Lua scripts and receiver files,
+    # are written at configure time too).
     cmake --preset tidy >/dev/null
     say "clang-tidy (.clang-tidy) over the product sources"
     # Largest first, one per process: the long ones do not end up last, on one core.
     git ls-files 'shared/src/*.cpp' 'desktop/*.cpp' 'relay/*.cpp' | xargs ls -S |
         xargs -P "$jobs" -n 1 clang-tidy -p build-tidy --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null ||
         die "clang-tidy reported problems (run it on the files above to see them)"
+    say "npm ci in tests/web (puppeteer-core as locked; no browser download: Debian's chromium is used)"
+    (cd tests/web && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund)
     say "Test suite (release build)"
     ctest --preset default
     build_preset debug

@@ -8,7 +8,8 @@
 //   Upload   – beginUpload() → plan or error response; the session streams the body into
 //              plan.partPath at plan.offset; then finishUpload() with the bytes that arrived
 //   Download – beginDownload() → plan (file, range, headers) or error response; the session streams
-//   Static   – handleStatic(): landing page, /healthz, /metrics — no Redis, may run on the I/O thread
+//   Static   – handleStatic(): the receiver page and its /web/ files, /healthz, /metrics — no Redis,
+//              may run on the I/O thread
 // Every function here is thread-safe; per-thread state is the Redis connection passed in.
 
 #include "Config.h"
@@ -32,6 +33,9 @@ class ShareStore;
 class Metrics;
 namespace handlers {
 struct Exchange;
+}
+namespace receiver {
+struct WebFile;
 }
 
 namespace http = boost::beast::http;
@@ -66,14 +70,16 @@ enum class Endpoint {
     Healthz,
     Readyz,
     MetricsText,
-    LandingPage,
+    ReceiverPage,
+    WebFile,
     None,
 };
 
 struct Route {
     RouteKind kind = RouteKind::NotFound;
     Endpoint endpoint = Endpoint::None;
-    std::string shareId; ///< validated: 22 chars of canonical base64url, or empty
+    std::string shareId;                        ///< validated: 22 chars of canonical base64url, or empty
+    const receiver::WebFile* webFile = nullptr; ///< Endpoint::WebFile: the file the path names
     [[nodiscard]] const char* label() const noexcept; ///< low-cardinality metrics label, e.g. "share_info"
 };
 

@@ -1,5 +1,6 @@
 #include "RouteTable.h"
 
+#include "ReceiverFiles.h"
 #include "ShareStore.h"
 #include "handlers/Handlers.h"
 
@@ -10,6 +11,7 @@ namespace ots::relay {
 namespace {
 
 constexpr std::string_view kIdSlot = "{id}";
+constexpr std::string_view kFileSlot = "{file}";
 
 /// Whether path fits pattern; *id receives the segment that stood for "{id}" (else stays empty).
 bool fitsPattern(std::string_view pattern, std::string_view path, std::string_view* id) {
@@ -30,6 +32,15 @@ bool fitsPattern(std::string_view pattern, std::string_view path, std::string_vi
         return false;
     *id = segment;
     return true;
+}
+
+/// Whether path fits pattern ending in "{file}"; *file receives the file the rest names.
+bool fitsFilePattern(std::string_view pattern, std::string_view path, const receiver::WebFile** file) {
+    const std::string_view before = pattern.substr(0, pattern.size() - kFileSlot.size());
+    if (!path.starts_with(before))
+        return false;
+    *file = receiver::webFile(path.substr(before.size()));
+    return *file != nullptr;
 }
 
 } // namespace
@@ -59,8 +70,12 @@ std::span<const RouteEntry> routeTable() noexcept {
         RouteEntry{verb::get,     "/healthz",                           RouteKind::Static,   Endpoint::Healthz,        &h::healthz,        "healthz",       false},
         RouteEntry{verb::get,     "/readyz",                            RouteKind::Static,   Endpoint::Readyz,         &h::readyz,         "readyz",        false},
         RouteEntry{verb::get,     "/metrics",                           RouteKind::Static,   Endpoint::MetricsText,    &h::metricsText,    "metrics",       false},
-        RouteEntry{verb::get,     "/",                                  RouteKind::Static,   Endpoint::LandingPage,    &h::landingPage,    "landing_page",  false},
-        RouteEntry{verb::get,     "/s/{id}",                            RouteKind::Static,   Endpoint::LandingPage,    &h::landingPage,    "landing_page",  false},
+        RouteEntry{verb::get,     "/",                                  RouteKind::Static,   Endpoint::ReceiverPage,   &h::receiverPage,   "receiver_page", false},
+        RouteEntry{verb::get,     "/s/{id}",                            RouteKind::Static,   Endpoint::ReceiverPage,   &h::receiverPage,   "receiver_page", false},
+        RouteEntry{verb::head,    "/",                                  RouteKind::Static,   Endpoint::ReceiverPage,   &h::receiverPage,   "receiver_page", false},
+        RouteEntry{verb::head,    "/s/{id}",                            RouteKind::Static,   Endpoint::ReceiverPage,   &h::receiverPage,   "receiver_page", false},
+        RouteEntry{verb::get,     "/web/{file}",                        RouteKind::Static,   Endpoint::WebFile,        &h::webFile,        "web_file",      false},
+        RouteEntry{verb::head,    "/web/{file}",                        RouteKind::Static,   Endpoint::WebFile,        &h::webFile,        "web_file",      false},
         // clang-format on
     };
     return kRoutes;
@@ -78,7 +93,9 @@ Route matchRoute(http::verb method, std::string_view path) {
     bool pathKnown = false;
     for (const RouteEntry& entry : routeTable()) {
         std::string_view id;
-        if (!fitsPattern(entry.pattern, path, &id))
+        const receiver::WebFile* file = nullptr;
+        if (entry.pattern.ends_with(kFileSlot) ? !fitsFilePattern(entry.pattern, path, &file)
+                                               : !fitsPattern(entry.pattern, path, &id))
             continue;
         const bool hasId = entry.pattern.find(kIdSlot) != std::string_view::npos;
         if (hasId && !entry.needsId && !isShareIdText(id))
@@ -88,6 +105,7 @@ Route matchRoute(http::verb method, std::string_view path) {
             continue;
         route.kind = entry.kind;
         route.endpoint = entry.endpoint;
+        route.webFile = file;
         // A malformed id keeps its endpoint with an empty shareId; every handler answers it with 400
         // bad_share_id before touching Redis or the disk.
         if (entry.needsId && isShareIdText(id))

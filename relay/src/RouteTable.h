@@ -13,7 +13,8 @@ namespace ots::relay {
 
 struct RouteEntry {
     http::verb method;
-    /// The path, literal but for at most one "{id}": one path segment, the share id.
+    /// The path, literal but for at most one "{id}": one path segment, the share id; or ending in
+    /// "{file}": the rest of the path, which must name one of receiver::webFiles() exactly.
     std::string_view pattern;
     RouteKind kind;
     Endpoint endpoint;
@@ -23,7 +24,7 @@ struct RouteEntry {
     const char* label; ///< low-cardinality metrics label, e.g. "share_info"
     /// The handler works on the share "{id}" names: a malformed id still reaches the endpoint, with an
     /// empty Route::shareId, and is answered 400 bad_share_id. Without it an "{id}" admits only
-    /// well-formed ids and is not kept (a landing page only exists for well-formed links).
+    /// well-formed ids and is not kept (a receiver page only exists for well-formed links).
     bool needsId;
 };
 

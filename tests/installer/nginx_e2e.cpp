@@ -395,6 +395,30 @@ private Q_SLOTS:
         QCOMPARE(direct.request({"GET", "/metrics", {}, {}}).status, 200);
     }
 
+    // The browser receiver needs the whole origin: its page at / and /s/<id>, its scripts and style
+    // under /web/ (its CSP allows no other origin). Through nginx they arrive exactly as the relay
+    // sends them, headers included.
+    void receiverPageAndFilesPassThrough() {
+        for (const QByteArray& target :
+             {QByteArray("/"), QByteArray("/s/AAAAAAAAAAAAAAAAAAAAAA"), QByteArray("/web/receiver_main.js"),
+              QByteArray("/web/receiver_style.css"), QByteArray("/web/download_worker.js"),
+              QByteArray("/web/vendor/libsodium.js")}) {
+            HttpConnection proxied(m_plainPort);
+            HttpConnection direct(m_relay.port());
+            const HttpResponse viaNginx = proxied.request({"GET", target, {}, {}});
+            const HttpResponse fromRelay = direct.request({"GET", target, {}, {}});
+            QVERIFY2(viaNginx.status == 200, (target + ": " + viaNginx.describe()).constData());
+            QVERIFY2(viaNginx.body == fromRelay.body, target.constData());
+            for (const QByteArray& header :
+                 {QByteArray("content-type"), QByteArray("content-security-policy"),
+                  QByteArray("x-content-type-options"), QByteArray("cache-control"),
+                  QByteArray("x-frame-options"), QByteArray("cross-origin-opener-policy")}) {
+                QVERIFY2(!fromRelay.header(header).isEmpty(), (target + ": " + header).constData());
+                QCOMPARE(viaNginx.header(header), fromRelay.header(header));
+            }
+        }
+    }
+
     void relayLogsTheRealClientAddress() {
         // From 127.0.0.2, claiming to be someone else: nginx replaces the claim with the address it
         // saw, and the relay believes nginx (127.0.0.1, a trusted proxy).

@@ -3,9 +3,9 @@
 // after each step. The HTTP transport has its own tests (tst_relay_*).
 
 #include "Api.h"
-#include "LandingPage.h"
 #include "LocalBlobStore.h"
 #include "Metrics.h"
+#include "ReceiverFiles.h"
 #include "RedisConnection.h"
 #include "RedisServer.h"
 #include "Scripts.h"
@@ -373,12 +373,32 @@ private Q_SLOTS:
         row("readyz", "GET", "/readyz", RouteKind::Static, Endpoint::Readyz, false);
         row("metrics", "GET", "/metrics", RouteKind::Static, Endpoint::MetricsText, false);
         row("metrics POST", "POST", "/metrics", RouteKind::MethodNotAllowed, Endpoint::None, false);
-        row("landing", "GET", "/s/" + id, RouteKind::Static, Endpoint::LandingPage, false);
-        row("landing bad id", "GET", "/s/../etc", RouteKind::NotFound, Endpoint::None, false);
-        row("root", "GET", "/", RouteKind::Static, Endpoint::LandingPage, false);
+        row("receiver", "GET", "/s/" + id, RouteKind::Static, Endpoint::ReceiverPage, false);
+        row("receiver HEAD", "HEAD", "/s/" + id, RouteKind::Static, Endpoint::ReceiverPage, false);
+        row("receiver bad id", "GET", "/s/../etc", RouteKind::NotFound, Endpoint::None, false);
+        row("root", "GET", "/", RouteKind::Static, Endpoint::ReceiverPage, false);
+        row("root HEAD", "HEAD", "/", RouteKind::Static, Endpoint::ReceiverPage, false);
         row("unknown", "GET", "/favicon.ico", RouteKind::NotFound, Endpoint::None, false);
+        // "/web/{file}": exactly the names of receiver::webFiles(), nothing decoded, nothing else.
+        row("web file", "GET", "/web/receiver_main.js", RouteKind::Static, Endpoint::WebFile, false);
+        row("web file HEAD", "HEAD", "/web/receiver_style.css", RouteKind::Static, Endpoint::WebFile, false);
+        row("web vendor file", "GET", "/web/vendor/libsodium-wrappers.js", RouteKind::Static,
+            Endpoint::WebFile, false);
+        row("web file POST", "POST", "/web/ots_format.js", RouteKind::MethodNotAllowed, Endpoint::None,
+            false);
+        row("web unknown", "GET", "/web/nothing.js", RouteKind::NotFound, Endpoint::None, false);
+        row("web folder", "GET", "/web/", RouteKind::NotFound, Endpoint::None, false);
+        row("web vendor folder", "GET", "/web/vendor/", RouteKind::NotFound, Endpoint::None, false);
+        row("web page by name", "GET", "/web/receiver_page.html", RouteKind::NotFound, Endpoint::None, false);
+        row("web dot segments", "GET", "/web/vendor/../ots_zip.js", RouteKind::NotFound, Endpoint::None,
+            false);
+        row("web encoded", "GET", "/web/vendor%2Flibsodium.js", RouteKind::NotFound, Endpoint::None, false);
+        row("web case", "GET", "/web/Receiver_main.js", RouteKind::NotFound, Endpoint::None, false);
+        row("web trailing slash", "GET", "/web/ots_zip.js/", RouteKind::NotFound, Endpoint::None, false);
+        row("web vendor file elsewhere", "GET", "/web/libsodium.js", RouteKind::NotFound, Endpoint::None,
+            false);
         // The edges of the route table's "{id}": a trailing slash is nothing, an empty id before an action
-        // is a malformed id, and a landing page's id must be well-formed before its method counts.
+        // is a malformed id, and a receiver page's id must be well-formed before its method counts.
         row("shares trailing slash", "GET", "/api/v1/shares/", RouteKind::NotFound, Endpoint::None, false);
         row("empty id before action", "HEAD", "/api/v1/shares//blob", RouteKind::Json, Endpoint::UploadOffset,
             false);
@@ -386,9 +406,9 @@ private Q_SLOTS:
         row("bad id wrong method", "PUT", "/api/v1/shares/abc", RouteKind::MethodNotAllowed, Endpoint::None,
             false);
         row("healthz trailing slash", "GET", "/healthz/", RouteKind::NotFound, Endpoint::None, false);
-        row("landing POST", "POST", "/s/" + id, RouteKind::MethodNotAllowed, Endpoint::None, false);
-        row("landing empty id", "GET", "/s/", RouteKind::NotFound, Endpoint::None, false);
-        row("landing bad id POST", "POST", "/s/abc", RouteKind::NotFound, Endpoint::None, false);
+        row("receiver POST", "POST", "/s/" + id, RouteKind::MethodNotAllowed, Endpoint::None, false);
+        row("receiver empty id", "GET", "/s/", RouteKind::NotFound, Endpoint::None, false);
+        row("receiver bad id POST", "POST", "/s/abc", RouteKind::NotFound, Endpoint::None, false);
     }
 
     void routes() {
@@ -1397,32 +1417,26 @@ private Q_SLOTS:
         QVERIFY(m_metrics->render().find("ots_http_requests_total{route=\"share_info\",status=\"200\"} 1") !=
                 std::string::npos);
 
+        // The receiver page and its files (tst_relay_receiver checks them over sockets, header by header).
         const Response page = call(http::verb::get, "/s/AAAAAAAAAAAAAAAAAAAAAA");
         QCOMPARE(page.result(), http::status::ok);
         QCOMPARE(page[http::field::content_type], "text/html; charset=utf-8");
         QCOMPARE(page["X-Content-Type-Options"], "nosniff");
-        const std::string csp(page["Content-Security-Policy"]);
-        QVERIFY(csp.starts_with("default-src 'none'; script-src 'sha256-"));
-        QVERIFY(csp.find("frame-ancestors 'none'") != std::string::npos);
-        // The hashes in the CSP are those of the inline script and style actually in the page.
-        const auto inner = [&](const std::string& open, const std::string& close) {
-            const std::string& html = page.body();
-            const auto start = html.find(open) + open.size();
-            return html.substr(start, html.find(close, start) - start);
-        };
-        const auto hash = [](const std::string& text) {
-            unsigned char digest[crypto_hash_sha256_BYTES];
-            crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-            char out[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-            sodium_bin2base64(out, sizeof(out), digest, sizeof(digest), sodium_base64_VARIANT_ORIGINAL);
-            return std::string(out);
-        };
-        QVERIFY(csp.find("'sha256-" + hash(inner("<script>", "</script>")) + "'") != std::string::npos);
-        QVERIFY(csp.find("'sha256-" + hash(inner("<style>", "</style>")) + "'") != std::string::npos);
-        QVERIFY(page.body().find("onetimeshare://") != std::string::npos);
-        QVERIFY(page.body().find("{{") == std::string::npos); // resources/web/landing/'s slots are all filled
-        QVERIFY(page.body().find("http://") == std::string::npos);
-        QVERIFY(page.body().find("https://") == std::string::npos);
+        QCOMPARE(page["Content-Security-Policy"], receiver::contentSecurityPolicy());
+        QCOMPARE(page.body(), receiver::page().bytes);
+        const Response head = call(http::verb::head, "/s/AAAAAAAAAAAAAAAAAAAAAA");
+        QCOMPARE(head.result(), http::status::ok);
+        QVERIFY(head.body().empty());
+        QCOMPARE(head[http::field::content_length], std::to_string(page.body().size()));
+        QCOMPARE(head["Content-Security-Policy"], receiver::contentSecurityPolicy());
+        for (const receiver::WebFile& file : receiver::webFiles()) {
+            const Response served = call(http::verb::get, "/web/" + std::string(file.name));
+            QCOMPARE(served.result(), http::status::ok);
+            QCOMPARE(served[http::field::content_type], file.contentType);
+            QVERIFY(served.body() == file.bytes);
+            QVERIFY(!file.bytes.empty());
+        }
+        QCOMPARE(call(http::verb::get, "/web/nothing.js").result(), http::status::not_found);
         QCOMPARE(call(http::verb::get, "/").body(), page.body());
     }
 

@@ -36,7 +36,7 @@ QByteArray hex(const QByteArray& bytes) {
     return bytes.toHex();
 }
 
-/// The link a recipient holds: the relay's landing page with the link secret as fragment.
+/// The link a recipient holds: the relay's receiver page with the link secret as fragment.
 QByteArray linkOf(const TestShare& share, quint16 port) {
     const SecretBuffer& secret = share.keys->shareKey(); // K = S for a share without a password
     const QByteArray raw(reinterpret_cast<const char*>(secret.data()), static_cast<qsizetype>(secret.size()));

@@ -331,8 +331,12 @@ private Q_SLOTS:
             QTest::newRow(("delete " + id).constData()) << QByteArray("DELETE") << "/api/v1/shares/" + id;
         }
         QTest::newRow("dot segments before api") << QByteArray("GET") << QByteArray("/../../api/v1/shares/x");
-        QTest::newRow("landing traversal") << QByteArray("GET") << QByteArray("/s/..%2F..%2Fetc%2Fpasswd");
-        QTest::newRow("landing dot segments") << QByteArray("GET") << QByteArray("/s/../../etc/passwd");
+        QTest::newRow("receiver traversal") << QByteArray("GET") << QByteArray("/s/..%2F..%2Fetc%2Fpasswd");
+        QTest::newRow("receiver dot segments") << QByteArray("GET") << QByteArray("/s/../../etc/passwd");
+        QTest::newRow("web file traversal") << QByteArray("GET") << QByteArray("/web/..%2F..%2Fetc%2Fpasswd");
+        QTest::newRow("web file dot segments") << QByteArray("GET") << QByteArray("/web/../../../etc/passwd");
+        QTest::newRow("web vendor dot segments")
+            << QByteArray("GET") << QByteArray("/web/vendor/../../../../etc/passwd");
         QTest::newRow("double slash") << QByteArray("GET") << QByteArray("//etc/passwd");
     }
 
@@ -345,7 +349,7 @@ private Q_SLOTS:
         const HttpResponse response = m_client.send(request);
         QVERIFY2(!response.body.contains("root:"), response.describe().constData());
         if (target.startsWith("/s/") && response.status == 200)
-            return; // the landing page is static: whatever follows /s/ it never touches disk or Redis
+            return; // the receiver page is static: whatever follows /s/ it never touches disk or Redis
         QVERIFY2(response.status == 400 || response.status == 404 || response.status == 405 ||
                      (response.status == 0 && response.closedByPeer),
                  response.describe().constData());

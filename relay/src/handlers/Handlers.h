@@ -34,6 +34,9 @@ namespace ots::relay::handlers {
 [[nodiscard]] Response healthz(const Exchange& exchange);
 [[nodiscard]] Response readyz(const Exchange& exchange);
 [[nodiscard]] Response metricsText(const Exchange& exchange);
-[[nodiscard]] Response landingPage(const Exchange& exchange);
+
+// Receiver.cpp
+[[nodiscard]] Response receiverPage(const Exchange& exchange);
+[[nodiscard]] Response webFile(const Exchange& exchange);
 
 } // namespace ots::relay::handlers

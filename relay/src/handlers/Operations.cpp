@@ -1,5 +1,4 @@
 #include "BlobStore.h"
-#include "LandingPage.h"
 #include "Metrics.h"
 #include "RedisConnection.h"
 #include "handlers/Handlers.h"
@@ -24,14 +23,6 @@ Response readyz(const Exchange& exchange) {
 Response metricsText(const Exchange& exchange) {
     return textResponse(exchange.header, "text/plain; version=0.0.4; charset=utf-8",
                         exchange.metrics.render());
-}
-
-Response landingPage(const Exchange& exchange) {
-    const LandingPage& page = LandingPage::instance();
-    Response html = textResponse(exchange.header, "text/html; charset=utf-8", page.html());
-    html.set("Content-Security-Policy", page.contentSecurityPolicy());
-    html.set(http::field::x_frame_options, "DENY");
-    return html;
 }
 
 } // namespace ots::relay::handlers
