@@ -62,6 +62,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 install_deps() {
     local missing=()
     for p in "${packages[@]}"; do
+        # A Node.js from NodeSource (package nodejs) bundles npm and conflicts with Debian's npm
+        # package: npm counts as present when the command is there, whoever packaged it.
+        if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+            continue
+        fi
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     if [ ${#missing[@]} -eq 0 ]; then

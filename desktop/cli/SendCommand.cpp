@@ -3,6 +3,7 @@
 #include "ExitCodes.h"
 #include "ProgressLine.h"
 #include "Terminal.h"
+#include "ots/client/GivenLink.h"
 #include "ots/client/Passphrase.h"
 #include "ots/client/SecretStore.h"
 #include "ots/client/SendJob.h"
@@ -161,6 +162,10 @@ int SendCommand::run(const QStringList& arguments) {
          QStringLiteral("TEXT")},
         {QStringLiteral("text"), QStringLiteral("Share TEXT (or standard input for '-') instead of files."),
          QStringLiteral("TEXT")},
+        {QStringLiteral("app-link"),
+         QStringLiteral("Print the app-only link (onetimeshare://…): it opens only in the OneTimeShare "
+                        "app, never in a browser, so the relay's web page does not see it. (--json has "
+                        "both: link, and appLink when the relay has an app-only form.)")},
         {QStringLiteral("json"), QStringLiteral("Print one JSON object with the link, id and expiry.")},
     });
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files and folders to share."),
@@ -198,6 +203,7 @@ int SendCommand::run(const QStringList& arguments) {
                                   kSendCommand);
     }
     options.note = parser.value(QStringLiteral("note"));
+    const bool appLinkWanted = parser.isSet(QStringLiteral("app-link"));
 
     // What to share: a text (given, or from standard input) or paths.
     const QStringList paths = parser.positionalArguments();
@@ -295,7 +301,13 @@ int SendCommand::run(const QStringList& arguments) {
                 object.insert(QStringLiteral("historyError"), recorded.message);
             m_output.jsonResult(object);
         } else {
-            m_output.result(result.link);
+            const auto given = client::GivenLink::forLink(result.link, appLinkWanted);
+            m_output.result(given.text);
+            if (given.appFormUnavailable)
+                m_output.info(
+                    QStringLiteral("ots: this is the web link: the relay uses https on this computer "
+                                   "(%1), which has no app-only (onetimeshare://) link.")
+                        .arg(QUrl(result.relayUrl).host()));
             m_output.info(
                 QStringLiteral("Shared %1 (%2) on %3: expires in %4, %5%6.")
                     .arg(result.displayName, client::formatBytes(inputBytes(options)), result.relayUrl,

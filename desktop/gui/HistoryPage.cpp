@@ -3,6 +3,7 @@
 #include "BackgroundTask.h"
 #include "HistoryModel.h"
 #include "PageStyle.h"
+#include "ots/client/GivenLink.h"
 #include "ots/client/Settings.h"
 
 #include <QAction>
@@ -21,6 +22,7 @@
 #include <QShowEvent>
 #include <QTimer>
 #include <QTreeView>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace ots::gui {
@@ -276,11 +278,24 @@ void HistoryPage::copyLink() {
     updateActions();
     runInBackground(
         this, [history, entry] { return history->link(entry); },
-        [this, entry](const Outcome<QString>& link) {
+        [this, entry, appOnly = m_settings->appOnlyLinks()](const Outcome<QString>& link) {
             --m_running;
             if (link.ok()) {
-                QGuiApplication::clipboard()->setText(link.value());
-                showStatus(tr("The link to “%1” is on the clipboard.").arg(entry.localName), false);
+                // The history keeps the web link; what is copied follows the app-only setting.
+                const auto given = ots::client::GivenLink::forLink(link.value(), appOnly);
+                QGuiApplication::clipboard()->setText(given.text);
+                if (given.appForm)
+                    showStatus(tr("The app-only link to “%1” is on the clipboard; it opens in the "
+                                  "OneTimeShare app, not in a browser.")
+                                   .arg(entry.localName),
+                               false);
+                else if (given.appFormUnavailable)
+                    showStatus(tr("The web link to “%1” is on the clipboard: its relay uses https on this "
+                                  "computer (%2), which has no app-only link.")
+                                   .arg(entry.localName, QUrl(entry.relayUrl).host()),
+                               false);
+                else
+                    showStatus(tr("The link to “%1” is on the clipboard.").arg(entry.localName), false);
             } else if (link.error().kind == ErrorKind::NotFound) {
                 showStatus(
                     tr("The link to “%1” is not stored on this computer any more. Send the files again "

@@ -1,9 +1,10 @@
 #pragma once
 
 // History: every share this user sent, with its state refreshed from the relay (waiting,
-// downloaded, locked, expired, deleted). Copy the link again, unlock, delete (revoke) or forget a
-// share. Every call that talks to the relay or the keychain runs in QtConcurrent; the results come
-// back through QFutureWatcher, so the window never waits on the network.
+// downloaded, locked, expired, deleted). Copy the link again (the web link the history keeps, or its
+// app form when Settings::appOnlyLinks is on), unlock, delete (revoke) or forget a share. Every call
+// that talks to the relay or the keychain runs in QtConcurrent; the results come back through
+// QFutureWatcher, so the window never waits on the network.
 
 #include "ots/client/ClientError.h"
 #include "ots/client/ShareHistory.h"

@@ -262,6 +262,10 @@ void SendPage::buildResult(QWidget* page) {
     linkRow->addWidget(m_link, 1);
     linkRow->addWidget(m_copy);
     left->addLayout(linkRow);
+    m_linkForm = hintLabel({}, page);
+    m_linkForm->setObjectName(QStringLiteral("linkFormNote"));
+    m_linkForm->hide();
+    left->addWidget(m_linkForm);
     m_resultStatus = plainLabel({}, page);
     m_resultStatus->setWordWrap(true);
     left->addWidget(m_resultStatus);
@@ -293,9 +297,9 @@ void SendPage::buildResult(QWidget* page) {
     m_qr->setFixedSize(264, 264);
     right->setSpacing(6);
     right->addWidget(m_qr, 0, Qt::AlignHCenter);
-    auto* caption = hintLabel(tr("Scan to open the link on a phone"), page);
-    caption->setAlignment(Qt::AlignHCenter);
-    right->addWidget(caption);
+    m_qrCaption = hintLabel(tr("Scan to open the link on a phone"), page);
+    m_qrCaption->setAlignment(Qt::AlignHCenter);
+    right->addWidget(m_qrCaption);
     right->addStretch();
     layout->addLayout(right, 2);
 
@@ -311,6 +315,8 @@ void SendPage::buildResult(QWidget* page) {
 }
 
 void SendPage::applyDefaults() {
+    if (m_stage == Stage::Result && !m_deleted && !m_result.link.isEmpty())
+        showGivenLink(); // the app-only setting may have changed
     const std::int64_t expiry = m_settings->defaultExpiresIn();
     int index = m_expiry->findData(QVariant::fromValue<qlonglong>(expiry));
     if (index < 0) {
@@ -655,10 +661,8 @@ void SendPage::onFinished(const SendResult& result) {
     stopRetryCountdown();
     forgetPending();
     m_result = result;
-    m_link->setText(result.link);
-    m_link->setCursorPosition(0);
-    if (!m_qr->setText(result.link))
-        m_qr->setText({});
+    m_deleted = false;
+    showGivenLink();
     QStringList facts;
     facts << result.displayName << client::formatBytes(result.fileBytes); // the size the receiver sees
     const std::int64_t lifetime = result.expiresAt - QDateTime::currentSecsSinceEpoch();
@@ -668,13 +672,12 @@ void SendPage::onFinished(const SendResult& result) {
     m_resultSummary->setText(facts.join(QStringLiteral("  ·  ")));
     m_passwordNote->setVisible(result.passwordProtected);
     m_copyPassword->setVisible(result.passwordProtected && !m_password->text().isEmpty());
-    m_deleted = false;
     m_downloadsSeen = 0;
     m_delete->setEnabled(true);
     m_copy->setEnabled(true);
     m_statusPoll->start();
     if (m_settings->copyLinkOnFinish()) {
-        QApplication::clipboard()->setText(result.link);
+        QApplication::clipboard()->setText(m_given.text);
         m_resultStatus->setText(tr("The link is on the clipboard: paste it into a message to the receiver."));
     } else {
         m_resultStatus->setText(tr("Copy the link and send it to the receiver."));
@@ -732,10 +735,32 @@ void SendPage::recordInHistory(const SendResult& result) {
         QtConcurrent::run(backgroundPool(), [history, result] { return history->add(result); }));
 }
 
+void SendPage::showGivenLink() {
+    m_given = client::GivenLink::forLink(m_result.link, m_settings->appOnlyLinks());
+    m_link->setText(m_given.text);
+    m_link->setCursorPosition(0);
+    if (!m_qr->setText(m_given.text))
+        m_qr->setText({});
+    if (m_given.appForm) {
+        m_linkForm->setText(tr("App-only link: the receiver opens it in the OneTimeShare app; it does not "
+                               "open in a browser."));
+        m_qrCaption->setText(tr("Opens only where the OneTimeShare app is installed"));
+    } else {
+        m_linkForm->setText(
+            m_given.appFormUnavailable
+                ? tr("This is the web link, which also opens in a browser: a relay that uses https on this "
+                     "computer (%1) has no app-only link.")
+                      .arg(QUrl(m_result.relayUrl).host())
+                : QString());
+        m_qrCaption->setText(tr("Scan to open the link on a phone"));
+    }
+    m_linkForm->setVisible(!m_linkForm->text().isEmpty());
+}
+
 void SendPage::copyLink() {
-    if (m_result.link.isEmpty() || m_deleted)
+    if (m_given.text.isEmpty() || m_deleted)
         return;
-    QApplication::clipboard()->setText(m_result.link);
+    QApplication::clipboard()->setText(m_given.text);
     m_resultStatus->setText(tr("Copied. Paste the link into a message to the receiver."));
     Q_EMIT statusMessage(tr("Link copied to the clipboard."));
 }
@@ -791,10 +816,14 @@ void SendPage::showLinkDead(const QString& placeholder) {
     m_statusPoll->stop();
     m_qr->setText({});
     m_link->setText(placeholder);
+    m_linkForm->hide();
     m_copy->setEnabled(false);
     m_delete->setEnabled(false);
-    if (QApplication::clipboard()->text() == m_result.link)
-        QApplication::clipboard()->clear(); // the link no longer works: do not leave it to be pasted
+    // The link no longer works: do not leave it to be pasted, in either form.
+    const QString onClipboard = QApplication::clipboard()->text();
+    if (!m_result.link.isEmpty() &&
+        (onClipboard == m_result.link || onClipboard == client::GivenLink::forLink(m_result.link, true).text))
+        QApplication::clipboard()->clear();
 }
 
 void SendPage::pollOwnerStatus() {
@@ -861,7 +890,9 @@ void SendPage::startOver() {
     m_deleted = false;
     m_copy->setEnabled(true);
     m_result = {};
+    m_given = {};
     m_link->clear();
+    m_linkForm->hide();
     m_qr->setText({});
     m_text->clear();
     m_password->clear();

@@ -6,7 +6,9 @@
 // relay (a dead one is reported within 2 s); the page then shows the progress (percent, speed, time
 // left, Cancel) and finally the result card: the link with Copy (copied by itself when
 // Settings::copyLinkOnFinish), its QR code, "Delete now" (after a question), and the downloads the
-// relay reports while the card is shown. A deleted or used-up link can no longer be copied.
+// relay reports while the card is shown. A deleted or used-up link can no longer be copied. The link
+// shown, copied and in the QR code is the web link, or its app form (onetimeshare://) when
+// Settings::appOnlyLinks is on and the share has one; a note under the link says which.
 // The work is a client::SendJob (its own thread); the history and the secret store are used through
 // QtConcurrent, so nothing here waits on the network, the disk or the keychain.
 //
@@ -15,6 +17,7 @@
 // so that Resume also works after the app was restarted. Discard and Cancel delete it on the relay.
 
 #include "ots/client/ClientError.h"
+#include "ots/client/GivenLink.h"
 #include "ots/client/SendJob.h"
 
 #include <QDeadlineTimer>
@@ -74,6 +77,10 @@ public:
     [[nodiscard]] QPushButton* sendTextButton() const noexcept { return m_sendText; }
     [[nodiscard]] TransferProgress* progressView() const noexcept { return m_progress; }
     [[nodiscard]] QLineEdit* linkEdit() const noexcept { return m_link; }
+    /// The link the result card shows, copies and puts in the QR code (see Settings::appOnlyLinks).
+    [[nodiscard]] const ots::client::GivenLink& givenLink() const noexcept { return m_given; }
+    /// Under the link: says when it is an app-only link, or that the relay has no app-only form.
+    [[nodiscard]] QLabel* linkFormLabel() const noexcept { return m_linkForm; }
     [[nodiscard]] QPushButton* copyButton() const noexcept { return m_copy; }
     /// Shown for a password share: copies the password (kept in the field until startOver()).
     [[nodiscard]] QPushButton* copyPasswordButton() const noexcept { return m_copyPassword; }
@@ -111,7 +118,7 @@ public Q_SLOTS:
     void deleteNow();
     /// Back to an empty Send page for the next share.
     void startOver();
-    /// Re-reads the defaults (expiry, downloads) from Settings.
+    /// Re-reads the defaults (expiry, downloads) from Settings, and the form of the link shown.
     void applyDefaults();
     /// Continues the paused upload from the relay's offset.
     void resumeUpload();
@@ -155,6 +162,8 @@ private:
     void recordInHistory(const ots::client::SendResult& result);
     void deleteConfirmed();
     void pollOwnerStatus();
+    /// Shows m_result's link in the form Settings::appOnlyLinks asks for (field, QR code, notes).
+    void showGivenLink();
     /// The share shown can no longer be opened: no link to copy, no QR code, no Delete.
     void showLinkDead(const QString& placeholder);
     void onRetrying(const ots::client::ClientError& reason, int delayMs);
@@ -172,6 +181,7 @@ private:
     Stage m_stage = Stage::Compose;
     std::unique_ptr<ots::client::SendJob> m_job;
     ots::client::SendResult m_result;
+    ots::client::GivenLink m_given;   ///< m_result's link as shown and copied
     bool m_cancelBeforeStart = false; ///< Cancel while the upload token was still being read
     int m_startGeneration = 0;        ///< tells a token lookup that it was overtaken
     std::optional<ots::client::PendingUpload> m_pending; ///< the paused (or resumed) upload
@@ -204,7 +214,9 @@ private:
     QPushButton* m_copyPassword = nullptr;
     QLineEdit* m_link = nullptr;
     QPushButton* m_copy = nullptr;
+    QLabel* m_linkForm = nullptr;
     QrCodeWidget* m_qr = nullptr;
+    QLabel* m_qrCaption = nullptr;
     QPushButton* m_delete = nullptr;
     QPushButton* m_newShare = nullptr;
     QLabel* m_resultStatus = nullptr;

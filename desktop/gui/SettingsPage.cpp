@@ -143,10 +143,21 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     m_downloadsSpin->setRange(1, 100);
     m_copyCheck = new QCheckBox(tr("&Copy the link to the clipboard when a share is ready"), defaultsBox);
     m_copyCheck->setObjectName(QStringLiteral("copyLinkCheck"));
+    m_appOnlyCheck = new QCheckBox(tr("Copy app-&only links (onetimeshare://)"), defaultsBox);
+    m_appOnlyCheck->setObjectName(QStringLiteral("appOnlyLinksCheck"));
+    m_appOnlyCheck->setAccessibleName(tr("Copy app-only links (onetimeshare://)"));
+    const QString appOnlyExplained = tr("Recipients then need the OneTimeShare app; the link cannot be "
+                                        "opened in a browser, so the relay's web page never sees it.");
+    m_appOnlyCheck->setAccessibleDescription(appOnlyExplained);
+    m_appOnlyCheck->setToolTip(appOnlyExplained);
+    QLabel* appOnlyHint = rowHint(appOnlyExplained, defaultsBox);
+    appOnlyHint->setObjectName(QStringLiteral("appOnlyLinksHint"));
     auto* defaultsForm = new QFormLayout(defaultsBox);
     defaultsForm->addRow(rowLabel(tr("&Expires after:"), m_expiryCombo), m_expiryCombo);
     defaultsForm->addRow(rowLabel(tr("&Downloads allowed:"), m_downloadsSpin), m_downloadsSpin);
     defaultsForm->addRow(QString(), m_copyCheck);
+    defaultsForm->addRow(QString(), m_appOnlyCheck);
+    defaultsForm->addRow(QString(), appOnlyHint);
 
     // Security
     auto* securityBox = new QGroupBox(tr("Passwords"), this);
@@ -206,7 +217,8 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     setTabOrder(m_tokenEdit, m_expiryCombo);
     setTabOrder(m_expiryCombo, m_downloadsSpin);
     setTabOrder(m_downloadsSpin, m_copyCheck);
-    setTabOrder(m_copyCheck, m_argonCombo);
+    setTabOrder(m_copyCheck, m_appOnlyCheck);
+    setTabOrder(m_appOnlyCheck, m_argonCombo);
     setTabOrder(m_argonCombo, m_themeCombo);
 
     connect(m_testButton, &QPushButton::clicked, this, &SettingsPage::testConnection);
@@ -216,6 +228,7 @@ SettingsPage::SettingsPage(ots::client::Settings* settings, QWidget* parent)
     connect(m_expiryCombo, &QComboBox::currentIndexChanged, this, &SettingsPage::saveDefaults);
     connect(m_downloadsSpin, &QSpinBox::valueChanged, this, &SettingsPage::saveDefaults);
     connect(m_copyCheck, &QCheckBox::toggled, this, &SettingsPage::saveDefaults);
+    connect(m_appOnlyCheck, &QCheckBox::toggled, this, &SettingsPage::saveDefaults);
     connect(m_argonCombo, &QComboBox::currentIndexChanged, this, &SettingsPage::saveArgon);
     connect(m_themeCombo, &QComboBox::currentIndexChanged, this, &SettingsPage::saveTheme);
 
@@ -240,6 +253,7 @@ void SettingsPage::reload() {
     m_expiryCombo->setCurrentIndex(expiryIndex);
     m_downloadsSpin->setValue(m_settings->defaultMaxDownloads());
     m_copyCheck->setChecked(m_settings->copyLinkOnFinish());
+    m_appOnlyCheck->setChecked(m_settings->appOnlyLinks());
     const bool strong = m_settings->argonMemoryKiB() > ots::format::kArgonDefaultMemoryKiB ||
                         m_settings->argonIterations() > ots::format::kArgonDefaultIterations;
     m_argonCombo->setCurrentIndex(strong ? 1 : 0);
@@ -372,6 +386,7 @@ void SettingsPage::saveDefaults() {
     m_settings->setDefaultExpiresIn(m_expiryCombo->currentData().toLongLong());
     m_settings->setDefaultMaxDownloads(m_downloadsSpin->value());
     m_settings->setCopyLinkOnFinish(m_copyCheck->isChecked());
+    m_settings->setAppOnlyLinks(m_appOnlyCheck->isChecked());
     m_settings->sync();
     Q_EMIT settingsChanged();
 }

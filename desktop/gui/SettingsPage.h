@@ -2,7 +2,8 @@
 
 // Settings: the relay (with a "Test connection" check run off the GUI thread), the upload token
 // (kept in the SecretStore as "upload-token", never in settings.ini), the defaults for new shares,
-// the Argon2 cost preset, copy-link-on-finish and the theme, which applies at once.
+// the Argon2 cost preset, copy-link-on-finish, app-only links (onetimeshare://, for senders who do not
+// want the relay's web page to see the link) and the theme, which applies at once.
 
 #include "ots/client/ClientError.h"
 #include "ots/client/Settings.h"
@@ -62,6 +63,7 @@ private:
     QSpinBox* m_downloadsSpin = nullptr;
     QComboBox* m_argonCombo = nullptr;
     QCheckBox* m_copyCheck = nullptr;
+    QCheckBox* m_appOnlyCheck = nullptr;
     QComboBox* m_themeCombo = nullptr;
     QLabel* m_backendLabel = nullptr;
     QString m_savedToken;

@@ -7,6 +7,7 @@
 #include "RelayProcess.h"
 #include "TcpProxy.h"
 #include "TmpfsMount.h"
+#include "ots/ShareLink.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -737,6 +738,51 @@ private Q_SLOTS:
 
         const Run unknown = ots({QStringLiteral("status"), QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA")});
         QCOMPARE(unknown.exitCode, 2);
+    }
+
+    // --app-link prints the app form of the link (onetimeshare://; for a loopback relay it means http,
+    // SPEC.md §2.1): one line, the same share id and secret as the web link, and `ots get` opens it.
+    // The history keeps the share as usual; --json carries both forms whatever the option says.
+    void appLinkPrintsTheAppForm() {
+        const QByteArray text = "opened in the app, never in a browser";
+        const Run sent = ots({QStringLiteral("send"), QStringLiteral("--relay"), relayUrl(),
+                              QStringLiteral("--app-link"), QStringLiteral("--text"), QStringLiteral("-")},
+                             text);
+        QVERIFY2(sent.exitCode == 0, sent.describe().constData());
+        QCOMPARE(sent.out.count('\n'), 1);
+        const QString printed = QString::fromUtf8(sent.out).trimmed();
+        const QString appPrefix =
+            QStringLiteral("onetimeshare://127.0.0.1:%1/s/").arg(m_fixture.relay.port());
+        QVERIFY2(printed.startsWith(appPrefix), sent.describe().constData());
+        QVERIFY2(!sent.err.contains("web link"), sent.describe().constData());
+        const auto app = ots::ShareLink::parse(printed.toStdString());
+        QVERIFY(app.ok());
+        QCOMPARE(app->transport(), ots::ShareLink::Transport::Http);
+        QCOMPARE(QString::fromStdString(app->relayBaseUrl()), relayUrl());
+
+        const Run got = ots({QStringLiteral("get"), QStringLiteral("-")}, printed.toUtf8() + '\n');
+        QVERIFY2(got.exitCode == 0, got.describe().constData());
+        QCOMPARE(got.out, text);
+
+        const Run history = ots({QStringLiteral("history"), QStringLiteral("--json")});
+        QVERIFY2(history.exitCode == 0, history.describe().constData());
+        bool listed = false;
+        for (const auto& share : history.json().value(QStringLiteral("shares")).toArray())
+            listed = listed || share.toObject().value(QStringLiteral("id")).toString() ==
+                                   QString::fromStdString(app->shareIdText());
+        QVERIFY(listed);
+
+        const QJsonObject json =
+            send({QStringLiteral("--app-link"), QStringLiteral("--text"), QStringLiteral("both forms")});
+        QVERIFY(!QTest::currentTestFailed());
+        const auto web = ots::ShareLink::parse(json.value(QStringLiteral("link")).toString().toStdString());
+        const auto appForm =
+            ots::ShareLink::parse(json.value(QStringLiteral("appLink")).toString().toStdString());
+        QVERIFY(web.ok() && appForm.ok());
+        QVERIFY(json.value(QStringLiteral("appLink")).toString().startsWith(appPrefix));
+        QCOMPARE(appForm->shareIdText(), web->shareIdText());
+        QCOMPARE(appForm->shareIdText(), json.value(QStringLiteral("id")).toString().toStdString());
+        QVERIFY(appForm->secret().equals(web->secret().span()));
     }
 
     // A share the relay's operator took down (ots-relay admin takedown): `ots get` says who removed it.

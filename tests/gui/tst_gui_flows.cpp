@@ -1,17 +1,21 @@
 // The window's main flows against a real redis-server and ots-relay, driven like a person would:
-// drops on the drop zone, the clipboard, Enter and clicks, and a second `onetimeshare LINK` launch.
+// drops on the drop zone, the clipboard, Enter and clicks, and a second `onetimeshare LINK` launch;
+// and with "Copy app-only links" set, the onetimeshare:// link a real send copies, shows and encodes.
 
 #include "DropZone.h"
 #include "GuiTestRelay.h"
 #include "QrCodeWidget.h"
 #include "ReceivePage.h"
 #include "SendPage.h"
+#include "SettingsPage.h"
 #include "SingleInstance.h"
 #include "Theme.h"
 #include "TransferProgress.h"
+#include "ots/ShareLink.h"
 #include "ots/client/Passphrase.h"
 #include "ots/client/SendJob.h"
 
+#include <QCheckBox>
 #include <QClipboard>
 #include <QLabel>
 #include <QLineEdit>
@@ -464,6 +468,74 @@ private Q_SLOTS:
         QVERIFY(!receive()->textView()->isVisible());
         QVERIFY(receive()->openFolderButton()->isVisible());
         QCOMPARE(tempEntries(), tempBefore);
+    }
+
+    // "Copy app-only links" set on the Settings page (from the keyboard) and saved: after a real send the
+    // clipboard, the link field and the QR code hold the app form, onetimeshare:// (for this loopback
+    // relay it means http, SPEC.md §2.1), of the same share id and secret, and Receive opens it. Set
+    // off again, the card shows and copies the web link, http://127.0.0.1:….
+    void appOnlyLinkAfterARealSend() {
+        auto* appOnly =
+            m_harness.window->settingsPage()->findChild<QCheckBox*>(QStringLiteral("appOnlyLinksCheck"));
+        if (appOnly == nullptr)
+            QFAIL("the Settings page has no appOnlyLinksCheck");
+        m_harness.window->showPage(MainWindow::Page::Settings);
+        QVERIFY(!appOnly->isChecked());
+        appOnly->setFocus();
+        QTest::keyClick(appOnly, Qt::Key_Space);
+        QVERIFY(appOnly->isChecked());
+        QVERIFY(ots::client::Settings().appOnlyLinks()); // saved: a fresh read of the file has it
+
+        m_harness.window->showPage(MainWindow::Page::Send);
+        send()->startOver();
+        QTest::mouseClick(send()->shareTextButton(), Qt::LeftButton);
+        send()->textEdit()->setPlainText(QStringLiteral("for the app only"));
+        QGuiApplication::clipboard()->clear();
+        QTest::mouseClick(send()->sendTextButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(send()->stage() == SendPage::Stage::Result, kJobTimeoutMs);
+        const QString web = send()->lastResult().link;
+        const QString port = QString::number(m_harness.fixture.relay.port());
+        QVERIFY2(web.startsWith(QStringLiteral("http://127.0.0.1:") + port), qPrintable(web));
+
+        const QString copied = QApplication::clipboard()->text();
+        QVERIFY2(
+            copied.startsWith(QStringLiteral("onetimeshare://127.0.0.1:") + port + QStringLiteral("/s/")),
+            qPrintable(copied));
+        const auto app = ots::ShareLink::parse(copied.toStdString());
+        const auto sent = ots::ShareLink::parse(web.toStdString());
+        QVERIFY(app.ok() && sent.ok());
+        QCOMPARE(app->transport(), ots::ShareLink::Transport::Http);
+        QCOMPARE(app->shareIdText(), sent->shareIdText());
+        QCOMPARE(QString::fromStdString(app->shareIdText()), send()->lastResult().id);
+        QVERIFY(app->secret().equals(sent->secret().span()));
+        QCOMPARE(send()->linkEdit()->text(), copied);
+        QCOMPARE(send()->qrCode()->text(), copied);
+        QVERIFY(send()->linkFormLabel()->isVisible());
+        QVERIFY2(send()->linkFormLabel()->text().contains(QLatin1String("OneTimeShare app")),
+                 qPrintable(send()->linkFormLabel()->text()));
+        grab(QStringLiteral("send-app-only-link"));
+        QGuiApplication::clipboard()->clear();
+        QTest::mouseClick(send()->copyButton(), Qt::LeftButton);
+        QCOMPARE(QApplication::clipboard()->text(), copied);
+
+        // The app opens it: pasted into Receive, it shows the share (nothing is downloaded yet).
+        QVERIFY(pasteAndInspect());
+        QVERIFY2(receive()->stage() == ReceivePage::Stage::Details,
+                 qPrintable(receive()->errorLabel()->text()));
+        receive()->reset();
+
+        // Off again: the card shows, encodes and copies the web link.
+        m_harness.window->showPage(MainWindow::Page::Settings);
+        appOnly->setFocus();
+        QTest::keyClick(appOnly, Qt::Key_Space);
+        QVERIFY(!appOnly->isChecked());
+        QVERIFY(!ots::client::Settings().appOnlyLinks());
+        m_harness.window->showPage(MainWindow::Page::Send);
+        QCOMPARE(send()->linkEdit()->text(), web);
+        QCOMPARE(send()->qrCode()->text(), web);
+        QVERIFY(send()->linkFormLabel()->isHidden());
+        QTest::mouseClick(send()->copyButton(), Qt::LeftButton);
+        QCOMPARE(QApplication::clipboard()->text(), web);
     }
 };
 

@@ -2,7 +2,8 @@
 // a sent share is listed; after a real receive, a refresh shows it downloaded (and the tray tells);
 // Delete revokes it on the relay; Unlock reopens a locked share; the settings persist, the upload
 // token goes to the secret store, "Test connection" tells a working relay from a closed port, and
-// the theme switch changes the palette. Every History action is also driven from the keyboard.
+// the theme switch changes the palette. Every History action is also driven from the keyboard. With
+// "Copy app-only links" on, History copies the onetimeshare:// form of the link it keeps.
 
 #include "HistoryModel.h"
 #include "HistoryPage.h"
@@ -11,6 +12,7 @@
 #include "Theme.h"
 #include "TrayIcon.h"
 #include "ots/Crypto.h"
+#include "ots/ShareLink.h"
 #include "ots/client/ReceiveJob.h"
 #include "ots/client/RelayClient.h"
 #include "ots/client/SecretStore.h"
@@ -23,12 +25,14 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
+#include <QHostAddress>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
@@ -108,6 +112,19 @@ class TestGuiHistorySettings : public QObject {
 
     static bool waitIdle(HistoryPage& page) {
         return QTest::qWaitFor([&] { return !page.busy(); }, kWaitMs);
+    }
+
+    // Shows page (which refreshes it), waits for the refresh and selects the share id.
+    static bool showAndSelect(HistoryPage& page, const QString& id) {
+        QSignalSpy refreshed(&page, &HistoryPage::refreshFinished);
+        return showActive(page) && refreshed.wait(kWaitMs) && page.selectShare(id) && waitIdle(page);
+    }
+
+    // Clicks Copy for the selected share; what the page then said.
+    static QString pressCopy(HistoryPage& page) {
+        QSignalSpy finished(&page, &HistoryPage::actionFinished);
+        QTest::mouseClick(child<QPushButton>(&page, "historyCopyButton"), Qt::LeftButton);
+        return finished.wait(kWaitMs) ? finished.first().first().toString() : QStringLiteral("(no answer)");
     }
 
 private Q_SLOTS:
@@ -260,13 +277,8 @@ private Q_SLOTS:
         const SendResult sent = sendText("copy me again");
         QVERIFY(!sent.id.isEmpty());
         HistoryPage page(m_history.get(), m_settings.get());
-        QSignalSpy refreshed(&page, &HistoryPage::refreshFinished);
+        QVERIFY(showAndSelect(page, sent.id));
         QSignalSpy finished(&page, &HistoryPage::actionFinished);
-        QVERIFY(showActive(page));
-        QVERIFY(refreshed.wait(kWaitMs));
-        QVERIFY(page.selectShare(sent.id));
-        QVERIFY(waitIdle(page));
-        finished.clear();
 
         // Enter on the row puts the link on the clipboard again.
         QGuiApplication::clipboard()->clear();
@@ -288,6 +300,68 @@ private Q_SLOTS:
         QVERIFY(relay.info(sent.id).ok());
     }
 
+    // History keeps the web link; what Copy puts on the clipboard follows "Copy app-only links": the app
+    // form (onetimeshare://, http for this loopback relay by SPEC.md §2.1) of the same share when on,
+    // the web link when off.
+    void historyCopyFollowsAppOnlySetting() {
+        const SendResult sent = sendText("copied in the app's form");
+        QVERIFY(!sent.id.isEmpty());
+        HistoryPage page(m_history.get(), m_settings.get());
+        QVERIFY(showAndSelect(page, sent.id));
+
+        m_settings->setAppOnlyLinks(true);
+        QGuiApplication::clipboard()->clear();
+        const QString said = pressCopy(page);
+        const QString copied = QGuiApplication::clipboard()->text();
+        QVERIFY2(
+            copied.startsWith(QStringLiteral("onetimeshare://127.0.0.1:%1/s/").arg(m_fixture.relay.port())),
+            qPrintable(said));
+        QVERIFY2(said.contains(QLatin1String("app-only")), qPrintable(said));
+        const auto app = ots::ShareLink::parse(copied.toStdString());
+        const auto web = ots::ShareLink::parse(sent.link.toStdString());
+        QVERIFY(app.ok() && web.ok());
+        QCOMPARE(app->transport(), ots::ShareLink::Transport::Http);
+        QCOMPARE(QString::fromStdString(app->shareIdText()), sent.id);
+        QVERIFY(app->secret().equals(web->secret().span()));
+        const auto entry = m_history->find(sent.id);
+        QVERIFY(entry.ok());
+        QCOMPARE(m_history->link(entry.value()).value(), sent.link); // what History keeps is unchanged
+
+        m_settings->setAppOnlyLinks(false);
+        (void)pressCopy(page);
+        QCOMPARE(QGuiApplication::clipboard()->text(), sent.link);
+        QVERIFY(sent.link.startsWith(QStringLiteral("http://127.0.0.1:%1/s/").arg(m_fixture.relay.port())));
+    }
+
+    // A share on an https relay on this computer has no app form (SPEC.md §2.1: the app form of a
+    // loopback host means http): Copy puts the web link on the clipboard and says why in plain words.
+    void historyCopySaysWhenThereIsNoAppForm() {
+        QTcpServer closed; // a port nobody answers on once closed: the record's relay is never reached
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        SendResult record;
+        record.relayUrl = QStringLiteral("https://localhost:%1").arg(port);
+        record.id = QStringLiteral("AAECAwQFBgcICQoLDA0ODw");
+        record.link = record.relayUrl + QStringLiteral("/s/AAECAwQFBgcICQoLDA0ODw#"
+                                                       "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8");
+        record.ownerToken = QStringLiteral("owner-token-of-a-local-https-relay");
+        record.displayName = QStringLiteral("local https.txt");
+        record.createdAt = QDateTime::currentSecsSinceEpoch();
+        record.expiresAt = record.createdAt + 3600;
+        QVERIFY(m_history->add(record).ok());
+
+        HistoryPage page(m_history.get(), m_settings.get());
+        QVERIFY(showAndSelect(page, record.id));
+        m_settings->setAppOnlyLinks(true);
+        const QString said = pressCopy(page);
+        m_settings->setAppOnlyLinks(false);
+        QCOMPARE(QGuiApplication::clipboard()->text(), record.link);
+        QVERIFY2(said.contains(QLatin1String("web link")) && said.contains(QLatin1String("no app-only link")),
+                 qPrintable(said));
+        QVERIFY(m_history->forget(m_history->find(record.id).value()).ok());
+    }
+
     void settingsPersist() {
         SettingsPage page(m_settings.get());
         QVERIFY(showActive(page));
@@ -303,6 +377,29 @@ private Q_SLOTS:
         auto* copy = child<QCheckBox>(&page, "copyLinkCheck");
         copy->setChecked(!copy->isChecked());
         const bool copyWanted = copy->isChecked();
+        // "Copy app-only links": off by default, named for screen readers, explained in plain words, and
+        // reached from the keyboard (Tab from the copy option, Space; Alt+O turns it back off).
+        auto* appOnly = child<QCheckBox>(&page, "appOnlyLinksCheck");
+        QVERIFY(!appOnly->isChecked());
+        QCOMPARE(appOnly->accessibleName(), QStringLiteral("Copy app-only links (onetimeshare://)"));
+        const QString explained =
+            QStringLiteral("Recipients then need the OneTimeShare app; the link cannot "
+                           "be opened in a browser, so the relay's web page never sees it.");
+        QCOMPARE(appOnly->accessibleDescription(), explained);
+        QCOMPARE(appOnly->toolTip(), explained);
+        QVERIFY(child<QLabel>(&page, "appOnlyLinksHint")->isVisible());
+        QCOMPARE(child<QLabel>(&page, "appOnlyLinksHint")->text(), explained);
+        copy->setFocus();
+        QTest::keyClick(copy, Qt::Key_Tab);
+        QCOMPARE(QApplication::focusWidget(), appOnly);
+        QTest::keyClick(appOnly, Qt::Key_Space);
+        QVERIFY(appOnly->isChecked());
+        QVERIFY(m_settings->appOnlyLinks());
+        QTest::keyClick(appOnly, Qt::Key_O, Qt::AltModifier); // a mnemonic clicks after a short animation
+        QTRY_VERIFY(!appOnly->isChecked());
+        QVERIFY(!Settings().appOnlyLinks());
+        QTest::keyClick(appOnly, Qt::Key_Space);
+        QVERIFY(appOnly->isChecked());
         child<QComboBox>(&page, "argonPresetCombo")->setCurrentIndex(1);
         QVERIFY(changed.count() >= 4);
 
@@ -319,6 +416,7 @@ private Q_SLOTS:
         QCOMPARE(reread.defaultExpiresIn(), std::int64_t(7) * 24 * 3600);
         QCOMPARE(reread.defaultMaxDownloads(), 5);
         QCOMPARE(reread.copyLinkOnFinish(), copyWanted);
+        QVERIFY(reread.appOnlyLinks());
         QCOMPARE(reread.argonMemoryKiB(), 256u * 1024u);
         QCOMPARE(reread.argonIterations(), 4u);
         QCOMPARE(ots::client::SecretStore::open()->load(QStringLiteral("upload-token")).value(),
@@ -334,6 +432,7 @@ private Q_SLOTS:
                  QStringLiteral("upload-token-for-tests"));
         QCOMPARE(child<QSpinBox>(&again, "defaultDownloadsSpin")->value(), 5);
         QCOMPARE(child<QComboBox>(&again, "argonPresetCombo")->currentIndex(), 1);
+        QVERIFY(child<QCheckBox>(&again, "appOnlyLinksCheck")->isChecked());
         QCOMPARE(child<QLineEdit>(&again, "relayUrlEdit")->text(), m_relayUrl);
 
         // An address that is not allowed is refused with a sentence and the old one is kept.

@@ -199,6 +199,7 @@ class Proxy {
     this.captured = [];
     this.cut = null;
     this.cuts = 0;
+    this.bytesPerSecond = 0; // 0: as fast as loopback goes
   }
   async start() {
     this.port = await freePort();
@@ -230,6 +231,10 @@ class Proxy {
           }
         }
         client.write(data);
+        if (this.bytesPerSecond > 0) {
+          upstream.pause();
+          setTimeout(() => upstream.resume(), (data.length / this.bytesPerSecond) * 1000);
+        }
       });
       const end = () => {
         client.destroy();
@@ -245,6 +250,10 @@ class Proxy {
   // Arms one cut: the next response whose request matches `match` is cut after `afterBytes`.
   armCut(match, afterBytes) {
     this.cut = { match, afterBytes };
+  }
+  // Slows every answer to about `bytesPerSecond` (0 lifts it), for screenshots of a download.
+  throttle(bytesPerSecond) {
+    this.bytesPerSecond = bytesPerSecond;
   }
   capture() {
     return Buffer.concat(this.captured);
@@ -265,7 +274,7 @@ function loadPuppeteer() {
 
 // Debian's Chromium or Firefox ESR, headless, with downloads allowed into `downloadDir`. Chromium
 // reports each download's progress (DevTools events); Firefox (WebDriver BiDi) is watched through
-// the folder: a download in progress there is a `.part` file beside its final name.
+// the folder (firefoxPartOf below).
 async function launchBrowser(kind, downloadDir, extraArgs = []) {
   const puppeteer = loadPuppeteer();
   if (kind === 'firefox') {
@@ -314,15 +323,18 @@ async function waitDownload(launched, downloadDir, name, timeoutMs = 120000) {
     await waitFor('file ' + name, () => fs.existsSync(file), 5000);
     return file;
   }
-  let lastSize = -1;
-  await waitFor('download of ' + name, () => {
-    if (!fs.existsSync(file) || fs.existsSync(file + '.part')) return false;
-    const size = fs.statSync(file).size;
-    const settled = size === lastSize;
-    lastSize = size;
-    return settled;
-  }, timeoutMs, 200);
+  await waitFor('download of ' + name, () => fs.existsSync(file) && !firefoxPartOf(downloadDir, name), timeoutMs, 100);
   return file;
+}
+
+// Firefox writes a download to `stem.RANDOM.ext.part` beside an empty placeholder under its final
+// name, and renames the part over the placeholder when the download completes; a failed download
+// leaves both. So a download is finished when its final name exists and no part file of it does.
+function firefoxPartOf(downloadDir, name) {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  return fs.readdirSync(downloadDir).some((n) => n.startsWith(stem + '.') && n.endsWith(ext + '.part'));
 }
 
 // Whether a download named `name` completed (for the checks that one must not).
@@ -330,7 +342,7 @@ function downloadCompleted(launched, downloadDir, name) {
   if (launched.downloads) {
     return [...launched.downloads.values()].some((d) => d.name === name && d.state === 'completed');
   }
-  return fs.existsSync(path.join(downloadDir, name)) && !fs.existsSync(path.join(downloadDir, name + '.part'));
+  return fs.existsSync(path.join(downloadDir, name)) && !firefoxPartOf(downloadDir, name);
 }
 
 function sha256File(file) {

@@ -28,6 +28,7 @@ const QString kArgonIterationsKey = QStringLiteral("argon2/iterations");
 const QString kArgonMemoryKey = QStringLiteral("argon2/memoryKiB");
 const QString kArgonParallelismKey = QStringLiteral("argon2/parallelism");
 const QString kCopyLinkKey = QStringLiteral("ui/copyLinkOnFinish");
+const QString kAppOnlyLinksKey = QStringLiteral("ui/appOnlyLinks");
 const QString kThemeKey = QStringLiteral("ui/theme");
 
 // A relay base URL as RelayClient accepts it: http(s), a host, nothing after it, http only to loopback.
@@ -56,6 +57,23 @@ std::optional<qint64> integerValue(const QSettings* settings, const QString& key
     if (!ok)
         return std::nullopt;
     return value;
+}
+
+// A yes/no value stored as "true"/"false" (or 1/0); fallback when missing or unreadable.
+bool booleanValue(const QSettings* settings, const QString& key, bool fallback) {
+    if (settings == nullptr || !settings->contains(key))
+        return fallback;
+    const QString text = settings->value(key).toString().trimmed().toLower();
+    if (text == QStringLiteral("true") || text == QStringLiteral("1"))
+        return true;
+    if (text == QStringLiteral("false") || text == QStringLiteral("0"))
+        return false;
+    return fallback;
+}
+
+void setBooleanValue(QSettings* settings, const QString& key, bool on) {
+    if (settings != nullptr)
+        settings->setValue(key, on ? QStringLiteral("true") : QStringLiteral("false"));
 }
 
 } // namespace
@@ -186,17 +204,19 @@ void Settings::setArgon(std::uint32_t iterations, std::uint32_t memoryKiB, std::
 }
 
 bool Settings::copyLinkOnFinish() const {
-    if (!m_settings || !m_settings->contains(kCopyLinkKey))
-        return true;
-    const QString text = m_settings->value(kCopyLinkKey).toString().trimmed().toLower();
-    if (text == QStringLiteral("false") || text == QStringLiteral("0"))
-        return false;
-    return true; // "true", "1" and anything unreadable: the default
+    return booleanValue(m_settings.get(), kCopyLinkKey, true);
 }
 
 void Settings::setCopyLinkOnFinish(bool on) {
-    if (m_settings)
-        m_settings->setValue(kCopyLinkKey, on ? QStringLiteral("true") : QStringLiteral("false"));
+    setBooleanValue(m_settings.get(), kCopyLinkKey, on);
+}
+
+bool Settings::appOnlyLinks() const {
+    return booleanValue(m_settings.get(), kAppOnlyLinksKey, false);
+}
+
+void Settings::setAppOnlyLinks(bool on) {
+    setBooleanValue(m_settings.get(), kAppOnlyLinksKey, on);
 }
 
 Settings::Theme Settings::theme() const {

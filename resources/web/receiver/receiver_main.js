@@ -151,7 +151,7 @@
       } catch (e) {
         const transient = e instanceof Unreachable ||
           (e instanceof RelayError && (e.status === 429 || e.status === 503 || e.status === 500));
-        if (!transient || attempt >= 4) throw e;
+        if (!transient || attempt >= 3) throw e;
         await sleep(Math.min(8000, 500 * 2 ** attempt));
       }
     }
@@ -224,6 +224,11 @@
     }
     if (info.state === 'uploading') {
       fail('not_ready', openShare);
+      return;
+    }
+    if (info.downloadsLeft === 0 && !heldTicket()) {
+      // Every download is reserved or used; a browser that holds one of them goes on below.
+      fail('no_downloads_left');
       return;
     }
     if (info.passwordRequired) {
@@ -468,10 +473,13 @@
           forgetTicket(); // the held ticket lapsed or was finished: reserve anew, once
           return reserve();
         }
+        // The challenge inside prove() was already retried patiently; what is retried here is a
+        // reservation whose answer was lost or refused for a moment, safely: the same ticket never
+        // reserves twice (SPEC §10.6).
         const transient = e instanceof Unreachable || (e instanceof RelayError &&
           (e.status === 503 || e.status === 500 || e.status === 429 || e.code === 'challenge_invalid'));
-        if (!transient || attempt >= 5) throw e;
-        await sleep(Math.min(8000, 500 * 2 ** attempt));
+        if (!transient || attempt >= 2) throw e;
+        await sleep(1000 * (attempt + 1));
       }
     }
     const body = answer.body;

@@ -1,6 +1,8 @@
 // Settings: the duration and size texts people read and type, the defaults, persistence, values that
-// read as their defaults when they are invalid, and the private configuration folder.
+// read as their defaults when they are invalid, the private configuration folder, and the link form
+// the app-only setting hands out (GivenLink).
 
+#include "ots/client/GivenLink.h"
 #include "ots/client/Settings.h"
 
 #include <QDir>
@@ -12,6 +14,7 @@
 
 #include <limits>
 
+using ots::client::GivenLink;
 using ots::client::Settings;
 
 namespace {
@@ -152,6 +155,7 @@ private Q_SLOTS:
         QCOMPARE(settings.argonMemoryKiB(), 65536u);
         QCOMPARE(settings.argonParallelism(), 4u);
         QVERIFY(settings.copyLinkOnFinish());
+        QVERIFY(!settings.appOnlyLinks());
         QCOMPARE(settings.theme(), Settings::Theme::System);
     }
 
@@ -166,6 +170,7 @@ private Q_SLOTS:
             settings.setDefaultMaxDownloads(5);
             settings.setArgon(4, 131072, 2);
             settings.setCopyLinkOnFinish(false);
+            settings.setAppOnlyLinks(true);
             settings.setTheme(Settings::Theme::Dark);
             settings.sync();
         }
@@ -178,14 +183,17 @@ private Q_SLOTS:
         QCOMPARE(again.argonMemoryKiB(), 131072u);
         QCOMPARE(again.argonParallelism(), 2u);
         QVERIFY(!again.copyLinkOnFinish());
+        QVERIFY(again.appOnlyLinks());
         QCOMPARE(again.theme(), Settings::Theme::Dark);
 
         Settings light(file);
         light.setTheme(Settings::Theme::Light);
         light.setCopyLinkOnFinish(true);
+        light.setAppOnlyLinks(false);
         light.sync();
         QCOMPARE(Settings(file).theme(), Settings::Theme::Light);
         QVERIFY(Settings(file).copyLinkOnFinish());
+        QVERIFY(!Settings(file).appOnlyLinks());
     }
 
     // Hand-edited or foreign values: each reads as its default, the others are unaffected.
@@ -217,6 +225,7 @@ private Q_SLOTS:
         QTest::newRow("argon: negative")
             << QByteArray("[argon2]\niterations=-3\nmemoryKiB=65536\nparallelism=4\n");
         QTest::newRow("copy link: words") << QByteArray("[ui]\ncopyLinkOnFinish=maybe\n");
+        QTest::newRow("app-only links: words") << QByteArray("[ui]\nappOnlyLinks=yes please\n");
         QTest::newRow("theme: unknown") << QByteArray("[ui]\ntheme=purple\n");
         QTest::newRow("not INI at all") << QByteArray("\x00\x01\x02garbage\xff\xfe", 12);
     }
@@ -234,6 +243,7 @@ private Q_SLOTS:
         QCOMPARE(settings.argonMemoryKiB(), 65536u);
         QCOMPARE(settings.argonParallelism(), 4u);
         QVERIFY(settings.copyLinkOnFinish());
+        QVERIFY(!settings.appOnlyLinks());
         QCOMPARE(settings.theme(), Settings::Theme::System);
     }
 
@@ -242,13 +252,48 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString file = dir.filePath(QStringLiteral("settings.ini"));
         writeIni(file, "[relay]\nurl=http://[::1]:9000/\n[send]\nexpiresIn= 600 \nmaxDownloads=3\n"
-                       "[ui]\ncopyLinkOnFinish=0\ntheme=DARK\n");
+                       "[ui]\ncopyLinkOnFinish=0\nappOnlyLinks= TRUE \ntheme=DARK\n");
         const Settings settings(file);
         QCOMPARE(settings.relayUrl(), QUrl(QStringLiteral("http://[::1]:9000")));
         QCOMPARE(settings.defaultExpiresIn(), std::int64_t{600});
         QCOMPARE(settings.defaultMaxDownloads(), 3);
         QVERIFY(!settings.copyLinkOnFinish());
+        QVERIFY(settings.appOnlyLinks());
         QCOMPARE(settings.theme(), Settings::Theme::Dark);
+    }
+
+    // The link handed out with the app-only setting off and on (SPEC.md §2.1: the app form means http
+    // for a loopback host and https for any other, so an https relay on a loopback host has none).
+    void givenLinkForms_data() {
+        QTest::addColumn<QString>("web");
+        QTest::addColumn<QString>("app");
+        QTest::addColumn<bool>("hasAppForm");
+        const QString tail = QStringLiteral("/s/AAECAwQFBgcICQoLDA0ODw#"
+                                            "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8");
+        QTest::newRow("https relay") << QStringLiteral("https://relay.example") + tail
+                                     << QStringLiteral("onetimeshare://relay.example") + tail << true;
+        QTest::newRow("https relay with a port")
+            << QStringLiteral("https://relay.example:8443") + tail
+            << QStringLiteral("onetimeshare://relay.example:8443") + tail << true;
+        QTest::newRow("http loopback relay")
+            << QStringLiteral("http://127.0.0.1:8080") + tail
+            << QStringLiteral("onetimeshare://127.0.0.1:8080") + tail << true;
+        QTest::newRow("https loopback relay") << QStringLiteral("https://localhost:8443") + tail
+                                              << QStringLiteral("https://localhost:8443") + tail << false;
+        QTest::newRow("not a link") << QStringLiteral("not a link") << QStringLiteral("not a link") << false;
+    }
+    void givenLinkForms() {
+        QFETCH(QString, web);
+        QFETCH(QString, app);
+        QFETCH(bool, hasAppForm);
+        const GivenLink off = GivenLink::forLink(web, false);
+        QCOMPARE(off.text, web);
+        QVERIFY(!off.appForm);
+        QVERIFY(!off.appFormUnavailable);
+        const GivenLink on = GivenLink::forLink(web, true);
+        QCOMPARE(on.text, app);
+        QCOMPARE(on.appForm, hasAppForm);
+        QCOMPARE(on.appFormUnavailable, !hasAppForm);
     }
 
     void configDirectoryFromEnvironment() {

@@ -52,6 +52,10 @@ public:
     void setArgon(std::uint32_t iterations, std::uint32_t memoryKiB, std::uint32_t parallelism);
     [[nodiscard]] bool copyLinkOnFinish() const; ///< default true
     void setCopyLinkOnFinish(bool on);
+    /// Hand out the app form of links (onetimeshare://, see GivenLink) instead of the web form, so
+    /// that only the app can open them; default false.
+    [[nodiscard]] bool appOnlyLinks() const;
+    void setAppOnlyLinks(bool on);
     [[nodiscard]] Theme theme() const;
     void setTheme(Theme theme);
 
