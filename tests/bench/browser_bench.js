@@ -238,11 +238,22 @@ async function browserGet(H, link, name, timeoutMs, running) {
     const idle = sampler.now(); // the browser with the page open, before the download
     const begin = process.hrtime.bigint();
     await page.click('#download');
-    const failed = pageState(H, page, ['error'], timeoutMs).then(async () => {
-      throw new Error(`the download failed: ${await pageError(page)}`);
+    // The page saying the download failed ends the wait as well; this watch stops with the download.
+    let downloading = true;
+    const failed = H.waitFor('the page', async () => {
+      if (!downloading)
+        return 'stopped';
+      const state = await page.$eval('#state', (element) => element.dataset.state).catch(() => null);
+      return state === 'error' ? state : null;
+    }, timeoutMs, 100).then(async (state) => {
+      if (state === 'error')
+        throw new Error(`the download failed: ${await pageError(page)}`);
     });
-    failed.catch(() => {}); // observed by the race; still polling when the browser closes
-    const file = await Promise.race([H.waitDownload(launched, downloadDir, name, timeoutMs), failed]);
+    failed.catch(() => {}); // observed by the race
+    const file = await Promise.race([H.waitDownload(launched, downloadDir, name, timeoutMs), failed])
+        .finally(() => {
+          downloading = false;
+        });
     const took = seconds(begin);
     if (await pageState(H, page, ['done', 'error'], 60000) !== 'done')
       throw new Error(`after the download: ${await pageError(page)}`);
