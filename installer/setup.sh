@@ -227,8 +227,10 @@ test)
     # the release suite above; under the sanitizers, which slow everything several-fold, they are left out.
     # Tests labelled "installer" build, lint and install the .deb files of the release build; they
     # ran above and say nothing more about sanitized code.
+    # Tests labelled "web" run the browser receiver's JavaScript (under node and in the browsers); it
+    # is the same code in both builds, so they ran above.
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        ctest --preset debug -LE "timing|installer"
+        ctest --preset debug -LE "timing|installer|web"
     say "The relay under ThreadSanitizer, driven by its concurrency and integration tests"
     # clang 14 (GCC 12 refuses Asio's fences under TSan); only the ots-relay binary is instrumented,
     # because the runtime aborts in the Qt test programs' fork (CMakePresets.json, OtsSettings.cmake).

@@ -309,8 +309,9 @@ async function launchBrowser(kind, downloadDir, extraArgs = []) {
 }
 
 // Resolves with the path of the completed download `name` in `downloadDir`; throws if the browser
-// reports it failed (Chromium) or it does not complete in time.
-async function waitDownload(launched, downloadDir, name, timeoutMs = 120000) {
+// reports it failed (Chromium) or it does not complete in time. `size`, when known, is the size the
+// finished file must have (Firefox's placeholder is empty until its part file is renamed over it).
+async function waitDownload(launched, downloadDir, name, timeoutMs = 120000, size = null) {
   const file = path.join(downloadDir, name);
   if (launched.downloads) {
     await waitFor('download of ' + name, () => {
@@ -323,7 +324,21 @@ async function waitDownload(launched, downloadDir, name, timeoutMs = 120000) {
     await waitFor('file ' + name, () => fs.existsSync(file), 5000);
     return file;
   }
-  await waitFor('download of ' + name, () => fs.existsSync(file) && !firefoxPartOf(downloadDir, name), timeoutMs, 100);
+  // Without a known size: finished when the file is there, not empty, with no part file, and the
+  // same over several looks (the part file may not exist yet just after the placeholder appears).
+  let settled = 0;
+  let last = -1;
+  await waitFor('download of ' + name, () => {
+    if (!fs.existsSync(file) || firefoxPartOf(downloadDir, name)) {
+      settled = 0;
+      return false;
+    }
+    const now = fs.statSync(file).size;
+    if (size !== null) return now === size;
+    settled = now === last && now > 0 ? settled + 1 : 0;
+    last = now;
+    return settled >= 3;
+  }, timeoutMs, 100);
   return file;
 }
 

@@ -74,19 +74,19 @@ async function errorCode(page, timeoutMs = 30000) {
   return page.$eval('#error', (e) => e.dataset.code);
 }
 
-function waitDownload(name, timeoutMs = 120000) {
-  return H.waitDownload(context.launched, context.downloadDir, name, timeoutMs);
+function waitDownload(name, size = null, timeoutMs = 120000) {
+  return H.waitDownload(context.launched, context.downloadDir, name, timeoutMs, size);
 }
 
 function filesIn(dir) {
   return fs.readdirSync(dir).sort();
 }
 
-async function receiveFile(share, name) {
+async function receiveFile(share, name, size = null) {
   const page = await openPage(pageUrl(share));
   await waitState(page, 'details');
   await page.click('#download');
-  const file = await waitDownload(name);
+  const file = await waitDownload(name, size);
   await waitState(page, 'done');
   await page.close();
   return file;
@@ -173,7 +173,7 @@ async function main() {
       assert.strictEqual(await page.$eval('#note', (e) => e.children.length), 0, 'the note is text, never markup');
       assert.strictEqual((await relay.info(share.id)).body.downloadsLeft, 2, 'showing the list counts nothing');
       await page.click('#download');
-      const file = await waitDownload('report.pdf');
+      const file = await waitDownload('report.pdf', 300 * 1024 + 17);
       await waitState(page, 'done');
       assert.strictEqual(await H.sha256File(file), await H.sha256File(source));
       await H.waitFor('finish', async () => (await relay.info(share.id)).body.downloadsLeft === 1, 5000);
@@ -213,7 +213,7 @@ async function main() {
       const source = path.join(work, 'empty-file');
       fs.writeFileSync(source, '');
       const share = remember(await ots.send([source]));
-      const file = await receiveFile(share, 'empty-file');
+      const file = await receiveFile(share, 'empty-file', 0);
       assert.strictEqual(fs.statSync(file).size, 0);
     });
 
@@ -231,12 +231,18 @@ async function main() {
       assert.strictEqual(await state(page), 'password');
       assert.strictEqual((await relay.info(share.id)).body.attemptsLeft, before - 1);
       assert.match(await page.$eval('#attempts', (e) => e.textContent), new RegExp(String(before - 1)));
-      await page.$eval('#password', (e) => { e.value = ''; });
-      await page.type('#password', 'correct horse battery staple');
-      await page.click('#unlock');
+      // Then by keyboard alone: the field keeps focus after a wrong password, Enter submits, and the
+      // Download button has focus once the list shows.
+      assert.strictEqual(await page.evaluate(() => document.activeElement.id), 'password');
+      await page.keyboard.down('Control');
+      await page.keyboard.press('KeyA');
+      await page.keyboard.up('Control');
+      await page.keyboard.type('correct horse battery staple');
+      await page.keyboard.press('Enter');
       await waitState(page, 'details', 30000);
-      await page.click('#download');
-      const file = await waitDownload('secret.txt');
+      assert.strictEqual(await page.evaluate(() => document.activeElement.id), 'download');
+      await page.keyboard.press('Enter');
+      const file = await waitDownload('secret.txt', 17);
       assert.strictEqual(fs.readFileSync(file, 'utf8'), 'the launch codes\n');
       await page.close();
     });
@@ -245,7 +251,7 @@ async function main() {
       const source = path.join(work, 'once.txt');
       fs.writeFileSync(source, 'only once\n');
       const share = remember(await ots.send([source], { downloads: 1 }));
-      await receiveFile(share, 'once.txt');
+      await receiveFile(share, 'once.txt', 10);
       const page = await openPage(pageUrl(share));
       assert.strictEqual(await errorCode(page), 'downloaded');
       await page.close();
@@ -332,7 +338,7 @@ async function main() {
       const share = remember(await ots.send([source], { downloads: 3 }));
       const before = (await relay.info(share.id)).body.downloadsLeft;
       proxy.armCut(new RegExp('GET /api/v1/shares/' + share.id + '/content'), 30 * MiB);
-      const file = await receiveFile(share, 'resumed.bin');
+      const file = await receiveFile(share, 'resumed.bin', 80 * MiB + 12345);
       assert.strictEqual(proxy.cuts, 1, 'the proxy cut one response');
       assert.strictEqual(await H.sha256File(file), await H.sha256File(source));
       assert.strictEqual((await relay.info(share.id)).body.downloadsLeft, before - 1);
@@ -358,7 +364,7 @@ async function main() {
         assert.strictEqual(await errorCode(second), 'no_downloads_left');
         await stranger.close();
         proxy.throttle(0);
-        await waitDownload('taken.bin');
+        await waitDownload('taken.bin', 70 * MiB);
         await first.close();
       } finally {
         proxy.throttle(0);

@@ -3,12 +3,15 @@
 //
 // The page registers a download under a random id and hands over one end of a MessageChannel; a
 // hidden frame then opens /web/download/<id>, and this worker answers that request with a stream that
-// asks the page for one chunk at a time (backpressure: the page decrypts only as fast as the disk
-// takes it). An error from the page errors the stream, so the browser marks the download failed and
+// asks the page for the next batch whenever its queue has room (backpressure: the page decrypts only
+// as fast as the disk takes it, a few MiB ahead at most). An error from the page errors the stream, so the browser marks the download failed and
 // keeps no completed file. The worker never sees the link, the key or any ciphertext.
 'use strict';
 
 const DOWNLOAD_PATH = /^\/web\/download\/([A-Za-z0-9_-]{22})$/;
+// Plaintext queued for the browser's disk writer: enough that it never waits for the page, small
+// enough to keep memory flat (the page sends 1 MiB batches).
+const QUEUE_BYTES = 8 * 1024 * 1024;
 const pending = new Map(); // id → { port, name, size }
 
 self.addEventListener('install', () => self.skipWaiting());
@@ -69,7 +72,7 @@ function streamFrom(port) {
       port.postMessage({ type: 'cancel' });
       port.close();
     },
-  }, { highWaterMark: 1 });
+  }, new ByteLengthQueuingStrategy({ highWaterMark: QUEUE_BYTES }));
 }
 
 self.addEventListener('fetch', (event) => {

@@ -64,8 +64,11 @@
     $('state').dataset.state = 'error';
     for (const id of views) $(id).hidden = true;
     $('error').hidden = false;
+    // The app cannot help with a share that is gone or a link that is damaged.
+    $('app-offer').hidden = !APP_HELPS.includes(code) || !place;
     $('error').focus();
   }
+  const APP_HELPS = ['relay_unavailable', 'unsupported_browser', 'storage', 'unreadable', 'cancelled'];
 
   const sizeFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
   function formatBytes(n) {
@@ -422,6 +425,17 @@
     }
     $('download').textContent = isText ? 'Show the message' : (held ? 'Resume download' : 'Download');
     $('download').disabled = false;
+    if (needsStreaming()) {
+      // Checked before anything is reserved: a browser that cannot stream to disk (no Service
+      // Worker, as in some private windows) is told so while the share is still untouched.
+      $('download').disabled = true;
+      $('state').dataset.state = 'preparing';
+      WorkerDownload.worker().then(() => {
+        $('download').disabled = false;
+        $('state').dataset.state = 'details';
+        $('download').focus();
+      }, () => fail('unsupported_browser'));
+    }
     $('download-note').textContent = held ? '' : (info.downloadsLeft === 1 ?
       'This is the last download the share allows: once it starts, nobody else can download it.' :
       'Starting the download uses one of the downloads the share allows.');
@@ -664,9 +678,9 @@
     }
     const theplan = plan();
     try {
-      if (metadata.kind === 'text' && info.size <= TEXT_IN_PAGE_LIMIT + 65536) {
+      if (showsTextInPage()) {
         await receiveText(ticket);
-      } else if (info.size <= VERIFY_FIRST_LIMIT) {
+      } else if (!needsStreaming()) {
         await receiveVerifiedFirst(ticket, theplan);
       } else {
         await receiveStreaming(ticket, theplan);
@@ -681,6 +695,13 @@
       return;
     }
     await finish(ticket);
+  }
+
+  function showsTextInPage() {
+    return metadata.kind === 'text' && info.size <= TEXT_IN_PAGE_LIMIT + 65536;
+  }
+  function needsStreaming() {
+    return !showsTextInPage() && info.size > VERIFY_FIRST_LIMIT;
   }
 
   async function finish(ticket) {
@@ -744,6 +765,7 @@
 
   function done(theplan) {
     show('done', 'view-done');
+    $('app-offer').hidden = true;
     $('done-text').textContent = 'Saved as “' + visible(theplan.name) + '” in your downloads. ' +
       (info.downloadsLeft > 1 ? 'The share allows further downloads until it expires.' :
         'The relay deletes the share now.');
@@ -774,17 +796,15 @@
     done(theplan);
   }
 
-  // A download written by download_worker.js: chunks go one at a time, each when the worker asks.
+  // A download written by download_worker.js. Decrypted pieces (up to 64 KiB each) are gathered into
+  // batches of BATCH bytes, each handed over (transferred, not copied again) when the worker asks for
+  // more; the worker keeps a few batches queued for the disk, so neither side waits on the other for
+  // long, and memory stays bounded by that queue.
+  const BATCH = 1024 * 1024;
+
   class WorkerDownload {
     static async open(name, size) {
-      if (!('serviceWorker' in navigator) || !window.ReadableStream) throw new DownloadUnsupported();
-      let registration;
-      try {
-        registration = await navigator.serviceWorker.register('/web/download_worker.js', { scope: '/web/' });
-      } catch (e) {
-        throw new DownloadUnsupported();
-      }
-      const worker = await activeWorker(registration);
+      const worker = await WorkerDownload.worker();
       const channel = new MessageChannel();
       const id = OtsFormat.b64u.encode(sodium.randombytes_buf(16));
       const download = new WorkerDownload(channel.port1, worker);
@@ -803,6 +823,24 @@
       return download;
     }
 
+    // The registered, active worker (registered once per page, before anything is reserved).
+    static worker() {
+      if (!WorkerDownload.ready) {
+        WorkerDownload.ready = (async () => {
+          if (!('serviceWorker' in navigator) || !window.ReadableStream) throw new DownloadUnsupported();
+          let registration;
+          try {
+            registration = await navigator.serviceWorker.register('/web/download_worker.js', { scope: '/web/' });
+          } catch (e) {
+            throw new DownloadUnsupported();
+          }
+          return activeWorker(registration);
+        })();
+        WorkerDownload.ready.catch(() => {}); // awaited (and reported) where it is needed
+      }
+      return WorkerDownload.ready;
+    }
+
     constructor(port, worker) {
       this.port = port;
       this.worker = worker;
@@ -810,6 +848,8 @@
       this.waiting = null;
       this.cancelled = false;
       this.onRegistered = null;
+      this.batch = new Uint8Array(BATCH);
+      this.filled = 0;
       port.onmessage = (event) => {
         const type = event.data && event.data.type;
         if (type === 'registered' && this.onRegistered) this.onRegistered();
@@ -842,13 +882,28 @@
     }
 
     async write(bytes) {
-      if (bytes.length === 0) return;
+      if (this.cancelled) throw new CancelledError();
+      let offset = 0;
+      while (offset < bytes.length) {
+        const n = Math.min(bytes.length - offset, BATCH - this.filled);
+        this.batch.set(bytes.subarray(offset, offset + n), this.filled);
+        this.filled += n;
+        offset += n;
+        if (this.filled === BATCH) await this.flush();
+      }
+    }
+
+    async flush() {
+      if (this.filled === 0) return;
       await this.credit();
-      const copy = bytes.slice(); // its own buffer, handed over without another copy
-      this.port.postMessage({ type: 'chunk', buffer: copy.buffer }, [copy.buffer]);
+      const buffer = this.filled === BATCH ? this.batch.buffer : this.batch.slice(0, this.filled).buffer;
+      this.port.postMessage({ type: 'chunk', buffer }, [buffer]);
+      this.batch = new Uint8Array(BATCH);
+      this.filled = 0;
     }
 
     async close() {
+      await this.flush();
       await this.credit();
       this.port.postMessage({ type: 'end' });
       this.stop();
@@ -864,6 +919,7 @@
       setTimeout(() => { if (this.frame) this.frame.remove(); }, 60 * 1000);
     }
   }
+  WorkerDownload.ready = null;
 
   function activeWorker(registration) {
     if (registration.active) return Promise.resolve(registration.active);
