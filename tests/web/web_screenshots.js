@@ -104,7 +104,7 @@ async function main() {
   }
 }
 
-main().catch((e) => {
+main().then(() => process.exit(0), (e) => {
   console.error(e && e.stack ? e.stack : e);
   process.exit(1);
 });
