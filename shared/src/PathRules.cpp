@@ -120,60 +120,78 @@ bool isWindowsReservedName(std::string_view component) {
            number == "\xC2\xB2" || number == "\xC2\xB3";
 }
 
-Errc checkCharacters(std::string_view path, bool windows) noexcept {
+// Whether any code point of `path` (valid UTF-8 by then) satisfies `predicate`.
+template <typename Predicate>
+bool anyCodePoint(std::string_view path, Predicate predicate) noexcept {
+    for (std::size_t pos = 0; pos < path.size();) {
+        std::uint32_t codePoint = 0;
+        const std::size_t length = decodeUtf8(path, pos, codePoint);
+        if (predicate(codePoint))
+            return true;
+        pos += length;
+    }
+    return false;
+}
+
+// Whether any '/'-separated component of `path` satisfies `predicate`.
+template <typename Predicate>
+bool anyComponent(std::string_view path, Predicate predicate) {
+    for (std::size_t start = 0;;) {
+        const std::size_t slash = path.find('/', start);
+        if (predicate(path.substr(start, slash - start)))
+            return true;
+        if (slash == std::string_view::npos)
+            return false;
+        start = slash + 1;
+    }
+}
+
+bool isValidUtf8(std::string_view path) noexcept {
     for (std::size_t pos = 0; pos < path.size();) {
         std::uint32_t codePoint = 0;
         const std::size_t length = decodeUtf8(path, pos, codePoint);
         if (length == 0)
-            return Errc::PathInvalidUtf8;
-        if (codePoint == 0)
-            return Errc::PathNul;
-        if (codePoint < 0x20 || (codePoint >= 0x7F && codePoint <= 0x9F))
-            return Errc::PathControlCharacter;
-        if (isFormatCharacter(codePoint))
-            return Errc::PathFormatCharacter;
-        if (codePoint == '\\')
-            return Errc::PathBackslash;
-        if (windows && isWindowsForbidden(codePoint))
-            return Errc::PathInvalidCharacter;
+            return false;
         pos += length;
     }
-    return Errc::None;
+    return true;
 }
 
-Errc checkComponent(std::string_view component, bool windows) {
-    if (component.empty())
-        return Errc::PathEmptyComponent;
-    if (component.size() > format::kMaxComponentBytes)
-        return Errc::PathTooLong;
-    if (component == "." || component == "..")
-        return Errc::PathTraversal;
-    if (windows && isWindowsReservedName(component))
-        return Errc::PathReservedName;
-    // Win32 strips these silently, so "a." would land on "a" and bypass the duplicate check.
-    if (windows && (component.back() == '.' || component.back() == ' '))
-        return Errc::PathTrailingDotOrSpace;
-    return Errc::None;
-}
-
+// SPEC §6.3: each rule over the whole path, in the order of the tables (the portable rules, then the
+// Windows rules), so the first rule a path breaks decides its error wherever in the path that is: every
+// reader, in any language, reports the same name for the same path.
 Errc check(std::string_view path, bool windows) {
     if (path.empty())
         return Errc::PathEmpty;
-    if (path.size() > format::kMaxPathBytes)
+    if (path.size() > format::kMaxPathBytes ||
+        anyComponent(path, [](std::string_view c) { return c.size() > format::kMaxComponentBytes; }))
         return Errc::PathTooLong;
     if (path.front() == '/')
         return Errc::PathAbsolute;
-    if (const Errc code = checkCharacters(path, windows); code != Errc::None)
-        return code;
-    for (std::size_t start = 0;;) {
-        const std::size_t slash = path.find('/', start);
-        const std::string_view component = path.substr(start, slash - start);
-        if (const Errc code = checkComponent(component, windows); code != Errc::None)
-            return code;
-        if (slash == std::string_view::npos)
-            return Errc::None;
-        start = slash + 1;
-    }
+    if (path.find('\0') != std::string_view::npos)
+        return Errc::PathNul;
+    if (!isValidUtf8(path))
+        return Errc::PathInvalidUtf8;
+    if (anyCodePoint(path, [](std::uint32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }))
+        return Errc::PathControlCharacter;
+    if (anyCodePoint(path, isFormatCharacter))
+        return Errc::PathFormatCharacter;
+    if (path.find('\\') != std::string_view::npos)
+        return Errc::PathBackslash;
+    if (anyComponent(path, [](std::string_view c) { return c.empty(); }))
+        return Errc::PathEmptyComponent;
+    if (anyComponent(path, [](std::string_view c) { return c == "." || c == ".."; }))
+        return Errc::PathTraversal;
+    if (!windows)
+        return Errc::None;
+    if (anyCodePoint(path, isWindowsForbidden))
+        return Errc::PathInvalidCharacter;
+    if (anyComponent(path, isWindowsReservedName))
+        return Errc::PathReservedName;
+    // Win32 strips these silently, so "a." would land on "a" and bypass the duplicate check.
+    if (anyComponent(path, [](std::string_view c) { return c.back() == '.' || c.back() == ' '; }))
+        return Errc::PathTrailingDotOrSpace;
+    return Errc::None;
 }
 
 } // namespace

@@ -370,6 +370,22 @@ QJsonObject containerSection() {
         {"order: device name before trailing dot (windows)", h + fileEntry("con.") + kEnd, windows,
          Errc::PathReservedName},
         {"trailing dot (windows)", h + fileEntry("x.") + kEnd, windows, Errc::PathTrailingDotOrSpace},
+        // §6.3 checks each rule over the whole path in the tables' order: the earlier rule wins even
+        // where a later one breaks first, reading left to right.
+        {"order: a long component after a backslash", h + fileEntry("a\\b/" + QByteArray(256, 'c')) + kEnd,
+         posix, Errc::PathTooLong},
+        {"order: NUL after invalid UTF-8", h + fileEntry(QByteArray("\xff\0", 2)) + kEnd, posix,
+         Errc::PathNul},
+        {"order: a control character after a format character",
+         h +
+             fileEntry("\xe2\x80\xae"
+                       "a\x01") +
+             kEnd,
+         posix, Errc::PathControlCharacter},
+        {"order: traversal before a Windows character (windows)", h + fileEntry("a:b/..") + kEnd, windows,
+         Errc::PathTraversal},
+        {"order: device name before an earlier trailing dot (windows)", h + fileEntry("a./con") + kEnd,
+         windows, Errc::PathReservedName},
         {"trailing space (windows)", h + folderEntry("x ") + kEnd, windows, Errc::PathTrailingDotOrSpace},
         {"two files", h + fileEntry("x") + fileEntry("x") + kEnd, posix, Errc::PathDuplicate},
         {"names differing in case (windows)", h + fileEntry("A") + fileEntry("a") + kEnd, windows,

@@ -106,8 +106,12 @@ const Row kPortableRows[] = {
      Errc::PathFormatCharacter},
     {"format tag", "a\xf3\xa0\x81\x81", Errc::PathFormatCharacter},
     {"format in a folder", "d\xe2\x80\xae/x", Errc::PathFormatCharacter},
-    {"first character decides: control, then format", "\x01\xe2\x80\xae", Errc::PathControlCharacter},
-    {"first character decides: format, then control", "\xe2\x80\xae\x01", Errc::PathFormatCharacter},
+    // SPEC §6.3: each rule over the whole path, in the table's order, wherever in the path it breaks.
+    {"rule order: control, then format", "\x01\xe2\x80\xae", Errc::PathControlCharacter},
+    {"rule order: format, then control", "\xe2\x80\xae\x01", Errc::PathControlCharacter},
+    {"rule order: invalid UTF-8, then NUL", QByteArray("\xff\0", 2), Errc::PathNul},
+    {"rule order: backslash, then a long component", "a\\b/" + QByteArray(256, 'c'), Errc::PathTooLong},
+    {"rule order: a portable rule before a Windows one", "a:b/..", Errc::PathTraversal},
     {"backslash", "a\\b", Errc::PathBackslash},
     {"backslash traversal", "..\\evil", Errc::PathBackslash},
     {"double slash", "a//b", Errc::PathEmptyComponent},
@@ -154,6 +158,7 @@ const Row kWindowsRows[] = {
     {"trailing dot on folder", "dir./x", Errc::PathTrailingDotOrSpace},
     {"trailing space on folder", "dir /x", Errc::PathTrailingDotOrSpace},
     {"three dots", "...", Errc::PathTrailingDotOrSpace},
+    {"rule order: device name before an earlier trailing dot", "a./con", Errc::PathReservedName},
 };
 
 // Accepted under every rule set.
