@@ -15,6 +15,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const H = require('./WebHarness');
+const HostileSender = require('./HostileSender');
 
 function argument(name) {
   const i = process.argv.indexOf('--' + name);
@@ -299,6 +300,29 @@ async function main() {
       await page.close();
       page = await openPage(pageUrl(share, share.secret.slice(0, 40)));
       assert.strictEqual(await errorCode(page), 'link_damaged');
+      await page.close();
+    });
+
+    await test('a malicious sender\'s names never name the download', async () => {
+      // A shortened list (truncated), so the page cannot compare it with the container, whose top
+      // folder "report" is a safe name; the metadata's disguises an .exe as a .pdf with U+202E.
+      const disguised = 'invoice\u202Efdp.exe';
+      const share = remember(await HostileSender.sendCrafted(relay.port,
+        [{ path: 'report/a.txt', content: Buffer.from('a\n') }, { path: 'report/b.txt', content: Buffer.from('b\n') }],
+        { v: 1, kind: 'files', entries: [{ path: disguised + '/a.txt', type: 'file', size: 2 }], fileCount: 2,
+          folderCount: 0, totalBytes: 4, truncated: true, note: 'see \u202Eattached' }));
+      const page = await openPage(pageUrl(share));
+      await waitState(page, 'details');
+      assert.ok((await page.$eval('#files', (e) => e.textContent)).includes('invoice\\u202efdp.exe'),
+        'the list shows the override as a visible escape');
+      await page.click('#download');
+      const file = await waitDownload('OneTimeShare.zip');
+      await waitState(page, 'done');
+      assert.ok(!fs.readdirSync(downloadDir).some((n) => n.includes('\u202E')), 'no download bears the disguised name');
+      const out = path.join(work, 'unzipped-hostile');
+      fs.mkdirSync(out);
+      unzip(file, out);
+      assert.deepStrictEqual(treeOf(out).map((l) => l.split(' ')[0]), ['report/', 'report/a.txt', 'report/b.txt']);
       await page.close();
     });
 

@@ -6,23 +6,10 @@
 
 const fs = require('fs');
 const path = require('path');
-const vm = require('vm');
 const assert = require('assert');
 
 const repo = path.resolve(__dirname, '..', '..');
-globalThis.self = globalThis;
-globalThis.require = require;
-globalThis.__dirname = __dirname;
-globalThis.__filename = __filename;
-for (const file of [
-  'resources/web/vendor/libsodium/libsodium.js',
-  'resources/web/vendor/libsodium-wrappers/libsodium-wrappers.js',
-  'resources/web/vendor/hash-wasm/argon2.umd.min.js',
-  'resources/web/receiver/ots_format.js',
-]) {
-  vm.runInThisContext(fs.readFileSync(path.join(repo, file), 'utf8'), { filename: file });
-}
-const F = globalThis.OtsFormat;
+const F = require('./ReceiverScripts').load().OtsFormat;
 const vectors = JSON.parse(fs.readFileSync(path.join(repo, 'tests/data/vectors_v1.json'), 'utf8'));
 
 const counts = {};

@@ -1035,6 +1035,11 @@
     return (prefix === 'com' || prefix === 'lpt') && /^[1-9\u00b9\u00b2\u00b3]$/.test(base.slice(3));
   }
 
+  // checkPath for a string (a name the page is about to give a download): throws the path.* error.
+  function checkEntryPath(text, windows) {
+    checkPath(new TextEncoder().encode(String(text)), Boolean(windows));
+  }
+
   // SPEC §6.3: the portable rules, then (windows) the Windows rules, each table in its order; the
   // first failing row decides. Returns the path as a string.
   function checkPath(bytes, windows) {
@@ -1306,6 +1311,7 @@
     isValidCiphertextSize,
     StreamReader,
     ContainerReader,
+    checkEntryPath,
     visibleText,
     constants: Object.freeze({
       CHUNK_PLAIN_BYTES,

@@ -584,13 +584,26 @@
        metadata.entries.length === 1 && metadata.entries[0].type === 'file');
     if (single) {
       const entry = metadata.entries[0];
-      return { single: true, name: baseName(entry.path), size: entry.size };
+      return { single: true, name: safeName(baseName(entry.path), 'download'), size: entry.size };
     }
     const tops = new Set(metadata.entries.map((e) => e.path.split('/')[0]));
-    const name = (tops.size === 1 ? baseName([...tops][0]) : 'OneTimeShare') + '.zip';
+    const name = (tops.size === 1 ? safeName([...tops][0], 'OneTimeShare') : 'OneTimeShare') + '.zip';
     const size = metadata.truncated ? null : OtsZip.ZipWriter.totalSize(
       metadata.entries.map((e) => ({ path: e.path, folder: e.type === 'folder', size: e.size || 0, mtime: 0 })));
     return { single: false, name, size };
+  }
+
+  // The download's name comes from the metadata, which decides nothing (SPEC §5.1) and is named before
+  // the container has been read (or, for a shortened list, is never compared with it): a name that
+  // breaks §6.3 (a right-to-left override that disguises an extension, a control character, `..`)
+  // is never handed to the browser.
+  function safeName(name, fallback) {
+    try {
+      OtsFormat.checkEntryPath(name, onWindows());
+      return name;
+    } catch (e) {
+      return fallback;
+    }
   }
 
   function baseName(path) {
