@@ -272,9 +272,9 @@ void Session::show(const std::string& id) {
           << '\n'
           << "size: " << share[1].unsignedNumber() << " bytes (uploaded: " << share[2].unsignedNumber()
           << ")\n";
-    if (const auto blob = blobs().blobSize(id))
+    if (const auto blob = blobs().sealedSize(id))
         m_out << "stored: blob, " << *blob << " bytes\n";
-    else if (const auto part = blobs().partSize(id))
+    else if (const auto part = blobs().pendingSize(id))
         m_out << "stored: partial file, " << *part << " bytes\n";
     else
         m_out << "stored: no file\n";
@@ -303,8 +303,7 @@ void Session::takedown(const std::string& id, const std::string& reason) {
         throw Failure{"share " + id + " is gone already (" + removed.goneReason + ")"};
     if (!removed.ok())
         throw Failure{"share " + id + " changed while it was taken down; run the command again"};
-    removeFilesAndReleaseQuota(blobs(), m_store, id);
-    const bool filesRemoved = filesGone(blobs(), id);
+    const bool filesRemoved = removeFilesAndReleaseQuota(blobs(), m_store, id);
     Log::warn("share taken down by the operator",
               {{"action", "takedown"}, {"id", id}, {"reason", reason}, {"files_removed", filesRemoved}});
     m_out << "taken down: " << id << " (tombstone \"removed\")\n";

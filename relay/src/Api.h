@@ -6,20 +6,23 @@
 // one Redis connection:
 //   Json     – body read whole (≤ Config::jsonBodyLimit), then handleJson() → response
 //   Upload   – beginUpload() → plan or error response; the session streams the body into
-//              plan.partPath at plan.offset; then finishUpload() with the bytes that arrived
-//   Download – beginDownload() → plan (file, range, headers) or error response; the session streams
+//              plan.append (the blob store's append at plan.offset); then finishUpload() with the
+//              bytes that arrived
+//   Download – beginDownload() → plan (the store's read of the range, headers) or error response;
+//              the session streams
 //   Static   – handleStatic(): the receiver page and its /web/ files, /healthz, /metrics — no Redis,
 //              may run on the I/O thread
 // Every function here is thread-safe; per-thread state is the Redis connection passed in.
 
+#include "BlobStore.h"
 #include "Config.h"
 
 #include <boost/beast/http.hpp>
 
 #include <atomic>
 #include <cstdint>
-#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,7 +31,6 @@
 namespace ots::relay {
 
 class RedisConnection;
-class BlobStore;
 class ShareStore;
 class Metrics;
 namespace handlers {
@@ -85,17 +87,17 @@ struct Route {
 
 struct UploadPlan {
     std::string shareId;
-    std::string leaseToken; ///< identifies this append in Redis until finishUpload
-    std::filesystem::path partPath;
-    std::uint64_t offset = 0; ///< where the body's first byte goes
-    std::uint64_t length = 0; ///< Content-Length of the body (offset + length ≤ declared size)
+    std::string leaseToken;             ///< identifies this append in Redis until finishUpload
+    std::unique_ptr<BlobAppend> append; ///< where the body's bytes go
+    std::uint64_t offset = 0;           ///< where the body's first byte goes
+    std::uint64_t length = 0;           ///< Content-Length of the body (offset + length ≤ declared size)
 };
 
 struct DownloadPlan {
-    std::filesystem::path blobPath;
-    std::uint64_t first = 0; ///< first byte to send
-    std::uint64_t count = 0; ///< bytes to send
-    Response header;         ///< status 200/206 and headers, body empty; content_length set
+    std::unique_ptr<BlobRead> source; ///< the range's bytes
+    std::uint64_t first = 0;          ///< first byte to send
+    std::uint64_t count = 0;          ///< bytes to send
+    Response header;                  ///< status 200/206 and headers, body empty; content_length set
 };
 
 class Api {
@@ -138,8 +140,8 @@ public:
                                                                  const RequestHeader& header,
                                                                  const RequestContext& context,
                                                                  RedisConnection& redis);
-    /// received = body bytes durably written at plan.offset (the session wrote them; this syncs
-    /// the file and advances the offset). Called also when the body was cut short.
+    /// received = body bytes the session wrote into plan.append; this makes them durable and then
+    /// advances the offset. Called also when the body was cut short.
     [[nodiscard]] Response finishUpload(const UploadPlan& plan, std::uint64_t received, bool bodyComplete,
                                         const RequestContext& context, RedisConnection& redis);
 

@@ -16,7 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <fcntl.h>
+#include <span>
 #include <sys/sendfile.h>
 #include <type_traits>
 #include <unistd.h>
@@ -43,8 +43,6 @@ constexpr std::size_t kSendfileTurn = std::size_t{8} << 20;
 constexpr std::size_t kLingerBytes = std::size_t{64} << 20;
 constexpr auto kLingerTime = 10s;
 constexpr auto kLingerIdle = 2s;
-/// Upload bytes after which their write-back to disk is started (see onUploadPiece).
-constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
 /// Upload bodies are read in larger pieces than the rest: fewer syscalls per byte on the hot path.
 constexpr std::size_t kUploadPieceSize = std::size_t{256} << 10;
 /// An upload starts with a small piece buffer and gets kUploadPieceSize once a read fills it, so
@@ -103,40 +101,6 @@ bool isDisconnect(const beast::error_code& error) {
            error == asio::error::connection_reset || error == asio::error::operation_aborted ||
            error == beast::error::timeout || error == asio::ssl::error::stream_truncated ||
            error == http::error::partial_message;
-}
-
-/// pwrite until all is written. Returns 0 or the errno.
-int writeAt(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::uint64_t>(n);
-    }
-    return 0;
-}
-
-/// pread until size bytes arrived. Returns 0, the errno, or EIO when the file is shorter.
-int readAt(int fd, char* data, std::size_t size, std::uint64_t offset) noexcept {
-    while (size > 0) {
-        const ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        if (n == 0)
-            return EIO; // the blob is shorter than Redis says: never send made-up bytes
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::uint64_t>(n);
-    }
-    return 0;
 }
 
 } // namespace
@@ -394,14 +358,6 @@ void HttpSession<Stream>::onUploadPlan(std::variant<Response, UploadPlan> result
     m_received = 0;
     if (m_headerParser->chunked() || m_headerParser->content_length() != m_upload->length)
         return endUploadBody(false, false, kFramingError);
-    m_writebackStart = 0;
-    m_file = ::open(m_upload->partPath.c_str(), O_WRONLY | O_CLOEXEC);
-    if (m_file < 0) {
-        const int openError = errno;
-        Log::error("cannot open partial upload",
-                   {{"rid", m_context.requestId}, {"error", std::strerror(openError)}});
-        return endUploadBody(false, false, openError);
-    }
     const auto expect = m_header.find(http::field::expect);
     if (expect != m_header.end() && beast::iequals(expect->value(), "100-continue")) {
         // The client waits for this before it sends the body: all checks passed, so go ahead.
@@ -424,8 +380,8 @@ void HttpSession<Stream>::onUploadPlan(std::variant<Response, UploadPlan> result
 template <class Stream>
 void HttpSession<Stream>::startUploadBody() {
     // From here the session frames the body itself: exactly Content-Length bytes follow the header
-    // (beginUpload refused anything else), read straight into the piece buffer and written to the
-    // partial file without a detour through the parser.
+    // (beginUpload refused anything else), read straight into the piece buffer and handed to the
+    // store's append without a detour through the parser.
     m_headerParser.reset();
     m_uploadRemaining = m_upload->length;
     m_rateWindowEnd = std::chrono::steady_clock::now() + m_services.config.minUploadWindow;
@@ -445,8 +401,8 @@ void HttpSession<Stream>::startUploadBody() {
 
 template <class Stream>
 bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
-    if (const int writeError = writeAt(m_file, data, size, m_upload->offset + m_received)) {
-        Log::error("cannot write partial upload",
+    if (const int writeError = m_upload->append->write(data, size)) {
+        Log::error("cannot store upload bytes",
                    {{"rid", m_context.requestId}, {"error", std::strerror(writeError)}});
         endUploadBody(false, false, writeError);
         return false;
@@ -458,13 +414,6 @@ bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
     if (m_rateWindowBytes >= m_services.config.minUploadBytes) {
         m_rateWindowEnd = std::chrono::steady_clock::now() + m_services.config.minUploadWindow;
         m_rateWindowBytes = 0;
-    }
-    if (m_received - m_writebackStart >= kWritebackStep) {
-        // Start writing back what has arrived while the rest is still on the wire, so the fsync
-        // before the offset advances finds little left to do. Advisory: an error surfaces in that fsync.
-        (void)::sync_file_range(m_file, static_cast<off_t>(m_upload->offset + m_writebackStart),
-                                static_cast<off_t>(m_received - m_writebackStart), SYNC_FILE_RANGE_WRITE);
-        m_writebackStart = m_received;
     }
     return true;
 }
@@ -539,7 +488,6 @@ void HttpSession<Stream>::growUploadPiece(std::size_t lastRead) {
 
 template <class Stream>
 void HttpSession<Stream>::endUploadBody(bool bodyComplete, bool connectionLost, int writeError) {
-    closeFile();
     m_chunk.reset();
     m_bodyPending = !bodyComplete;
     m_headerParser.reset();
@@ -589,11 +537,7 @@ void HttpSession<Stream>::onDownloadPlan(std::variant<Response, DownloadPlan> re
     if (auto* response = std::get_if<Response>(&result))
         return writeResponse(std::move(*response));
     DownloadPlan& plan = std::get<DownloadPlan>(result);
-    m_file = ::open(plan.blobPath.c_str(), O_RDONLY | O_CLOEXEC);
-    if (m_file < 0) {
-        // Deleted between the reservation check and now (finished, deleted or swept).
-        return respondError(http::status::not_found, "not_found", "The share's content is gone.");
-    }
+    m_source = std::move(plan.source);
     m_downloadOffset = plan.first;
     m_downloadRemaining = plan.count;
     m_downloadResponse.emplace(std::move(plan.header.base()));
@@ -603,7 +547,7 @@ void HttpSession<Stream>::onDownloadPlan(std::variant<Response, DownloadPlan> re
     m_downloadResponse->body().data = nullptr;
     m_downloadResponse->body().more = true;
     m_downloadSerializer.emplace(*m_downloadResponse);
-    if constexpr (std::is_same_v<Stream, PlainStream>) {
+    if (std::is_same_v<Stream, PlainStream> && m_source->fileDescriptor() >= 0) {
         // The head through Beast, the body straight from the file (Content-Length framing: the body
         // is the bare bytes).
         beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
@@ -647,7 +591,7 @@ void HttpSession<Stream>::sendFileBody() {
         off_t offset = static_cast<off_t>(m_downloadOffset);
         const auto want =
             static_cast<std::size_t>(std::min<std::uint64_t>(kSendfileCall, m_downloadRemaining));
-        const ssize_t sent = ::sendfile(socket.native_handle(), m_file, &offset, want);
+        const ssize_t sent = ::sendfile(socket.native_handle(), m_source->fileDescriptor(), &offset, want);
         if (sent > 0) {
             const auto bytes = static_cast<std::size_t>(sent);
             m_downloadOffset += bytes;
@@ -696,22 +640,34 @@ void HttpSession<Stream>::sendFileBody() {
 
 template <class Stream>
 void HttpSession<Stream>::sendDownloadPiece() {
+    if (m_downloadRemaining == 0)
+        return writeDownloadPiece(0);
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, m_downloadRemaining));
+    // The store's deadline is its own (a local read never waits; S3 has its timeout); the socket's
+    // deadline starts once the bytes are there.
+    m_source->asyncRead(m_stream.get_executor(), std::span<char>(m_chunk.get(), want),
+                        [self = this->shared_from_this()](int readError, std::size_t bytes) {
+                            if (readError != 0 || bytes == 0) {
+                                // Part of the response may be out already: the only honest signal
+                                // left is a cut connection.
+                                Log::error("cannot read blob",
+                                           {{"rid", self->m_context.requestId},
+                                            {"error", std::strerror(readError != 0 ? readError : EIO)}});
+                                self->closeFile();
+                                self->finishRequest(self->m_status, true);
+                                return self->closeNow();
+                            }
+                            self->writeDownloadPiece(std::min<std::size_t>(bytes, self->m_downloadRemaining));
+                        });
+}
+
+template <class Stream>
+void HttpSession<Stream>::writeDownloadPiece(std::size_t bytes) {
     auto& body = m_downloadResponse->body();
-    m_pieceSize = static_cast<std::size_t>(std::min<std::uint64_t>(kChunkSize, m_downloadRemaining));
-    if (m_pieceSize > 0) {
-        if (const int readError = readAt(m_file, m_chunk.get(), m_pieceSize, m_downloadOffset)) {
-            // Part of the response may be out already: the only honest signal left is a cut connection.
-            Log::error("cannot read blob",
-                       {{"rid", m_context.requestId}, {"error", std::strerror(readError)}});
-            finishRequest(m_status, true);
-            return closeNow();
-        }
-        body.data = m_chunk.get();
-    } else {
-        body.data = nullptr;
-    }
-    body.size = m_pieceSize;
-    body.more = m_downloadRemaining > m_pieceSize;
+    m_pieceSize = bytes;
+    body.data = bytes > 0 ? m_chunk.get() : nullptr;
+    body.size = bytes;
+    body.more = m_downloadRemaining > bytes;
     beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
     http::async_write(m_stream, *m_downloadSerializer,
                       beast::bind_front_handler(&HttpSession::onDownloadPiece, this->shared_from_this()));
@@ -899,10 +855,7 @@ void HttpSession<Stream>::closeNow() {
 
 template <class Stream>
 void HttpSession<Stream>::closeFile() noexcept {
-    if (m_file >= 0) {
-        ::close(m_file);
-        m_file = -1;
-    }
+    m_source.reset();
 }
 
 template class HttpSession<PlainStream>;

@@ -7,9 +7,9 @@
 //   - the header has a limit (Config::headerLimit) and every body a limit of its own;
 //   - one request at a time: the next header is read only after the response is written, so no
 //     responses queue up behind a slow reader;
-//   - bodies stream: uploads go straight to the partial file with positional writes (the session
-//     frames them by Content-Length itself), downloads go out of the blob file 64 KiB at a time,
-//     so memory per connection stays small whatever the size;
+//   - bodies stream: uploads go straight to the blob store's append (the session frames them by
+//     Content-Length itself), downloads go out of the store 64 KiB at a time (or by sendfile(2) from
+//     a local blob file), so memory per connection stays small whatever the size;
 //   - everything that needs Redis runs on the WorkerPool; the result is posted back here.
 
 #include "Api.h"
@@ -83,7 +83,7 @@ private:
 
     void onUploadPlan(std::variant<Response, UploadPlan> result);
     void startUploadBody();
-    /// pwrite at the next offset; on failure ends the upload (and answers) and returns false.
+    /// Hands bytes to the store's append; on failure ends the upload (and answers) and returns false.
     [[nodiscard]] bool storeUploadBytes(const char* data, std::size_t size);
     void readUploadPiece();
     void onUploadPiece(boost::beast::error_code error, std::size_t bytes);
@@ -91,7 +91,9 @@ private:
     void endUploadBody(bool bodyComplete, bool connectionLost, int writeError);
 
     void onDownloadPlan(std::variant<Response, DownloadPlan> result);
+    /// Store → buffer → socket, one piece at a time (TLS, or a store without a local file).
     void sendDownloadPiece();
+    void writeDownloadPiece(std::size_t bytes);
     void onDownloadPiece(boost::beast::error_code error, std::size_t bytes);
     /// Plain TCP: the body goes from the blob file to the socket with sendfile(2), no copy through
     /// the relay's memory; waits for the socket with the idle timeout when it is full.
@@ -114,7 +116,7 @@ private:
     void shutdownAndClose();
     void linger();
     void closeNow();
-    void closeFile() noexcept;
+    void closeFile() noexcept; ///< ends the download's read of the store
 
     Stream m_stream;
     SessionServices m_services;
@@ -143,12 +145,11 @@ private:
 
     // Streaming bodies (one of them at a time).
     std::unique_ptr<char[]> m_chunk;
-    std::size_t m_uploadPieceSize = 0; ///< the size of m_chunk while an upload body streams
-    int m_file = -1;
+    std::size_t m_uploadPieceSize = 0;  ///< the size of m_chunk while an upload body streams
+    std::unique_ptr<BlobRead> m_source; ///< the download's bytes
     std::optional<UploadPlan> m_upload;
     std::uint64_t m_received = 0;
     std::uint64_t m_uploadRemaining = 0;
-    std::uint64_t m_writebackStart = 0; ///< received bytes before this are already being written back
     /// The minimum body rate (min-upload-rate per min-upload-rate-window): the current window ends
     /// here, and this many bytes have arrived in it. Reads never wait past the window's end.
     std::chrono::steady_clock::time_point m_rateWindowEnd;

@@ -1,10 +1,14 @@
 #include "LocalBlobStore.h"
 
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
+#include <utility>
 
 namespace ots::relay {
 
@@ -14,6 +18,9 @@ namespace {
 
 constexpr std::string_view kPartSuffix = ".part";
 
+/// Upload bytes after which their write-back to disk is started (see LocalAppend::write).
+constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
+
 class FileDescriptor {
 public:
     explicit FileDescriptor(int fd) noexcept
@@ -22,8 +29,11 @@ public:
         if (m_fd >= 0)
             ::close(m_fd);
     }
+    FileDescriptor(FileDescriptor&& other) noexcept
+        : m_fd(std::exchange(other.m_fd, -1)) {}
     FileDescriptor(const FileDescriptor&) = delete;
     FileDescriptor& operator=(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(FileDescriptor&&) = delete;
     [[nodiscard]] int get() const noexcept { return m_fd; }
     [[nodiscard]] bool valid() const noexcept { return m_fd >= 0; }
 
@@ -64,6 +74,106 @@ bool ensureDirectory(const fs::path& directory) {
     return syncDirectory(directory.parent_path());
 }
 
+BlobStatus statusOf(int error) noexcept {
+    return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
+}
+
+/// pwrite until all is written. Returns 0 or the errno.
+int writeAt(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return 0;
+}
+
+/// An append: positional writes into the partial file from the share's offset.
+class LocalAppend final : public BlobAppend {
+public:
+    LocalAppend(FileDescriptor file, std::uint64_t offset) noexcept
+        : m_file(std::move(file))
+        , m_offset(offset) {}
+
+    int write(const char* data, std::size_t size) noexcept override {
+        if (const int error = writeAt(m_file.get(), data, size, m_offset + m_written))
+            return error;
+        m_written += size;
+        if (m_written - m_writebackStart >= kWritebackStep) {
+            // Start writing back what has arrived while the rest is still on the wire, so the fdatasync
+            // before the offset advances finds little left to do. Advisory: an error surfaces there.
+            (void)::sync_file_range(m_file.get(), static_cast<off_t>(m_offset + m_writebackStart),
+                                    static_cast<off_t>(m_written - m_writebackStart), SYNC_FILE_RANGE_WRITE);
+            m_writebackStart = m_written;
+        }
+        return 0;
+    }
+
+    BlobStatus makeDurable(std::uint64_t count) override {
+        if (count > m_written)
+            return BlobStatus::ShortFile;
+        if (count == 0)
+            return BlobStatus::Ok;
+        return ::fdatasync(m_file.get()) == 0 ? BlobStatus::Ok : statusOf(errno);
+    }
+
+private:
+    FileDescriptor m_file;
+    std::uint64_t m_offset;
+    std::uint64_t m_written = 0;
+    std::uint64_t m_writebackStart = 0; ///< written bytes before this are already being written back
+};
+
+/// A range of a blob file: pread for whoever cannot use the descriptor with sendfile(2).
+class LocalRead final : public BlobRead {
+public:
+    LocalRead(FileDescriptor file, std::uint64_t first, std::uint64_t count) noexcept
+        : m_file(std::move(file))
+        , m_next(first)
+        , m_remaining(count) {}
+
+    int fileDescriptor() const noexcept override { return m_file.get(); }
+
+    void asyncRead(boost::asio::any_io_executor executor, std::span<char> buffer, ReadDone done) override {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), m_remaining));
+        std::size_t got = 0;
+        int error = 0;
+        while (got < want) {
+            const ssize_t n =
+                ::pread(m_file.get(), buffer.data() + got, want - got, static_cast<off_t>(m_next + got));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                error = n < 0 ? errno : EIO; // shorter than promised: never send made-up bytes
+                break;
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        m_next += got;
+        m_remaining -= got;
+        boost::asio::post(executor, [done = std::move(done), error, got] { done(error, got); });
+    }
+
+private:
+    FileDescriptor m_file;
+    std::uint64_t m_next;
+    std::uint64_t m_remaining;
+};
+
+/// Removes a file; true when it is gone afterwards (or was never there).
+bool unlinkGone(const fs::path& path) noexcept {
+    if (::unlink(path.c_str()) == 0 || errno == ENOENT)
+        return true;
+    struct stat info {};
+    return ::lstat(path.c_str(), &info) != 0 && errno == ENOENT;
+}
+
 } // namespace
 
 LocalBlobStore::LocalBlobStore(fs::path dataDirectory)
@@ -82,11 +192,11 @@ fs::path LocalBlobStore::blobPath(std::string_view id) const {
     return m_blobs / std::string(id.substr(0, 2)) / std::string(id.substr(2, 2)) / std::string(id);
 }
 
-BlobStatus LocalBlobStore::preparePart(std::string_view id, std::uint64_t offset) {
-    const fs::path path = partPath(id);
-    const FileDescriptor fd = openFile(path, O_RDWR | O_CREAT);
+std::variant<BlobStatus, std::unique_ptr<BlobAppend>>
+LocalBlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t /*declaredSize*/) {
+    FileDescriptor fd = openFile(partPath(id), O_RDWR | O_CREAT);
     if (!fd.valid())
-        return BlobStatus::IoError;
+        return statusOf(errno);
     struct stat info {};
     if (::fstat(fd.get(), &info) != 0)
         return BlobStatus::IoError;
@@ -100,21 +210,10 @@ BlobStatus LocalBlobStore::preparePart(std::string_view id, std::uint64_t offset
     }
     if (offset == 0 && !syncDirectory(m_uploads))
         return BlobStatus::IoError;
-    return BlobStatus::Ok;
+    return std::make_unique<LocalAppend>(std::move(fd), offset);
 }
 
-std::optional<std::uint64_t> LocalBlobStore::partSize(std::string_view id) const {
-    return regularFileSize(partPath(id));
-}
-
-BlobStatus LocalBlobStore::syncPart(std::string_view id) {
-    const FileDescriptor fd = openFile(partPath(id), O_RDWR);
-    if (!fd.valid())
-        return errno == ENOENT ? BlobStatus::Missing : BlobStatus::IoError;
-    return ::fdatasync(fd.get()) == 0 ? BlobStatus::Ok : BlobStatus::IoError;
-}
-
-BlobStatus LocalBlobStore::commit(std::string_view id, std::uint64_t expectedSize) {
+BlobStatus LocalBlobStore::seal(std::string_view id, std::uint64_t size) {
     const fs::path part = partPath(id);
     const fs::path blob = blobPath(id);
     {
@@ -126,38 +225,55 @@ BlobStatus LocalBlobStore::commit(std::string_view id, std::uint64_t expectedSiz
             const auto existing = regularFileSize(blob);
             if (!existing)
                 return BlobStatus::Missing;
-            return *existing == expectedSize ? BlobStatus::Ok : BlobStatus::IoError;
+            return *existing == size ? BlobStatus::Ok : BlobStatus::IoError;
         }
         struct stat info {};
         if (::fstat(fd.get(), &info) != 0 || ::fsync(fd.get()) != 0)
             return BlobStatus::IoError;
-        if (static_cast<std::uint64_t>(info.st_size) != expectedSize)
+        if (static_cast<std::uint64_t>(info.st_size) != size)
             return BlobStatus::ShortFile;
     }
     if (!ensureDirectory(blob.parent_path()))
         return BlobStatus::IoError;
     if (::rename(part.c_str(), blob.c_str()) != 0)
-        return errno == ENOENT && regularFileSize(blob) == expectedSize ? BlobStatus::Ok
-                                                                        : BlobStatus::IoError;
+        return errno == ENOENT && regularFileSize(blob) == size ? BlobStatus::Ok : BlobStatus::IoError;
     if (!syncDirectory(blob.parent_path()) || !syncDirectory(m_uploads))
         return BlobStatus::IoError;
     return BlobStatus::Ok;
 }
 
-void LocalBlobStore::remove(std::string_view id) noexcept {
-    ::unlink(blobPath(id).c_str());
-    ::unlink(partPath(id).c_str());
+std::variant<BlobStatus, std::unique_ptr<BlobRead>>
+LocalBlobStore::openRead(std::string_view id, std::uint64_t size, std::uint64_t first, std::uint64_t count) {
+    FileDescriptor fd = openFile(blobPath(id), O_RDONLY);
+    if (!fd.valid())
+        return errno == ENOENT ? BlobStatus::Missing : BlobStatus::IoError;
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode))
+        return BlobStatus::IoError;
+    if (static_cast<std::uint64_t>(info.st_size) != size || first > size || count > size - first)
+        return BlobStatus::ShortFile;
+    return std::make_unique<LocalRead>(std::move(fd), first, count);
 }
 
-std::optional<std::uint64_t> LocalBlobStore::blobSize(std::string_view id) const {
+BlobStatus LocalBlobStore::remove(std::string_view id) noexcept {
+    const bool blobGone = unlinkGone(blobPath(id));
+    const bool partGone = unlinkGone(partPath(id));
+    return blobGone && partGone ? BlobStatus::Ok : BlobStatus::IoError;
+}
+
+std::optional<std::uint64_t> LocalBlobStore::sealedSize(std::string_view id) {
     return regularFileSize(blobPath(id));
 }
 
-bool LocalBlobStore::writable() const noexcept {
+std::optional<std::uint64_t> LocalBlobStore::pendingSize(std::string_view id) {
+    return regularFileSize(partPath(id));
+}
+
+bool LocalBlobStore::writable() noexcept {
     return ::access(m_uploads.c_str(), W_OK | X_OK) == 0 && ::access(m_blobs.c_str(), W_OK | X_OK) == 0;
 }
 
-std::vector<std::string> LocalBlobStore::partialIds() const {
+std::vector<std::string> LocalBlobStore::pendingIds() {
     std::vector<std::string> ids;
     std::error_code error;
     for (fs::directory_iterator it(m_uploads, error), end; !error && it != end; it.increment(error)) {

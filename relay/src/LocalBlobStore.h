@@ -3,8 +3,12 @@
 // Blobs in a local folder: DATA/uploads/ID.part while uploading, DATA/blobs/XY/ZW/ID when complete
 // (XY, ZW: the first four characters of the id, so no folder holds more than a few thousand files
 // even with millions of shares). Several relays may share one folder: every operation is idempotent.
+// Appends are positional writes into the partial file, made durable with fdatasync before the offset
+// advances; downloads leave the blob file to sendfile(2).
 
 #include "BlobStore.h"
+
+#include <filesystem>
 
 namespace ots::relay {
 
@@ -13,18 +17,21 @@ public:
     /// Creates DATA/uploads and DATA/blobs; throws std::filesystem::filesystem_error if it cannot.
     explicit LocalBlobStore(std::filesystem::path dataDirectory);
 
-    [[nodiscard]] std::filesystem::path partPath(std::string_view id) const override;
-    [[nodiscard]] std::filesystem::path blobPath(std::string_view id) const override;
-    [[nodiscard]] BlobStatus preparePart(std::string_view id, std::uint64_t offset) override;
-    [[nodiscard]] std::optional<std::uint64_t> partSize(std::string_view id) const override;
-    [[nodiscard]] BlobStatus syncPart(std::string_view id) override;
-    [[nodiscard]] BlobStatus commit(std::string_view id, std::uint64_t expectedSize) override;
-    void remove(std::string_view id) noexcept override;
-    [[nodiscard]] std::optional<std::uint64_t> blobSize(std::string_view id) const override;
-    [[nodiscard]] bool writable() const noexcept override;
-    [[nodiscard]] std::vector<std::string> partialIds() const override;
+    [[nodiscard]] std::variant<BlobStatus, std::unique_ptr<BlobAppend>>
+    openAppend(std::string_view id, std::uint64_t offset, std::uint64_t declaredSize) override;
+    [[nodiscard]] BlobStatus seal(std::string_view id, std::uint64_t size) override;
+    [[nodiscard]] std::variant<BlobStatus, std::unique_ptr<BlobRead>>
+    openRead(std::string_view id, std::uint64_t size, std::uint64_t first, std::uint64_t count) override;
+    [[nodiscard]] BlobStatus remove(std::string_view id) noexcept override;
+    [[nodiscard]] std::optional<std::uint64_t> sealedSize(std::string_view id) override;
+    [[nodiscard]] std::optional<std::uint64_t> pendingSize(std::string_view id) override;
+    [[nodiscard]] bool writable() noexcept override;
+    [[nodiscard]] std::vector<std::string> pendingIds() override;
 
 private:
+    [[nodiscard]] std::filesystem::path partPath(std::string_view id) const;
+    [[nodiscard]] std::filesystem::path blobPath(std::string_view id) const;
+
     std::filesystem::path m_root;
     std::filesystem::path m_uploads;
     std::filesystem::path m_blobs;

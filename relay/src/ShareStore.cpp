@@ -9,7 +9,6 @@
 
 #include <array>
 #include <chrono>
-#include <filesystem>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -67,17 +66,6 @@ std::string tokenHash(std::span<const std::uint8_t> token) {
     return toHex(hash);
 }
 
-bool filesGone(const BlobStore& blobs, std::string_view id) {
-    std::error_code error;
-    const auto blob = std::filesystem::symlink_status(blobs.blobPath(id), error);
-    if (error && error != std::errc::no_such_file_or_directory)
-        return false;
-    const auto part = std::filesystem::symlink_status(blobs.partPath(id), error);
-    if (error && error != std::errc::no_such_file_or_directory)
-        return false;
-    return !std::filesystem::exists(blob) && !std::filesystem::exists(part);
-}
-
 void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys,
                       ShareCounts& counts) {
     std::vector<std::vector<std::string>> commands;
@@ -97,10 +85,11 @@ void countShareStates(RedisConnection& redis, const std::vector<std::string>& sh
     }
 }
 
-void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
-    blobs.remove(id);
-    if (filesGone(blobs, id))
-        store.releaseQuota(id);
+bool removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id) {
+    if (blobs.remove(id) != BlobStatus::Ok)
+        return false;
+    store.releaseQuota(id);
+    return true;
 }
 
 std::string leaseOwnerPrefix(const Config& config) {

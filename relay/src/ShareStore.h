@@ -54,8 +54,6 @@ inline constexpr std::string_view kTestClockOffset = "{ots}:test:clock-offset";
 [[nodiscard]] bool isShareIdText(std::string_view text) noexcept;
 
 class BlobStore;
-/// Neither the blob nor the partial file of the share exists (any kind of file counts as existing).
-[[nodiscard]] bool filesGone(const BlobStore& blobs, std::string_view id);
 
 /// Shares by public state, as /metrics (the sweeper) and `ots-relay admin stats` count them.
 struct ShareCounts {
@@ -68,10 +66,11 @@ struct ShareCounts {
 void countShareStates(RedisConnection& redis, const std::vector<std::string>& shareKeys, ShareCounts& counts);
 
 class ShareStore;
-/// After a script deleted a share's keys: the files go, then the quota and the expiry entry. Should a
-/// file stay (an unlink that failed), the entry stays too, due within the cleanup grace (scheduleCleanup
-/// ran before the script), so the sweeper tries again: the same state a kill -9 right here leaves.
-void removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id);
+/// After a script deleted a share's keys: the stored bytes go, then the quota and the expiry entry.
+/// Should something stay (a removal that failed), the entry stays too, due within the cleanup grace
+/// (scheduleCleanup ran before the script), so the sweeper tries again: the same state a kill -9 right
+/// here leaves. Returns whether the store holds nothing of the share any more.
+bool removeFilesAndReleaseQuota(BlobStore& blobs, ShareStore& store, const std::string& id);
 
 /// Hex of BLAKE2b-256 (crypto_generichash) of a token's bytes: all Redis ever holds of a secret.
 [[nodiscard]] std::string tokenHash(std::span<const std::uint8_t> token);

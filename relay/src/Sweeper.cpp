@@ -8,7 +8,6 @@
 #include "ots/Base64Url.h"
 #include "ots/KeySchedule.h"
 
-#include <filesystem>
 #include <system_error>
 #include <vector>
 
@@ -62,9 +61,8 @@ std::uint64_t Sweeper::swept() const noexcept {
 void Sweeper::cleanUp(RedisConnection& redis, const std::string& id) {
     // Files first, then the index entry: if this relay dies in between, the entry is still due and the
     // next pass (here or elsewhere) repeats the idempotent deletion.
-    m_blobs.remove(id);
     ShareStore store(redis, m_config);
-    if (!filesGone(m_blobs, id)) {
+    if (m_blobs.remove(id) != BlobStatus::Ok) {
         // An unlink failed: keep the entry, due soon, so a later pass tries again (a ticket lapse
         // removes its own member next, and the expiry entry may lie far ahead).
         store.scheduleCleanup(id);
@@ -177,14 +175,12 @@ void Sweeper::sweepOnce(RedisConnection& redis) {
 void Sweeper::startupScan(RedisConnection& redis) {
     std::lock_guard lock(m_mutex);
     try {
-        for (const std::string& id : m_blobs.partialIds()) {
+        for (const std::string& id : m_blobs.pendingIds()) {
             if (!isShareIdText(id))
                 continue; // not ours: leave files we did not name alone
             const ReplyPtr exists = redis.command({"EXISTS", keys::share(id)});
-            if (ReplyView(exists.get()).integer() == 0) {
-                std::error_code ignored;
-                std::filesystem::remove(m_blobs.partPath(id), ignored);
-            }
+            if (ReplyView(exists.get()).integer() == 0)
+                (void)m_blobs.remove(id);
         }
         reclaimPreviousLeases(redis);
     } catch (const RedisError&) {

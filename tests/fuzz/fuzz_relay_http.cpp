@@ -178,23 +178,6 @@ void checkResponse(Response response, const RequestHeader& header) {
 }
 
 /// pwrite of an upload body piece, as HttpSession::storeUploadBytes.
-bool writeAt(const std::filesystem::path& path, std::string_view bytes, std::uint64_t offset) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    bool ok = true;
-    while (!bytes.empty() && ok) {
-        const ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
-        ok = n > 0;
-        if (ok) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-            offset += static_cast<std::uint64_t>(n);
-        }
-    }
-    ::close(fd);
-    return ok;
-}
-
 void substitute(std::string& text, std::string_view placeholder, const std::string& value) {
     if (value.empty())
         return;
@@ -329,8 +312,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 }
                 const std::size_t arrived =
                     static_cast<std::size_t>(std::min<std::uint64_t>(upload.length, rest.size()));
-                require(writeAt(upload.partPath, rest.substr(0, arrived), upload.offset),
-                        "cannot write the partial upload the plan named");
+                require(upload.append->write(rest.data(), arrived) == 0,
+                        "cannot write the partial upload the plan opened");
                 rest.remove_prefix(arrived);
                 const bool complete = arrived == upload.length;
                 response = api.finishUpload(upload, arrived, complete, context, redis);
@@ -347,13 +330,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 DownloadPlan& download = std::get<DownloadPlan>(plan);
                 Response full(std::move(download.header));
                 std::string body(static_cast<std::size_t>(std::min(download.count, kMaxDownloadRead)), '\0');
-                const int fd = ::open(download.blobPath.c_str(), O_RDONLY | O_CLOEXEC);
-                if (fd >= 0) {
-                    const ssize_t n =
-                        ::pread(fd, body.data(), body.size(), static_cast<off_t>(download.first));
-                    ::close(fd);
-                    body.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-                }
+                const int fd = download.source->fileDescriptor();
+                require(fd >= 0, "the local store's read has no file");
+                const ssize_t n = ::pread(fd, body.data(), body.size(), static_cast<off_t>(download.first));
+                body.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
                 full.body() = std::move(body);
                 full.content_length(full.body().size());
                 response = std::move(full);

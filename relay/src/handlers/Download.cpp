@@ -103,11 +103,7 @@ std::variant<Response, DownloadPlan> Api::beginDownload(const Route& route, cons
             m_metrics.redisError();
             return unavailable(header);
         }
-        if (m_blobs.blobSize(route.shareId) != size)
-            return internalError(header);
-
         DownloadPlan plan;
-        plan.blobPath = m_blobs.blobPath(route.shareId);
         std::uint64_t first = 0;
         std::uint64_t last = size - 1;
         const auto rangeField = header.find(http::field::range);
@@ -130,6 +126,15 @@ std::variant<Response, DownloadPlan> Api::beginDownload(const Route& route, cons
                                                             std::to_string(size));
         plan.first = first;
         plan.count = last - first + 1;
+        auto opened = m_blobs.openRead(route.shareId, size, plan.first, plan.count);
+        if (const auto* failed = std::get_if<BlobStatus>(&opened)) {
+            // Missing: finished, deleted or swept since the ticket was checked. Anything else: the
+            // ticket is valid, so the blob must be there.
+            return *failed == BlobStatus::Missing
+                       ? error(header, http::status::not_found, "not_found", "The share's content is gone.")
+                       : internalError(header);
+        }
+        plan.source = std::move(std::get<std::unique_ptr<BlobRead>>(opened));
         plan.header.content_length(plan.count);
         return plan;
     }();

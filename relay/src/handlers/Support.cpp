@@ -191,6 +191,11 @@ Response internalError(const RequestHeader& header) {
                       "The relay could not read or write its storage.");
 }
 
+Response storageFull(const RequestHeader& header) {
+    return Api::error(header, http::status::insufficient_storage, "storage_full",
+                      "The relay's storage is full.");
+}
+
 std::optional<Response> commonFailure(const RequestHeader& header, const Outcome& outcome) {
     switch (outcome.verdict) {
     case Verdict::NotFound:
@@ -248,12 +253,14 @@ std::variant<Response, StatusOutcome> statusForOwner(const Exchange& exchange) {
 }
 
 void removeShareFiles(const Exchange& exchange, Api::AfterAnswer* later) {
-    if (!later)
-        return removeFilesAndReleaseQuota(exchange.blobs, *exchange.store, exchange.id());
+    if (!later) {
+        (void)removeFilesAndReleaseQuota(exchange.blobs, *exchange.store, exchange.id());
+        return;
+    }
     *later = [&blobs = exchange.blobs, &config = exchange.config,
               id = exchange.id()](RedisConnection& redis) {
         ShareStore laterStore(redis, config);
-        removeFilesAndReleaseQuota(blobs, laterStore, id);
+        (void)removeFilesAndReleaseQuota(blobs, laterStore, id);
     };
 }
 

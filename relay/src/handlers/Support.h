@@ -71,6 +71,8 @@ std::array<std::uint8_t, N> requireBase64Url(const json::object& object, std::st
 [[nodiscard]] Response notFound(const RequestHeader& header);
 [[nodiscard]] Response unavailable(const RequestHeader& header);
 [[nodiscard]] Response internalError(const RequestHeader& header);
+/// 507 storage_full: the store has no room for bytes it was about to keep.
+[[nodiscard]] Response storageFull(const RequestHeader& header);
 /// The answers shared by every share endpoint: no such share, gone (and why), wrong credentials.
 [[nodiscard]] std::optional<Response> commonFailure(const RequestHeader& header, const Outcome& outcome);
 [[nodiscard]] Response unexpectedOutcome(const RequestHeader& header);

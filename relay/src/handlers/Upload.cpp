@@ -112,7 +112,7 @@ Response completeUpload(const Exchange& exchange) {
     default:
         return unexpectedOutcome(header);
     }
-    const BlobStatus committed = exchange.blobs.commit(id, begun.size);
+    const BlobStatus committed = exchange.blobs.seal(id, begun.size);
     if (committed != BlobStatus::Ok) {
         // Releases the lease, changes nothing.
         (void)exchange.store->appendEnd(id, lease.value(), begun.size, 0);
@@ -193,16 +193,17 @@ std::variant<Response, UploadPlan> Api::beginUpload(const Route& route, const Re
             default:
                 return unexpectedOutcome(header);
             }
-            if (m_blobs.preparePart(id, *offset) != BlobStatus::Ok) {
+            auto opened = m_blobs.openAppend(id, *offset, begun.size);
+            if (const auto* failed = std::get_if<BlobStatus>(&opened)) {
                 (void)store.appendEnd(id, lease.value(), *offset, 0); // releases the lease, changes nothing
                 lease.mayBeInRedis(false);
-                return internalError(header);
+                return *failed == BlobStatus::Full ? storageFull(header) : internalError(header);
             }
             UploadPlan plan;
             plan.shareId = id;
             plan.leaseToken = lease.value();
             lease.release(); // finishUpload ends it
-            plan.partPath = m_blobs.partPath(id);
+            plan.append = std::move(std::get<std::unique_ptr<BlobAppend>>(opened));
             plan.offset = *offset;
             plan.length = *length;
             return plan;
@@ -226,23 +227,19 @@ Response Api::finishUpload(const UploadPlan& plan, std::uint64_t received, bool 
     RequestHeader header;
     header.version(11);
     Response response = [&]() -> Response {
-        std::uint64_t count = std::min(received, plan.length);
-        // Count only bytes that are really in the file, whatever the caller believes it wrote.
-        const auto size = m_blobs.partSize(plan.shareId);
-        const std::uint64_t present = size && *size > plan.offset ? *size - plan.offset : 0;
-        count = std::min(count, present);
+        const std::uint64_t count = std::min(received, plan.length);
         LeaseRegistry& leases = LeaseRegistry::instance();
         try {
             ShareStore store(redis, m_config);
-            if (count > 0 && m_blobs.syncPart(plan.shareId) != BlobStatus::Ok) {
+            if (const BlobStatus durable = plan.append->makeDurable(count); durable != BlobStatus::Ok) {
                 (void)store.appendEnd(plan.shareId, plan.leaseToken, plan.offset, 0);
                 leases.ended(plan.leaseToken);
-                return internalError(header);
+                return durable == BlobStatus::Full ? storageFull(header) : internalError(header);
             }
             const auto ended = store.appendEnd(plan.shareId, plan.leaseToken, plan.offset, count);
             leases.ended(plan.leaseToken);
             if (ended.verdict == Verdict::NotFound || ended.verdict == Verdict::Gone)
-                m_blobs.remove(plan.shareId); // deleted or expired while the body streamed in
+                (void)m_blobs.remove(plan.shareId); // deleted or expired while the body streamed in
             if (auto failure = commonFailure(header, ended))
                 return *failure;
             if (!ended.ok())
