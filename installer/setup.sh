@@ -52,6 +52,10 @@ packages=(
     # them: the relay embeds the page's files and builds without node (the relay-only and fuzz presets
     # never look for it).
     nodejs npm chromium chromium-driver firefox-esr unzip
+    # S3 store tests (label s3): a one-node Ceph cluster with its S3 gateway (tests/relay/CephCluster.h),
+    # and Redis Sentinel for the failover tests. Only tests need them: the relay talks to any S3 service
+    # and any Redis over the network, so its package depends on neither.
+    ceph-mon ceph-osd radosgw redis-sentinel
 )
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
