@@ -16,6 +16,7 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDeadlineTimer>
+#include <QDebug>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -35,6 +36,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -75,8 +77,11 @@ public:
         clock.start();
         const bool ok = setUp();
         m_startMilliseconds = clock.elapsed();
-        if (!ok)
+        if (!ok) {
+            // In full here: a test framework's failure message may cut it short.
+            qWarning("Ceph cluster did not start: %s", qPrintable(m_error));
             stop(false); // keep the error, lose the processes and the folder
+        }
         return ok;
     }
 
@@ -199,8 +204,34 @@ public:
         return false;
     }
 
+    /// Removes the folders of clusters whose test process died without stop() (a crash, a ctest
+    /// timeout): their daemons died with it, but a folder holds a BlueStore file of tens of MB. A
+    /// folder whose owner file names a live process, or that has none yet (still being made), stays.
+    /// start() calls this on the folder's parent; an empty parent means the one start() would use.
+    static void removeStaleFolders(QString parent = {}) {
+        if (parent.isEmpty())
+            parent = stateParent();
+        if (parent.isEmpty())
+            return;
+        const QDir parentDir(parent);
+        for (const QString& name :
+             parentDir.entryList({folderPrefix() + QLatin1Char('*')}, QDir::Dirs | QDir::NoDotAndDotDot)) {
+            QFile owner(parentDir.filePath(name) + QLatin1Char('/') + QLatin1String(ownerFileName()));
+            if (!owner.open(QIODevice::ReadOnly))
+                continue;
+            bool ok = false;
+            const qint64 pid = owner.readAll().trimmed().toLongLong(&ok);
+            owner.close();
+            if (ok && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+                QDir(parentDir.filePath(name)).removeRecursively();
+        }
+    }
+
 private:
     static QString multipartPrefix() { return QStringLiteral("_multipart_"); }
+    static QString folderPrefix() { return QStringLiteral("ots-ceph-"); }
+    /// The PID of the test process that made the folder.
+    static const char* ownerFileName() { return "owner.pid"; }
 
     /// Candidate parents for the cluster's folder: BlueStore opens its block file with O_DIRECT,
     /// which tmpfs refuses, so the first of $TMPDIR, /var/tmp and the working folder that is not tmpfs.
@@ -225,10 +256,16 @@ private:
         if (parent.isEmpty())
             return fail(QStringLiteral("no writable folder that is not tmpfs ($TMPDIR, /var/tmp, the working "
                                        "folder): BlueStore needs O_DIRECT; set TMPDIR to a disk folder"));
-        m_dir = std::make_unique<QTemporaryDir>(parent + QStringLiteral("/ots-ceph-XXXXXX"));
+        removeStaleFolders(parent);
+        m_dir = std::make_unique<QTemporaryDir>(parent + QLatin1Char('/') + folderPrefix() +
+                                                QStringLiteral("XXXXXX"));
         if (!m_dir->isValid())
             return fail(
                 QStringLiteral("cannot create a folder under %1: %2").arg(parent, m_dir->errorString()));
+        QFile owner(path(ownerFileName()));
+        if (!owner.open(QIODevice::WriteOnly) || owner.write(QByteArray::number(::getpid())) <= 0)
+            return fail(QStringLiteral("cannot write %1").arg(owner.fileName()));
+        owner.close();
         const QString root = m_dir->path();
         for (const char* sub : {"run", "log", "crash", "mon", "osd/ceph-0", "rgw"})
             if (!QDir().mkpath(root + QLatin1Char('/') + QLatin1String(sub)))
@@ -395,7 +432,7 @@ private:
 
     /// Polls the gateway until an anonymous ListBuckets answers 200; fails early when a daemon exits.
     [[nodiscard]] bool waitForGateway() {
-        const QDeadlineTimer deadline(90'000);
+        const QDeadlineTimer deadline(60'000);
         while (!deadline.hasExpired()) {
             for (const Daemon& daemon : m_daemons)
                 if (daemon.process->state() == QProcess::NotRunning)
@@ -406,7 +443,7 @@ private:
                 return true;
             QThread::msleep(100);
         }
-        return fail(QStringLiteral("radosgw did not answer on %1 within 90 s").arg(endpoint()));
+        return fail(QStringLiteral("radosgw did not answer on %1 within 60 s").arg(endpoint()));
     }
 
     /// One HTTP/1.1 exchange (Connection: close) over a loopback socket: the whole answer, de-chunked.

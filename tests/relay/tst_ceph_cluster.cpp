@@ -5,7 +5,6 @@
 #include "CephCluster.h"
 
 #include <QCoreApplication>
-#include <QDir>
 #include <QFileInfo>
 #include <QProcess>
 #include <QTest>
@@ -82,42 +81,65 @@ private Q_SLOTS:
     }
 
     void indexShowsObjectsAndMultipartUploads() {
-        const QString bucketPath = QLatin1Char('/') + m_cluster.bucket();
-        const QString key = QStringLiteral("ots/b/plain.object");
-        QCOMPARE(m_cluster.request("PUT", bucketPath + QLatin1Char('/') + key, {}, "hello").status, 200);
+        const QString bucket = m_cluster.bucket();
+        const auto objectPath = [&bucket](const QString& key) {
+            return QStringLiteral("/%1/%2").arg(bucket, key);
+        };
+        const auto initiate = [&](const QString& key) {
+            const QByteArray body =
+                m_cluster.request("POST", objectPath(key), {{QStringLiteral("uploads"), {}}}).body;
+            const qsizetype start = body.indexOf("<UploadId>") + 10;
+            return QString::fromUtf8(body.mid(start, body.indexOf("</UploadId>") - start));
+        };
+        const auto uploadPart = [&](const QString& key, const QString& uploadId) {
+            const CephCluster::Answer answer = m_cluster.request(
+                "PUT", objectPath(key),
+                {{QStringLiteral("partNumber"), QStringLiteral("1")}, {QStringLiteral("uploadId"), uploadId}},
+                QByteArray(1024, 'x'));
+            const qsizetype start = answer.headers.toLower().indexOf("\r\netag: ") + 8;
+            return answer.status == 200
+                       ? answer.headers.mid(start, answer.headers.indexOf("\r\n", start) - start).trimmed()
+                       : QByteArray();
+        };
 
-        const QString multipartKey = QStringLiteral("ots/b/multi.part");
-        const CephCluster::Answer initiated = m_cluster.request(
-            "POST", bucketPath + QLatin1Char('/') + multipartKey, {{QStringLiteral("uploads"), {}}});
-        QCOMPARE(initiated.status, 200);
-        const qsizetype idStart = initiated.body.indexOf("<UploadId>") + 10;
-        const QString uploadId =
-            QString::fromUtf8(initiated.body.mid(idStart, initiated.body.indexOf("</UploadId>") - idStart));
-        QVERIFY(!uploadId.isEmpty());
+        const QString plainKey = QStringLiteral("ots/b/plain.object");
+        QCOMPARE(m_cluster.request("PUT", objectPath(plainKey), {}, "hello").status, 200);
+        const QString abortedKey = QStringLiteral("ots/b/aborted.upload");
+        const QString abortedId = initiate(abortedKey);
+        QVERIFY(!abortedId.isEmpty());
+        QVERIFY(!uploadPart(abortedKey, abortedId).isEmpty());
+        const QString completedKey = QStringLiteral("ots/b/completed.upload");
+        const QString completedId = initiate(completedKey);
+        QVERIFY(!completedId.isEmpty());
+        const QByteArray etag = uploadPart(completedKey, completedId);
+        QVERIFY(!etag.isEmpty());
+
+        using Uploads = QList<CephCluster::MultipartUpload>;
+        QCOMPARE(m_cluster.objects(bucket), std::optional<QStringList>(QStringList{plainKey}));
+        QCOMPARE(m_cluster.multipartUploads(bucket),
+                 std::optional<Uploads>(Uploads{{abortedKey, abortedId}, {completedKey, completedId}}));
+
+        // Completed: an object, no longer an upload (its part is the object's now).
+        const QByteArray completion = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                                      etag + "</ETag></Part></CompleteMultipartUpload>";
         QCOMPARE(m_cluster
-                     .request("PUT", bucketPath + QLatin1Char('/') + multipartKey,
-                              {{QStringLiteral("partNumber"), QStringLiteral("1")},
-                               {QStringLiteral("uploadId"), uploadId}},
-                              QByteArray(1024, 'x'))
+                     .request("POST", objectPath(completedKey), {{QStringLiteral("uploadId"), completedId}},
+                              completion)
                      .status,
                  200);
-
-        QCOMPARE(m_cluster.objects(m_cluster.bucket()), std::optional<QStringList>(QStringList{key}));
-        const auto uploads = m_cluster.multipartUploads(m_cluster.bucket());
-        QVERIFY(uploads.has_value());
-        QCOMPARE(uploads->size(), 1);
-        QCOMPARE(uploads->first().key, multipartKey);
-        QCOMPARE(uploads->first().uploadId, uploadId);
+        QCOMPARE(m_cluster.objects(bucket), std::optional<QStringList>(QStringList{completedKey, plainKey}));
+        QCOMPARE(m_cluster.multipartUploads(bucket),
+                 std::optional<Uploads>(Uploads{{abortedKey, abortedId}}));
 
         // Aborted and deleted: nothing left in the index.
-        QCOMPARE(m_cluster
-                     .request("DELETE", bucketPath + QLatin1Char('/') + multipartKey,
-                              {{QStringLiteral("uploadId"), uploadId}})
-                     .status,
-                 204);
-        QCOMPARE(m_cluster.request("DELETE", bucketPath + QLatin1Char('/') + key).status, 204);
-        QCOMPARE(m_cluster.objects(m_cluster.bucket()), std::optional<QStringList>(QStringList{}));
-        QCOMPARE(m_cluster.multipartUploads(m_cluster.bucket())->size(), 0);
+        QCOMPARE(
+            m_cluster.request("DELETE", objectPath(abortedKey), {{QStringLiteral("uploadId"), abortedId}})
+                .status,
+            204);
+        QCOMPARE(m_cluster.request("DELETE", objectPath(plainKey)).status, 204);
+        QCOMPARE(m_cluster.request("DELETE", objectPath(completedKey)).status, 204);
+        QCOMPARE(m_cluster.objects(bucket), std::optional<QStringList>(QStringList{}));
+        QCOMPARE(m_cluster.multipartUploads(bucket), std::optional<Uploads>(Uploads{}));
     }
 
     void twoClustersRunAtOnce() {
@@ -173,10 +195,12 @@ private Q_SLOTS:
             pids.append(pid.toLongLong());
         QCOMPARE(pids.size(), 3);
         QVERIFY2(allGone(pids, 5000), "a Ceph daemon outlived the test process that started it");
-        // The folder is left behind by a crash; this test removes it.
+        // The folder is left behind by a crash; the next start() (here: its cleanup alone) removes it.
         const QString folder = QString::fromUtf8(lines.last());
         QVERIFY(folder.contains(QLatin1String("ots-ceph-")));
-        QVERIFY(QDir(folder).removeRecursively());
+        QVERIFY(QFileInfo::exists(folder + QStringLiteral("/ceph.conf")));
+        CephCluster::removeStaleFolders();
+        QVERIFY2(!QFileInfo::exists(folder), qPrintable(folder));
     }
 
 private:
