@@ -1,8 +1,8 @@
 #include "AdminCommand.h"
 
+#include "BlobStoreFactory.h"
 #include "ClientAddress.h"
 #include "ConfigLoader.h"
-#include "LocalBlobStore.h"
 #include "Log.h"
 #include "RedisConnection.h"
 #include "ShareStore.h"
@@ -170,9 +170,13 @@ public:
     void blocks();
 
 private:
-    LocalBlobStore& blobs() {
-        if (!m_blobs)
-            m_blobs = std::make_unique<LocalBlobStore>(m_config.dataDirectory);
+    BlobStore& blobs() {
+        if (!m_blobs) {
+            auto made = makeBlobStore(m_config);
+            if (!made)
+                throw Failure{made.error().detail};
+            m_blobs = std::move(*made);
+        }
         return *m_blobs;
     }
 
@@ -180,7 +184,7 @@ private:
     std::ostream& m_out;
     RedisConnection m_redis;
     ShareStore m_store;
-    std::unique_ptr<LocalBlobStore> m_blobs;
+    std::unique_ptr<BlobStore> m_blobs;
 };
 
 void Session::stats() {

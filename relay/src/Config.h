@@ -35,7 +35,23 @@ struct Config {
         std::size_t{1536} * 1024; ///< create carries a metadata envelope of up to 1 MiB as base64
 
     // Storage
+    /// Where ciphertext lives: the data folder, or an S3 bucket (the data folder then holds only the
+    /// spool of append bodies on their way to the bucket).
+    enum class BlobStoreKind { Local, S3 };
+    BlobStoreKind blobStore = BlobStoreKind::Local;
     std::filesystem::path dataDirectory = "./ots-data";
+    std::string s3Endpoint; ///< http(s)://host[:port]; path-style addressing
+    std::string s3Bucket;
+    std::string s3Region = "us-east-1";
+    std::string s3Prefix = "ots/"; ///< every key the relay makes starts with it
+    std::uint64_t s3PartSize = std::uint64_t{8} << 20;
+    std::string s3AccessKeyId;
+    std::string s3SecretAccessKey;
+    std::string s3SessionToken;
+    std::filesystem::path s3CredentialsFile; ///< AWS' ini format, read at load: profile s3Profile
+    std::string s3Profile = "default";
+    std::string s3CaFile; ///< PEM CA for an https endpoint; empty: the system's
+    std::chrono::milliseconds s3Timeout{30000};
     std::string redisHost = "127.0.0.1";
     std::uint16_t redisPort = 6379;
     std::string redisPassword;

@@ -94,37 +94,52 @@ std::string joinList(const std::vector<std::string>& items) {
     return joined;
 }
 
-Result<std::vector<std::string>> readTokensFile(const std::filesystem::path& path) {
-    const std::string name = "upload-tokens-file " + path.string();
+constexpr std::size_t kPrivateFileLimit = std::size_t{1} << 20;
+
+/// The file's whole content if it is a regular file no other user can read or write; `what` names it.
+Result<std::string> readPrivateFile(const std::filesystem::path& path, const std::string& what) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return invalid("cannot read " + name + ": " + std::generic_category().message(errno));
+        return invalid("cannot read " + what + ": " + std::generic_category().message(errno));
     struct stat status {};
     const bool statted = ::fstat(fd, &status) == 0;
     std::string content;
     if (statted && S_ISREG(status.st_mode) && (status.st_mode & (S_IROTH | S_IWOTH)) == 0) {
         char buffer[4096];
         ssize_t count = 0;
-        while ((count = ::read(fd, buffer, sizeof(buffer))) > 0)
+        while ((count = ::read(fd, buffer, sizeof(buffer))) > 0) {
             content.append(buffer, static_cast<std::size_t>(count));
+            if (content.size() > kPrivateFileLimit) {
+                ::close(fd);
+                return invalid(what + " is larger than 1 MiB");
+            }
+        }
         if (count < 0) {
             const int error = errno;
             ::close(fd);
-            return invalid("cannot read " + name + ": " + std::generic_category().message(error));
+            return invalid("cannot read " + what + ": " + std::generic_category().message(error));
         }
     }
     ::close(fd);
     if (!statted || !S_ISREG(status.st_mode))
-        return invalid(name + " is not a regular file");
-    // Tokens anyone on the machine can read are no secret: refuse, as ssh does with its keys.
+        return invalid(what + " is not a regular file");
     if ((status.st_mode & (S_IROTH | S_IWOTH)) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(status.st_mode & 07777));
-        return invalid(name + " is accessible to every user (mode " + mode +
+        return invalid(what + " is accessible to every user (mode " + mode +
                        "); chmod o-rwx it (0640 or 0600)");
     }
+    return content;
+}
+
+Result<std::vector<std::string>> readTokensFile(const std::filesystem::path& path) {
+    const std::string name = "upload-tokens-file " + path.string();
+    // Tokens anyone on the machine can read are no secret: refused, as ssh does with its keys.
+    auto content = readPrivateFile(path, name);
+    if (!content)
+        return content.error();
     std::vector<std::string> tokens;
-    std::istringstream lines(content);
+    std::istringstream lines(*content);
     std::string line;
     while (std::getline(lines, line)) {
         const std::string_view token = trimSpace(line);
@@ -136,6 +151,63 @@ Result<std::vector<std::string>> readTokensFile(const std::filesystem::path& pat
         return invalid(name + " holds no token (an upload-tokens-file must name at least one; for a relay "
                               "open to everyone, drop the setting and set open-relay = true)");
     return tokens;
+}
+
+/// Fills the S3 credentials not set yet from s3-credentials-file's profile, then from AWS' environment
+/// variables. The secret never appears in an error.
+Status resolveS3Credentials(Config& config, const std::map<std::string, std::string>& environment) {
+    if (!config.s3CredentialsFile.empty() &&
+        (config.s3AccessKeyId.empty() || config.s3SecretAccessKey.empty())) {
+        const std::string what = "s3-credentials-file " + config.s3CredentialsFile.string();
+        auto content = readPrivateFile(config.s3CredentialsFile, what);
+        if (!content)
+            return content.error();
+        std::istringstream lines(*content);
+        std::string line;
+        std::string section;
+        bool profileFound = false;
+        std::map<std::string, std::string> values;
+        while (std::getline(lines, line)) {
+            const std::string_view text = trimSpace(line);
+            if (text.empty() || text.starts_with('#') || text.starts_with(';'))
+                continue;
+            if (text.starts_with('[') && text.ends_with(']')) {
+                section = std::string(trimSpace(text.substr(1, text.size() - 2)));
+                if (section.starts_with("profile "))
+                    section = std::string(trimSpace(std::string_view(section).substr(8)));
+                profileFound = profileFound || section == config.s3Profile;
+                continue;
+            }
+            const std::size_t equals = text.find('=');
+            if (section != config.s3Profile || equals == std::string_view::npos)
+                continue;
+            values[std::string(trimSpace(text.substr(0, equals)))] =
+                std::string(trimSpace(text.substr(equals + 1)));
+        }
+        if (!profileFound)
+            return invalid(what + " has no profile [" + config.s3Profile + "]");
+        if (config.s3AccessKeyId.empty())
+            config.s3AccessKeyId = values["aws_access_key_id"];
+        if (config.s3SecretAccessKey.empty())
+            config.s3SecretAccessKey = values["aws_secret_access_key"];
+        if (config.s3SessionToken.empty())
+            config.s3SessionToken = values["aws_session_token"];
+        if (config.s3AccessKeyId.empty() || config.s3SecretAccessKey.empty())
+            return invalid(what + ": profile [" + config.s3Profile +
+                           "] needs aws_access_key_id and aws_secret_access_key");
+    }
+    const auto fromEnvironment = [&environment](std::string& field, const char* name) {
+        if (!field.empty())
+            return;
+        if (const auto found = environment.find(name); found != environment.end())
+            field = found->second;
+    };
+    if (config.s3AccessKeyId.empty() && config.s3SecretAccessKey.empty()) {
+        fromEnvironment(config.s3AccessKeyId, "AWS_ACCESS_KEY_ID");
+        fromEnvironment(config.s3SecretAccessKey, "AWS_SECRET_ACCESS_KEY");
+        fromEnvironment(config.s3SessionToken, "AWS_SESSION_TOKEN");
+    }
+    return {};
 }
 
 Result<bool> parseBoolean(std::string_view text) {
@@ -277,6 +349,71 @@ const std::vector<Option>& options() {
                                return {};
                            },
                            [](const Config& c) { return c.dataDirectory.string(); }});
+        o.push_back(Option{"blob-store", "local|s3",
+                           "where ciphertext lives: local (data-dir) or s3 (an S3 bucket; data-dir then "
+                           "holds only the spool of bodies on their way to it)",
+                           [](Settings& s, std::string_view v) -> Status {
+                               v = trimSpace(v);
+                               if (v == "local")
+                                   s.config.blobStore = Config::BlobStoreKind::Local;
+                               else if (v == "s3")
+                                   s.config.blobStore = Config::BlobStoreKind::S3;
+                               else
+                                   return invalid("\"" + std::string(v) + "\" is not local or s3");
+                               return {};
+                           },
+                           [](const Config& c) {
+                               return std::string(c.blobStore == Config::BlobStoreKind::S3 ? "s3" : "local");
+                           }});
+        o.push_back(makeOption("s3-endpoint", "URL",
+                               "the S3 service, http(s)://host[:port] (path-style addressing): Ceph RGW, "
+                               "Garage, SeaweedFS, MinIO, https://s3.REGION.amazonaws.com",
+                               stringOption(&Config::s3Endpoint)));
+        o.push_back(
+            makeOption("s3-bucket", "NAME", "the bucket (it must exist)", stringOption(&Config::s3Bucket)));
+        o.push_back(makeOption("s3-region", "REGION", "the region requests are signed for",
+                               stringOption(&Config::s3Region)));
+        o.push_back(makeOption("s3-prefix", "PREFIX",
+                               "what every key the relay makes starts with (the relay owns everything under "
+                               "it: its sweeper removes what no share owns)",
+                               stringOption(&Config::s3Prefix)));
+        o.push_back(makeOption("s3-part-size", "SIZE",
+                               "multipart upload part size (5M…5G; larger for shares that need more than "
+                               "10,000 parts)",
+                               sizeOption(&Config::s3PartSize)));
+        o.push_back(makeOption("s3-access-key-id", "ID",
+                               "S3 access key id (else s3-credentials-file, else AWS_ACCESS_KEY_ID)",
+                               stringOption(&Config::s3AccessKeyId)));
+        o.push_back(makeOption("s3-secret-access-key", "SECRET",
+                               "S3 secret access key (else s3-credentials-file, else AWS_SECRET_ACCESS_KEY); "
+                               "prefer a file readable only by the relay",
+                               stringOption(&Config::s3SecretAccessKey), true));
+        o.push_back(Option{"s3-credentials-file", "FILE",
+                           "credentials in AWS' format ([profile] aws_access_key_id, "
+                           "aws_secret_access_key, aws_session_token); must not be accessible to other users",
+                           [](Settings& s, std::string_view v) -> Status {
+                               const std::filesystem::path path(std::string(trimSpace(v)));
+                               s.config.s3CredentialsFile = path.empty() ? path
+                                                            : path.is_relative() && !s.configDirectory.empty()
+                                                                ? s.configDirectory / path
+                                                                : path;
+                               return {};
+                           },
+                           [](const Config& c) { return c.s3CredentialsFile.string(); }});
+        o.push_back(makeOption("s3-profile", "NAME", "the profile of s3-credentials-file",
+                               stringOption(&Config::s3Profile)));
+        o.push_back(makeOption("s3-ca-file", "FILE",
+                               "PEM certificate authorities for an https s3-endpoint (empty: the system's)",
+                               stringOption(&Config::s3CaFile)));
+        o.push_back(Option{"s3-timeout", "DURATION", "connect, read and write timeout of each S3 request",
+                           [](Settings& s, std::string_view v) -> Status {
+                               auto duration = ConfigLoader::parseDuration(v);
+                               if (!duration)
+                                   return duration.error();
+                               s.config.s3Timeout = *duration;
+                               return {};
+                           },
+                           [](const Config& c) { return ConfigLoader::formatDuration(c.s3Timeout); }});
         o.push_back(
             makeOption("redis-host", "HOST", "Redis server address", stringOption(&Config::redisHost)));
         o.push_back(makeOption("redis-port", "PORT", "Redis server port", integerOption(&Config::redisPort)));
@@ -510,6 +647,8 @@ Result<LoadedConfig> ConfigLoader::load(const std::vector<std::string>& args,
         settings.config.uploadTokens.insert(settings.config.uploadTokens.end(), tokens->begin(),
                                             tokens->end());
     }
+    if (settings.config.blobStore == Config::BlobStoreKind::S3)
+        OTS_TRY(resolveS3Credentials(settings.config, environment));
     loaded.config = std::move(settings.config);
     return loaded;
 }
@@ -572,6 +711,26 @@ Status ConfigLoader::validate(const Config& c) {
     if (auto proxies = ClientAddress::fromTrustedProxies(c.trustedProxies); !proxies)
         return invalid("trusted-proxies: " + proxies.error().detail);
 
+    if (c.blobStore == Config::BlobStoreKind::S3) {
+        OTS_TRY(check(c.s3Endpoint.starts_with("http://") || c.s3Endpoint.starts_with("https://"),
+                      "s3-endpoint must be an http:// or https:// URL (blob-store = s3)"));
+        OTS_TRY(check(!c.s3Bucket.empty(), "s3-bucket must be set (blob-store = s3)"));
+        OTS_TRY(check(!c.s3Region.empty(), "s3-region must not be empty"));
+        OTS_TRY(check(!c.s3AccessKeyId.empty() && !c.s3SecretAccessKey.empty(),
+                      "blob-store = s3 needs credentials: s3-access-key-id and s3-secret-access-key, "
+                      "s3-credentials-file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"));
+        OTS_TRY(check(c.s3PartSize >= (std::uint64_t{5} << 20) && c.s3PartSize <= (std::uint64_t{5} << 30),
+                      "s3-part-size must be 5M…5G"));
+        OTS_TRY(
+            check(c.s3Prefix.size() <= 256 && !c.s3Prefix.starts_with('/') &&
+                      std::all_of(c.s3Prefix.begin(), c.s3Prefix.end(),
+                                  [](char ch) {
+                                      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' ||
+                                             ch == '-' || ch == '_' || ch == '.';
+                                  }),
+                  "s3-prefix must be at most 256 characters of A-Z, a-z, 0-9, / - _ . and not start with /"));
+        OTS_TRY(check(c.s3Timeout >= 100ms && c.s3Timeout <= 600'000ms, "s3-timeout must be 100ms…10m"));
+    }
     OTS_TRY(check(!c.dataDirectory.empty(), "data-dir must not be empty"));
     std::error_code error;
     std::filesystem::create_directories(c.dataDirectory, error);

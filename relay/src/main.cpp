@@ -5,9 +5,9 @@
 
 #include "AdminCommand.h"
 #include "Api.h"
+#include "BlobStoreFactory.h"
 #include "ConfigLoader.h"
 #include "HttpServer.h"
-#include "LocalBlobStore.h"
 #include "Log.h"
 #include "Metrics.h"
 #include "RedisAudit.h"
@@ -115,14 +115,12 @@ int run(const Config& config) {
         return ConfigLoader::kExitFailure;
     }
 
-    std::unique_ptr<LocalBlobStore> blobs;
-    try {
-        blobs = std::make_unique<LocalBlobStore>(config.dataDirectory);
-    } catch (const std::exception& e) {
-        Log::error("cannot prepare the data folder",
-                   {{"data_dir", config.dataDirectory.string()}, {"error", e.what()}});
+    auto made = makeBlobStore(config);
+    if (!made) {
+        Log::error("cannot prepare the blob store", {{"error", made.error().detail}});
         return ConfigLoader::kExitFailure;
     }
+    const std::unique_ptr<BlobStore> blobs = std::move(*made);
     Metrics metrics;
     Api api(config, *blobs, metrics);
     Sweeper sweeper(config, *blobs, metrics);
@@ -227,6 +225,8 @@ int main(int argc, char** argv) {
             auto redisWarnings = RedisAudit::audit(config);
             if (!redisWarnings)
                 return configError(redisWarnings.error().detail);
+            if (const std::string store = checkBlobStore(config); !store.empty())
+                return configError(store);
             std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
             std::vector<std::string> warnings = ConfigLoader::warnings(config);
             warnings.insert(warnings.end(), redisWarnings->begin(), redisWarnings->end());

@@ -5,6 +5,7 @@
 // in a file the test can read, readiness through /readyz, and a stop by PID — SIGTERM for a
 // graceful drain, SIGKILL for the crash tests.
 
+#include "CephCluster.h"
 #include "RedisServer.h"
 #include "RelayClient.h"
 
@@ -13,6 +14,7 @@
 #include <QDir>
 #include <QFile>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -139,6 +141,7 @@ public:
                     arguments << flag << value;
             arguments += extraArgs;
             m_process.setArguments(arguments);
+            m_process.setProcessEnvironment(m_environment);
             m_process.setProcessChannelMode(QProcess::MergedChannels);
             m_process.setStandardOutputFile(m_logPath);
             m_process.start();
@@ -163,6 +166,9 @@ public:
         }
         return false;
     }
+    /// An environment variable for the relay's next starts (secrets go here, never in arguments).
+    void setEnvironment(const QString& name, const QString& value) { m_environment.insert(name, value); }
+
     /// Starts again on the same port, Redis, data folder and flags, as a service manager would
     /// (a new log file). The same port matters: a relay knows its own upload leases by its address.
     [[nodiscard]] bool restart(int timeoutMs = 20'000) {
@@ -223,6 +229,7 @@ public:
     [[nodiscard]] qint64 peakRssKiB() const { return procStatusKiB(pid(), "VmHWM"); }
 
 private:
+    QProcessEnvironment m_environment = QProcessEnvironment::systemEnvironment();
     bool waitUntilServing(bool waitReady, int timeoutMs) {
         const QDeadlineTimer deadline(timeoutMs);
         const QByteArray target = waitReady ? "/readyz" : "/healthz";
@@ -268,11 +275,40 @@ inline QList<QByteArray> keysLeftBehind(quint16 redisPort, const QByteArray& id)
     return out;
 }
 
+/// The entries below dir whose name contains needle (e.g. a share id).
+inline QStringList filesNamed(const QString& dir, const QString& needle) {
+    QStringList out;
+    const QStringList all = test::listTree(dir);
+    for (const QString& path : all)
+        if (path.contains(needle))
+            out << path;
+    return out;
+}
+
+/// The blob store the relay tests run against. OTS_TEST_BLOB_STORE=s3 (the *_s3 ctest entries) makes
+/// every RelayFixture start a one-node Ceph cluster and its relay keep blobs in that cluster's bucket.
+inline bool s3StoreUnderTest() {
+    return qgetenv("OTS_TEST_BLOB_STORE") == "s3";
+}
+
+/// Adds to `arguments` (and the relay's environment) what makes a relay keep its blobs in ceph's bucket.
+inline void useS3Store(RelayProcess& relay, const test::CephCluster& ceph, QStringList& arguments,
+                       const QString& prefix = QStringLiteral("ots/")) {
+    arguments = QStringList{QStringLiteral("--blob-store"),       QStringLiteral("s3"),
+                            QStringLiteral("--s3-endpoint"),      ceph.endpoint(),
+                            QStringLiteral("--s3-bucket"),        ceph.bucket(),
+                            QStringLiteral("--s3-prefix"),        prefix,
+                            QStringLiteral("--s3-access-key-id"), ceph.accessKeyId()} +
+                arguments;
+    relay.setEnvironment(QStringLiteral("OTS_RELAY_S3_SECRET_ACCESS_KEY"), ceph.secretAccessKey());
+}
+
 /// One Redis, one data folder, one relay: what most tests start in initTestCase.
 struct RelayFixture {
     RedisServer redis;
     QTemporaryDir dataDir;
     RelayProcess relay;
+    std::unique_ptr<test::CephCluster> ceph; ///< with s3StoreUnderTest()
 
     [[nodiscard]] bool start(const QStringList& extraArgs = {}) {
         if (!dataDir.isValid()) {
@@ -283,12 +319,41 @@ struct RelayFixture {
             m_error = QStringLiteral("redis-server did not start");
             return false;
         }
-        if (!relay.start(redis.port(), dataDir.path(), extraArgs)) {
+        QStringList arguments = extraArgs;
+        if (s3StoreUnderTest()) {
+            ceph = std::make_unique<test::CephCluster>();
+            if (!ceph->start()) {
+                m_error = QStringLiteral("the Ceph cluster did not start: ") + ceph->errorString();
+                return false;
+            }
+            useS3Store(relay, *ceph, arguments);
+        }
+        if (!relay.start(redis.port(), dataDir.path(), arguments)) {
             m_error = relay.error();
             return false;
         }
         return true;
     }
+
+    /// What the store holds of a share: files in the data folder (LocalBlobStore), or objects and
+    /// multipart uploads in the bucket (S3BlobStore), as the bucket index lists them.
+    [[nodiscard]] QStringList stored(const QString& id) const {
+        if (!ceph)
+            return filesNamed(dataDir.path(), id);
+        QStringList out;
+        for (const QString& key :
+             ceph->objects(ceph->bucket()).value_or(QStringList{QStringLiteral("(unreadable)")}))
+            if (key.contains(id) || key == QStringLiteral("(unreadable)"))
+                out << key;
+        const auto uploads = ceph->multipartUploads(ceph->bucket());
+        if (!uploads)
+            out << QStringLiteral("(uploads unreadable)");
+        for (const auto& upload : uploads.value_or(QList<test::CephCluster::MultipartUpload>{}))
+            if (upload.key.contains(id))
+                out << QStringLiteral("multipart upload of ") + upload.key;
+        return out;
+    }
+    [[nodiscard]] QStringList stored(const QByteArray& id) const { return stored(QString::fromLatin1(id)); }
     [[nodiscard]] RelayClient client() const { return relay.client(); }
     [[nodiscard]] const char* error() const {
         m_errorUtf8 = m_error.toUtf8();
@@ -299,15 +364,5 @@ private:
     QString m_error;
     mutable QByteArray m_errorUtf8;
 };
-
-/// The entries below dir whose name contains needle (e.g. a share id).
-inline QStringList filesNamed(const QString& dir, const QString& needle) {
-    QStringList out;
-    const QStringList all = test::listTree(dir);
-    for (const QString& path : all)
-        if (path.contains(needle))
-            out << path;
-    return out;
-}
 
 } // namespace ots::relaytest

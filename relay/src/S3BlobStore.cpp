@@ -1,0 +1,654 @@
+// GCC 12 reports -Wnull-dereference inside Asio's io_context once S3Client.h's is inlined here, as in
+// s3/S3Client.cpp: silenced for the lines of Boost's headers only (this file is compiled alone, outside
+// the unity build, so that these are the headers' first inclusion).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include "s3/S3Client.h"
+#include "s3/S3RangeReader.h"
+#pragma GCC diagnostic pop
+
+#include "Log.h"
+#include "S3BlobStore.h"
+#include "ShareStore.h"
+#include "ots/Crypto.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
+
+namespace ots::relay {
+
+/// One tail object as a listing shows it: t/ID/PARTSIZE-N.
+struct S3BlobStore::Tail {
+    std::string key;
+    std::uint64_t partSize = 0;
+    std::uint64_t index = 0;
+    std::uint64_t size = 0;
+    [[nodiscard]] std::uint64_t start() const noexcept { return partSize * index; }
+};
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
+/// How long /readyz trusts the last look at the bucket.
+constexpr auto kWritableCacheTime = 10s;
+/// The tail's metadata: the multipart upload its parts belong to.
+constexpr std::string_view kUploadIdMeta = "upload-id";
+
+using Tail = S3BlobStore::Tail;
+
+std::optional<std::uint64_t> parseNumber(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+BlobStatus statusOf(const s3::S3Error& error) {
+    if (error.httpStatus == 404)
+        return BlobStatus::Missing;
+    if (error.is("QuotaExceeded") || error.is("InsufficientStorage") || error.httpStatus == 507)
+        return BlobStatus::Full;
+    return BlobStatus::IoError;
+}
+
+void logFailure(std::string_view what, std::string_view id, const s3::S3Error& error) {
+    Log::error(what, {{"id", std::string(id)}, {"error", error.describe()}});
+}
+
+/// A file with no name in `directory` (O_TMPFILE): it vanishes with the descriptor, also when the relay
+/// is killed, so spooled bodies never need sweeping.
+int unnamedFile(const std::filesystem::path& directory) {
+    int fd = -1;
+    do {
+        fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+int writeAll(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return 0;
+}
+
+/// Owns a spool file's descriptor.
+class Spool {
+public:
+    explicit Spool(int fd) noexcept
+        : m_fd(fd) {}
+    ~Spool() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    Spool(Spool&& other) noexcept
+        : m_fd(std::exchange(other.m_fd, -1)) {}
+    Spool(const Spool&) = delete;
+    Spool& operator=(const Spool&) = delete;
+    Spool& operator=(Spool&&) = delete;
+    [[nodiscard]] int get() const noexcept { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+/// The tails of one share, from a listing of t/ID/.
+s3::S3Result<std::vector<Tail>> listTails(s3::S3Client& client, const std::string& prefix) {
+    std::vector<Tail> tails;
+    std::string token;
+    do {
+        auto page = client.listObjectsV2(prefix, token);
+        if (!page)
+            return page.error();
+        for (const s3::S3ObjectEntry& entry : page->objects) {
+            const std::string_view name = std::string_view(entry.key).substr(prefix.size());
+            const std::size_t dash = name.find('-');
+            const auto partSize = parseNumber(name.substr(0, dash));
+            const auto index =
+                dash == std::string_view::npos ? std::nullopt : parseNumber(name.substr(dash + 1));
+            if (!partSize || !index || *partSize == 0)
+                continue; // not a name this store makes
+            tails.push_back(Tail{entry.key, *partSize, *index, entry.size});
+        }
+        token = page->nextContinuationToken;
+    } while (!token.empty());
+    return tails;
+}
+
+/// The tail that holds the bytes from its part's start up to `offset`: the one whose part contains the
+/// offset and that is at least that long (a longer one was written by an append Redis never confirmed).
+const Tail* currentTail(const std::vector<Tail>& tails, std::uint64_t offset) {
+    for (const Tail& tail : tails)
+        if (tail.index == offset / tail.partSize && tail.size >= offset - tail.start())
+            return &tail;
+    return nullptr;
+}
+
+/// The upload id a tail carries, or empty when it has none (no whole part yet).
+s3::S3Result<std::string> uploadIdOf(s3::S3Client& client, const Tail& tail) {
+    auto info = client.headObject(tail.key);
+    if (!info)
+        return info.error();
+    return info->meta(kUploadIdMeta).value_or(std::string());
+}
+
+/// An append: the body spooled to an unnamed local file after the tail's bytes, sent to the bucket by
+/// makeDurable.
+class S3Append final : public BlobAppend {
+public:
+    S3Append(S3BlobStore& store, std::string id, std::uint64_t offset, std::uint64_t partSize,
+             std::string uploadId, Spool spool, std::uint64_t tailBytes)
+        : m_store(store)
+        , m_id(std::move(id))
+        , m_offset(offset)
+        , m_partSize(partSize)
+        , m_uploadId(std::move(uploadId))
+        , m_spool(std::move(spool))
+        , m_tailBytes(tailBytes) {}
+
+    int write(const char* data, std::size_t size) noexcept override {
+        if (const int error = writeAll(m_spool.get(), data, size, m_tailBytes + m_written))
+            return error;
+        m_written += size;
+        return 0;
+    }
+
+    BlobStatus makeDurable(std::uint64_t count) override {
+        if (count > m_written)
+            return BlobStatus::ShortFile;
+        if (count == 0)
+            return BlobStatus::Ok;
+        // Spool offset 0 is blob offset `base`, the start of the tail's part.
+        const std::uint64_t base = m_offset - m_tailBytes;
+        const std::uint64_t end = m_offset + count;
+        const std::uint64_t done = end / m_partSize; // parts wholly below `end`
+        auto client = m_store.client();
+        const std::string blobKey = m_store.blobKey(m_id);
+        for (std::uint64_t index = base / m_partSize; index < done; ++index) {
+            if (m_uploadId.empty()) {
+                auto created = client->createMultipartUpload(blobKey);
+                if (!created) {
+                    logFailure("cannot start a multipart upload", m_id, created.error());
+                    return statusOf(created.error());
+                }
+                m_uploadId = std::move(created.value());
+            }
+            const s3::S3Body body{{}, m_spool.get(), index * m_partSize - base, m_partSize};
+            auto part = client->uploadPart(blobKey, m_uploadId, static_cast<int>(index + 1), body);
+            if (!part) {
+                logFailure("cannot upload a part", m_id, part.error());
+                return statusOf(part.error());
+            }
+        }
+        // The bytes past the last whole part, under that part's number, with the upload they continue.
+        const std::uint64_t tailStart = done * m_partSize;
+        const s3::S3Body tail{{}, m_spool.get(), tailStart - base, end - tailStart};
+        s3::S3Metadata metadata;
+        if (!m_uploadId.empty())
+            metadata.emplace_back(std::string(kUploadIdMeta), m_uploadId);
+        auto put = client->putObject(m_store.tailKey(m_id, m_partSize, done), tail, metadata);
+        if (!put) {
+            logFailure("cannot store an upload's tail", m_id, put.error());
+            return statusOf(put.error());
+        }
+        return BlobStatus::Ok;
+    }
+
+private:
+    S3BlobStore& m_store;
+    std::string m_id;
+    std::uint64_t m_offset;
+    std::uint64_t m_partSize;
+    std::string m_uploadId;
+    Spool m_spool;
+    std::uint64_t m_tailBytes; ///< spool bytes before the body: the tail's, read at open
+    std::uint64_t m_written = 0;
+};
+
+class S3Read final : public BlobRead {
+public:
+    S3Read(std::shared_ptr<const s3::S3Connector> connector, std::string key, std::uint64_t first,
+           std::uint64_t count)
+        : m_reader(std::move(connector), std::move(key), first, count) {}
+
+    void asyncRead(boost::asio::any_io_executor executor, std::span<char> buffer, ReadDone done) override {
+        m_reader.asyncRead(
+            std::move(executor), buffer, [this, done = std::move(done)](int error, std::size_t bytes) {
+                if (error != 0)
+                    Log::error("cannot read a blob from the bucket", {{"error", m_reader.failure()}});
+                done(error, bytes);
+            });
+    }
+
+private:
+    s3::S3RangeReader m_reader;
+};
+
+} // namespace
+
+// Lease --------------------------------------------------------------------------------------------
+
+S3BlobStore::Lease::Lease(S3BlobStore& store, std::unique_ptr<s3::S3Client> client) noexcept
+    : m_store(&store)
+    , m_client(std::move(client)) {}
+
+S3BlobStore::Lease::Lease(Lease&& other) noexcept
+    : m_store(other.m_store)
+    , m_client(std::move(other.m_client)) {}
+
+S3BlobStore::Lease::~Lease() {
+    if (m_client)
+        m_store->giveBack(std::move(m_client));
+}
+
+S3BlobStore::Lease S3BlobStore::client() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_idle.empty()) {
+            std::unique_ptr<s3::S3Client> idle = std::move(m_idle.back());
+            m_idle.pop_back();
+            return Lease(*this, std::move(idle));
+        }
+    }
+    return Lease(*this, m_connector->makeClient());
+}
+
+void S3BlobStore::giveBack(std::unique_ptr<s3::S3Client> client) noexcept {
+    std::lock_guard lock(m_mutex);
+    m_idle.push_back(std::move(client));
+}
+
+// Store --------------------------------------------------------------------------------------------
+
+S3BlobStore::S3BlobStore(std::shared_ptr<const s3::S3Connector> connector, std::string prefix,
+                         std::uint64_t partSize, std::filesystem::path spoolDirectory)
+    : m_connector(std::move(connector))
+    , m_prefix(std::move(prefix))
+    , m_partSize(std::max(partSize, kMinPartSize))
+    , m_spool(std::move(spoolDirectory)) {
+    std::filesystem::create_directories(m_spool);
+    std::filesystem::permissions(m_spool, std::filesystem::perms::owner_all);
+}
+
+S3BlobStore::~S3BlobStore() = default;
+
+std::string S3BlobStore::blobKey(std::string_view id) const {
+    return m_prefix + "b/" + std::string(id);
+}
+
+std::string S3BlobStore::tailPrefix(std::string_view id) const {
+    return m_prefix + "t/" + std::string(id) + "/";
+}
+
+std::string S3BlobStore::tailKey(std::string_view id, std::uint64_t partSize, std::uint64_t partIndex) const {
+    return tailPrefix(id) + std::to_string(partSize) + "-" + std::to_string(partIndex);
+}
+
+std::uint64_t S3BlobStore::partSizeFor(std::uint64_t size) const noexcept {
+    const std::uint64_t needed = (size + kMaxParts - 1) / kMaxParts;
+    return std::max(m_partSize, (needed + kMiB - 1) / kMiB * kMiB);
+}
+
+std::variant<BlobStatus, std::unique_ptr<BlobAppend>>
+S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t declaredSize) {
+    const int fd = unnamedFile(m_spool);
+    if (fd < 0) {
+        Log::error("cannot make a spool file", {{"dir", m_spool.string()}, {"error", std::strerror(errno)}});
+        return errno == ENOSPC || errno == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
+    }
+    Spool spool(fd);
+    std::uint64_t partSize = partSizeFor(declaredSize);
+    std::string uploadId;
+    std::uint64_t tailBytes = 0;
+    if (offset > 0) {
+        // Where the bytes before `offset` are: whole parts of the multipart upload, and the tail.
+        auto client = this->client();
+        auto tails = listTails(*client, tailPrefix(id));
+        if (!tails) {
+            logFailure("cannot list an upload's tails", id, tails.error());
+            return statusOf(tails.error());
+        }
+        const Tail* tail = currentTail(tails.value(), offset);
+        if (tail == nullptr) {
+            Log::error("the bucket holds fewer bytes than the share's offset",
+                       {{"id", std::string(id)}, {"offset", offset}});
+            return BlobStatus::ShortFile;
+        }
+        partSize = tail->partSize; // the upload keeps the part size it started with
+        tailBytes = offset - tail->start();
+        if (tail->index > 0) {
+            auto found = uploadIdOf(*client, *tail);
+            if (!found || found->empty()) {
+                Log::error("an upload's tail names no multipart upload", {{"id", std::string(id)}});
+                return found ? BlobStatus::IoError : statusOf(found.error());
+            }
+            uploadId = std::move(found.value());
+        }
+        if (tailBytes > 0) {
+            auto bytes = client->getObject(tail->key, static_cast<std::size_t>(tailBytes),
+                                           std::pair{std::uint64_t{0}, tailBytes});
+            if (!bytes || bytes->size() != tailBytes) {
+                if (!bytes)
+                    logFailure("cannot read an upload's tail", id, bytes.error());
+                return bytes ? BlobStatus::ShortFile : statusOf(bytes.error());
+            }
+            if (const int error = writeAll(fd, bytes->data(), bytes->size(), 0))
+                return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
+        }
+        // Tails of earlier parts: Redis has moved past them, so nothing needs them any more.
+        for (const Tail& old : tails.value())
+            if (old.start() + old.partSize <= tail->start() || old.partSize != partSize)
+                (void)client->deleteObject(old.key);
+    }
+    return std::make_unique<S3Append>(*this, std::string(id), offset, partSize, std::move(uploadId),
+                                      std::move(spool), tailBytes);
+}
+
+BlobStatus S3BlobStore::seal(std::string_view id, std::uint64_t size) {
+    auto client = this->client();
+    const std::string key = blobKey(id);
+    auto tails = listTails(*client, tailPrefix(id));
+    if (!tails) {
+        logFailure("cannot list an upload's tails", id, tails.error());
+        return statusOf(tails.error());
+    }
+    if (auto sealed = client->headObject(key); sealed) {
+        // A retried complete: sealed already (and the tails may still be there).
+        if (sealed->size != size)
+            return BlobStatus::IoError;
+    } else if (sealed.error().httpStatus != 404) {
+        logFailure("cannot look for a sealed blob", id, sealed.error());
+        return statusOf(sealed.error());
+    } else {
+        const Tail* tail = currentTail(tails.value(), size);
+        if (tail == nullptr)
+            return tails->empty() ? BlobStatus::Missing : BlobStatus::ShortFile;
+        const std::uint64_t tailBytes = size - tail->start();
+        std::string bytes;
+        if (tailBytes > 0) {
+            auto got = client->getObject(tail->key, static_cast<std::size_t>(tailBytes),
+                                         std::pair{std::uint64_t{0}, tailBytes});
+            if (!got || got->size() != tailBytes) {
+                if (!got)
+                    logFailure("cannot read an upload's tail", id, got.error());
+                return got ? BlobStatus::ShortFile : statusOf(got.error());
+            }
+            bytes = std::move(got.value());
+        }
+        if (tail->index == 0) {
+            // Smaller than a part: one PUT of the tail's bytes is the whole blob.
+            auto put = client->putObject(key, s3::S3Body{bytes, -1, 0, 0});
+            if (!put) {
+                logFailure("cannot store a blob", id, put.error());
+                return statusOf(put.error());
+            }
+        } else if (const BlobStatus completed = completeUpload(*client, id, *tail, bytes);
+                   completed != BlobStatus::Ok) {
+            return completed;
+        }
+        auto sealed2 = client->headObject(key);
+        if (!sealed2 || sealed2->size != size) {
+            Log::error("the sealed blob is not the share's size", {{"id", std::string(id)}});
+            return BlobStatus::IoError;
+        }
+    }
+    // Sealed: the tails and any upload a crashed append left are no longer needed.
+    for (const Tail& tail : tails.value())
+        (void)client->deleteObject(tail.key);
+    (void)abortUploads(*client, id);
+    return BlobStatus::Ok;
+}
+
+BlobStatus S3BlobStore::completeUpload(s3::S3Client& client, std::string_view id, const Tail& tail,
+                                       const std::string& tailBytes) {
+    const std::string key = blobKey(id);
+    auto uploadId = uploadIdOf(client, tail);
+    if (!uploadId || uploadId->empty()) {
+        Log::error("an upload's tail names no multipart upload", {{"id", std::string(id)}});
+        return uploadId ? BlobStatus::IoError : statusOf(uploadId.error());
+    }
+    const std::uint64_t wholeParts = tail.index;
+    const std::uint64_t partCount = wholeParts + (tailBytes.empty() ? 0 : 1);
+    if (!tailBytes.empty()) {
+        auto last = client.uploadPart(key, uploadId.value(), static_cast<int>(partCount),
+                                      s3::S3Body{tailBytes, -1, 0, 0});
+        if (!last) {
+            logFailure("cannot upload the last part", id, last.error());
+            return statusOf(last.error());
+        }
+    }
+    // The parts as the bucket has them: each whole part must be there with its full size.
+    std::map<int, s3::S3Part> parts;
+    int marker = 0;
+    do {
+        auto page = client.listParts(key, uploadId.value(), marker);
+        if (!page) {
+            logFailure("cannot list an upload's parts", id, page.error());
+            return statusOf(page.error());
+        }
+        for (s3::S3Part& part : page->parts)
+            parts[part.partNumber] = std::move(part);
+        marker = page->nextPartNumberMarker;
+    } while (marker != 0);
+    std::vector<s3::S3Part> ordered;
+    ordered.reserve(static_cast<std::size_t>(partCount));
+    for (std::uint64_t number = 1; number <= partCount; ++number) {
+        const auto found = parts.find(static_cast<int>(number));
+        const std::uint64_t expected = number <= wholeParts ? tail.partSize : tailBytes.size();
+        if (found == parts.end() || found->second.size != expected) {
+            Log::error("a part of the upload is missing or has the wrong size",
+                       {{"id", std::string(id)}, {"part", number}});
+            return BlobStatus::ShortFile;
+        }
+        ordered.push_back(s3::S3Part{found->second.partNumber, found->second.etag, 0});
+    }
+    auto completed = client.completeMultipartUpload(key, uploadId.value(), ordered);
+    if (!completed) {
+        logFailure("cannot complete the multipart upload", id, completed.error());
+        return statusOf(completed.error());
+    }
+    return BlobStatus::Ok;
+}
+
+BlobStatus S3BlobStore::abortUploads(s3::S3Client& client, std::string_view id) {
+    const std::string key = blobKey(id);
+    BlobStatus status = BlobStatus::Ok;
+    std::string keyMarker;
+    std::string uploadMarker;
+    while (true) {
+        auto page = client.listMultipartUploads(key, keyMarker, uploadMarker);
+        if (!page) {
+            logFailure("cannot list multipart uploads", id, page.error());
+            return statusOf(page.error());
+        }
+        for (const s3::S3Upload& upload : page->uploads) {
+            if (upload.key != key)
+                continue;
+            auto aborted = client.abortMultipartUpload(key, upload.uploadId);
+            // Gone already (another relay aborted or completed it) is fine.
+            if (!aborted && aborted.error().httpStatus != 404) {
+                logFailure("cannot abort a multipart upload", id, aborted.error());
+                status = BlobStatus::IoError;
+            }
+        }
+        if (!page->truncated)
+            return status;
+        keyMarker = page->nextKeyMarker;
+        uploadMarker = page->nextUploadIdMarker;
+    }
+}
+
+std::variant<BlobStatus, std::unique_ptr<BlobRead>>
+S3BlobStore::openRead(std::string_view id, std::uint64_t size, std::uint64_t first, std::uint64_t count) {
+    const std::string key = blobKey(id);
+    {
+        auto client = this->client();
+        auto sealed = client->headObject(key);
+        if (!sealed) {
+            if (sealed.error().httpStatus != 404)
+                logFailure("cannot look for a sealed blob", id, sealed.error());
+            return statusOf(sealed.error());
+        }
+        if (sealed->size != size || first > size || count > size - first)
+            return BlobStatus::ShortFile;
+    }
+    return std::make_unique<S3Read>(m_connector, key, first, count);
+}
+
+BlobStatus S3BlobStore::remove(std::string_view id) noexcept {
+    try {
+        auto client = this->client();
+        BlobStatus status = BlobStatus::Ok;
+        if (auto deleted = client->deleteObject(blobKey(id)); !deleted) {
+            logFailure("cannot delete a blob", id, deleted.error());
+            status = BlobStatus::IoError;
+        }
+        if (abortUploads(*client, id) != BlobStatus::Ok)
+            status = BlobStatus::IoError;
+        auto tails = listTails(*client, tailPrefix(id));
+        if (!tails)
+            return BlobStatus::IoError;
+        for (const Tail& tail : tails.value()) {
+            if (auto deleted = client->deleteObject(tail.key); !deleted) {
+                logFailure("cannot delete an upload's tail", id, deleted.error());
+                status = BlobStatus::IoError;
+            }
+        }
+        return status;
+    } catch (const std::exception& e) {
+        Log::error("cannot remove a share's objects", {{"id", std::string(id)}, {"error", e.what()}});
+        return BlobStatus::IoError;
+    }
+}
+
+std::optional<std::uint64_t> S3BlobStore::sealedSize(std::string_view id) {
+    auto client = this->client();
+    auto sealed = client->headObject(blobKey(id));
+    if (!sealed)
+        return std::nullopt;
+    return sealed->size;
+}
+
+std::optional<std::uint64_t> S3BlobStore::pendingSize(std::string_view id) {
+    auto client = this->client();
+    auto tails = listTails(*client, tailPrefix(id));
+    if (!tails || tails->empty())
+        return std::nullopt;
+    std::uint64_t size = 0;
+    for (const Tail& tail : tails.value())
+        size = std::max(size, tail.start() + tail.size);
+    return size;
+}
+
+bool S3BlobStore::writable() noexcept {
+    {
+        std::lock_guard lock(m_mutex);
+        if (std::chrono::steady_clock::now() - m_writableCheckedAt < kWritableCacheTime)
+            return m_writable;
+    }
+    bool answer = false;
+    try {
+        auto client = this->client();
+        answer = client->headBucket().ok();
+    } catch (const std::exception&) {
+        answer = false;
+    }
+    std::lock_guard lock(m_mutex);
+    m_writable = answer;
+    m_writableCheckedAt = std::chrono::steady_clock::now();
+    return answer;
+}
+
+std::vector<std::string> S3BlobStore::pendingIds() {
+    std::set<std::string> ids;
+    auto client = this->client();
+    // Tails: PREFIX t/ID/…; uploads: on PREFIX b/ID; sealed blobs: PREFIX b/ID.
+    const auto idAfter = [](std::string_view key, std::string_view prefix) {
+        std::string_view rest = key.substr(prefix.size());
+        return std::string(rest.substr(0, rest.find('/')));
+    };
+    for (const std::string& prefix : {m_prefix + "t/", m_prefix + "b/"}) {
+        std::string token;
+        do {
+            auto page = client->listObjectsV2(prefix, token);
+            if (!page) {
+                logFailure("cannot list the bucket", prefix, page.error());
+                break;
+            }
+            for (const s3::S3ObjectEntry& entry : page->objects)
+                ids.insert(idAfter(entry.key, prefix));
+            token = page->nextContinuationToken;
+        } while (!token.empty());
+    }
+    const std::string uploads = m_prefix + "b/";
+    std::string keyMarker;
+    std::string uploadMarker;
+    while (true) {
+        auto page = client->listMultipartUploads(uploads, keyMarker, uploadMarker);
+        if (!page) {
+            logFailure("cannot list multipart uploads", uploads, page.error());
+            break;
+        }
+        for (const s3::S3Upload& upload : page->uploads)
+            ids.insert(idAfter(upload.key, uploads));
+        if (!page->truncated)
+            break;
+        keyMarker = page->nextKeyMarker;
+        uploadMarker = page->nextUploadIdMarker;
+    }
+    std::vector<std::string> result;
+    for (const std::string& id : ids)
+        if (isShareIdText(id))
+            result.push_back(id);
+    return result;
+}
+
+std::string S3BlobStore::check() {
+    auto client = this->client();
+    if (auto bucket = client->headBucket(); !bucket)
+        return "the bucket " + m_connector->config().bucket +
+               " cannot be reached: " + bucket.error().describe();
+    std::array<std::uint8_t, 8> random{};
+    ots::randomBytes(random);
+    std::string key = m_prefix + "check-config-";
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (const std::uint8_t byte : random) {
+        key += kHex[byte >> 4];
+        key += kHex[byte & 15];
+    }
+    const std::string probe = "ots-relay --check-config";
+    if (auto put = client->putObject(key, s3::S3Body{probe, -1, 0, 0}); !put)
+        return "the bucket " + m_connector->config().bucket + " is not writable: " + put.error().describe();
+    auto got = client->getObject(key, probe.size() + 1);
+    const bool same = got && got.value() == probe;
+    auto deleted = client->deleteObject(key);
+    if (!got)
+        return "an object written to the bucket cannot be read back: " + got.error().describe();
+    if (!same)
+        return "an object written to the bucket reads back different bytes";
+    if (!deleted)
+        return "an object written to the bucket cannot be deleted: " + deleted.error().describe();
+    return {};
+}
+
+} // namespace ots::relay
