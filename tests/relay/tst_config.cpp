@@ -264,6 +264,85 @@ private Q_SLOTS:
         QVERIFY(!ConfigLoader::load({"--upload-tokens-file", str(dir.path())}, {}).ok()); // a folder
     }
 
+    void s3CredentialsFromFileFlagsAndEnvironment() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("s3-credentials"));
+        writeFile(file, "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = default-secret\n"
+                        "# comment\n[profile relay]\naws_access_key_id=RELAYKEY\n"
+                        "aws_secret_access_key = relay-secret\naws_session_token = relay-token\n");
+        QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
+        const Args base{"--blob-store", "s3", "--s3-endpoint", "http://127.0.0.1:7480", "--s3-bucket", "b"};
+        // The file's profile, chosen by s3-profile ("profile NAME" sections as AWS' config file spells them).
+        Args withFile = base;
+        withFile.insert(withFile.end(), {"--s3-credentials-file", str(file), "--s3-profile", "relay"});
+        const auto fromFile = ConfigLoader::load(withFile, {{"AWS_ACCESS_KEY_ID", "ENVKEY"}});
+        QVERIFY2(fromFile.ok(), fromFile.ok() ? "" : fromFile.error().detail.c_str());
+        QCOMPARE(fromFile->config.s3AccessKeyId, std::string("RELAYKEY"));
+        QCOMPARE(fromFile->config.s3SecretAccessKey, std::string("relay-secret"));
+        QCOMPARE(fromFile->config.s3SessionToken, std::string("relay-token"));
+        // Set explicitly: wins over the file.
+        Args explicitKeys = withFile;
+        explicitKeys.insert(explicitKeys.end(), {"--s3-access-key-id", "FLAGKEY"});
+        const auto flagged =
+            ConfigLoader::load(explicitKeys, {{"OTS_RELAY_S3_SECRET_ACCESS_KEY", "environment-secret"}});
+        QVERIFY(flagged.ok());
+        QCOMPARE(flagged->config.s3AccessKeyId, std::string("FLAGKEY"));
+        QCOMPARE(flagged->config.s3SecretAccessKey, std::string("environment-secret"));
+        // Neither: AWS' own environment variables.
+        const auto fromEnvironment = ConfigLoader::load(
+            base, {{"AWS_ACCESS_KEY_ID", "ENVKEY"}, {"AWS_SECRET_ACCESS_KEY", "env-secret"}});
+        QVERIFY(fromEnvironment.ok());
+        QCOMPARE(fromEnvironment->config.s3AccessKeyId, std::string("ENVKEY"));
+        QCOMPARE(fromEnvironment->config.s3SecretAccessKey, std::string("env-secret"));
+        // The secret is never described, whatever its source.
+        const std::string described = ConfigLoader::describe(fromFile->config);
+        QVERIFY(described.find("relay-secret") == std::string::npos);
+        QVERIFY(described.find("s3-secret-access-key = (set)\n") != std::string::npos);
+        // A missing profile, and a file other users can read, are refused with the file's name.
+        Args missingProfile = base;
+        missingProfile.insert(missingProfile.end(),
+                              {"--s3-credentials-file", str(file), "--s3-profile", "nope"});
+        const auto noProfile = ConfigLoader::load(missingProfile, {});
+        QVERIFY(!noProfile.ok());
+        QVERIFY2(noProfile.error().detail.find("no profile [nope]") != std::string::npos,
+                 noProfile.error().detail.c_str());
+        QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther));
+        const auto readable = ConfigLoader::load(withFile, {});
+        QVERIFY(!readable.ok());
+        QVERIFY2(readable.error().detail.find("chmod o-rwx") != std::string::npos,
+                 readable.error().detail.c_str());
+        QVERIFY(readable.error().detail.find("relay-secret") == std::string::npos);
+    }
+
+    void s3StoreValidation() {
+        QTemporaryDir dir;
+        Config config = validConfig(dir);
+        config.blobStore = Config::BlobStoreKind::S3;
+        config.s3Endpoint = "http://127.0.0.1:7480";
+        config.s3Bucket = "ots";
+        config.s3AccessKeyId = "KEY";
+        config.s3SecretAccessKey = "secret";
+        QVERIFY(ConfigLoader::validate(config).ok());
+        const auto refused = [&](auto change, const char* words) {
+            Config changed = config;
+            change(changed);
+            const ots::Status valid = ConfigLoader::validate(changed);
+            QVERIFY2(!valid.ok(), words);
+            QVERIFY2(valid.error().detail.find(words) != std::string::npos, valid.error().detail.c_str());
+        };
+        refused([](Config& c) { c.s3Endpoint = "127.0.0.1:7480"; }, "s3-endpoint");
+        refused([](Config& c) { c.s3Bucket.clear(); }, "s3-bucket");
+        refused([](Config& c) { c.s3SecretAccessKey.clear(); }, "needs credentials");
+        refused([](Config& c) { c.s3PartSize = std::uint64_t{4} << 20; }, "s3-part-size");
+        refused([](Config& c) { c.s3Prefix = "/ots/"; }, "s3-prefix");
+        refused([](Config& c) { c.s3Prefix = "ots\n"; }, "s3-prefix");
+        QVERIFY(!ConfigLoader::load({"--blob-store", "nfs"}, {}).ok());
+        // The local store needs none of it.
+        Config local = validConfig(dir);
+        local.s3Bucket.clear();
+        QVERIFY(ConfigLoader::validate(local).ok());
+    }
+
     void uploadTokensFileRelativeToConfigFile() {
         // The package's relay.conf says "upload-tokens-file = upload-token": the file next to it, in
         // /etc/onetimeshare as in the systemd credential folder the service reads both from.
