@@ -45,6 +45,10 @@
 #include <unistd.h>
 #include <vector>
 
+#ifndef OTS_CEPH_CONF_TEMPLATE
+#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in (see tests/relay/CMakeLists.txt)"
+#endif
+
 namespace ots::test {
 
 class CephCluster {
