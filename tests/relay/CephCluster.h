@@ -45,6 +45,10 @@
 #include <unistd.h>
 #include <vector>
 
+#ifndef OTS_CEPH_CONF_TEMPLATE
+#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in (see tests/relay/CMakeLists.txt)"
+#endif
+
 namespace ots::test {
 
 class CephCluster {
@@ -111,7 +115,8 @@ public:
     [[nodiscard]] QString folder() const { return m_dir ? m_dir->path() : QString(); }
 
     /// Keys of the objects in `bucket`, from the bucket index (radosgw-admin), not through S3; multipart
-    /// uploads' parts and metadata are left out (see multipartUploads()). std::nullopt when the index
+    /// uploads' parts and metadata are left out (see multipartUploads(); so would be a key that itself
+    /// starts with `_multipart_`, which the relay's keys never do). std::nullopt when the index
     /// cannot be read (no such bucket, cluster down): errorString() says why.
     [[nodiscard]] std::optional<QStringList> objects(const QString& bucket) {
         const auto entries = indexEntries(bucket);
@@ -153,14 +158,11 @@ public:
                                  const QByteArray& body = {}, bool anonymous = false) const {
         const QByteArray host = QByteArrayLiteral("127.0.0.1:") + QByteArray::number(m_rgwPort);
         const QByteArray canonicalPath = QUrl::toPercentEncoding(path, "/");
-        Query sorted = query;
-        std::sort(sorted.begin(), sorted.end());
-        QByteArray canonicalQuery;
-        for (const auto& [name, value] : sorted) {
-            if (!canonicalQuery.isEmpty())
-                canonicalQuery += '&';
-            canonicalQuery += QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value);
-        }
+        QList<QByteArray> encoded; // SigV4 sorts the encoded parameters
+        for (const auto& [name, value] : query)
+            encoded.append(QUrl::toPercentEncoding(name) + '=' + QUrl::toPercentEncoding(value));
+        std::sort(encoded.begin(), encoded.end());
+        const QByteArray canonicalQuery = encoded.join('&');
         QByteArray head =
             method + ' ' + canonicalPath + (canonicalQuery.isEmpty() ? QByteArray() : '?' + canonicalQuery) +
             " HTTP/1.1\r\nHost: " + host +
