@@ -46,7 +46,7 @@
 #include <vector>
 
 #ifndef OTS_CEPH_CONF_TEMPLATE
-#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in (see tests/relay/CMakeLists.txt)"
+#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in (tests/CMakeLists.txt defines it for every test)"
 #endif
 
 namespace ots::test {
