@@ -16,9 +16,11 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <openssl/evp.h>
 #include <set>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -92,6 +94,65 @@ int writeAll(int fd, const char* data, std::size_t size, std::uint64_t offset) n
     return 0;
 }
 
+/// Hex MD5 of `length` bytes of fd from `offset`: a part's ETag as S3 computes it (no KMS), to tell
+/// whether a part already in the bucket holds these very bytes.
+std::optional<std::string> md5Hex(int fd, std::uint64_t offset, std::uint64_t length) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!context || EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr) != 1)
+        return std::nullopt;
+    std::vector<char> buffer(std::size_t{256} << 10);
+    while (length > 0) {
+        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length));
+        const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(n)) != 1)
+            return std::nullopt;
+        offset += static_cast<std::uint64_t>(n);
+        length -= static_cast<std::uint64_t>(n);
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned size = 0;
+    if (EVP_DigestFinal_ex(context.get(), digest.data(), &size) != 1)
+        return std::nullopt;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < size; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 15];
+    }
+    return hex;
+}
+
+/// An ETag without its quotes, lower case.
+std::string unquoted(std::string_view etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+        etag = etag.substr(1, etag.size() - 2);
+    std::string text(etag);
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+/// Parts of a multipart upload by number.
+using PartMap = std::map<int, s3::S3Part>;
+
+/// Every part the upload holds (several pages).
+s3::S3Result<PartMap> listAllParts(s3::S3Client& client, const std::string& key,
+                                   const std::string& uploadId) {
+    PartMap parts;
+    int marker = 0;
+    do {
+        auto page = client.listParts(key, uploadId, marker);
+        if (!page)
+            return page.error();
+        for (s3::S3Part& part : page->parts)
+            parts[part.partNumber] = std::move(part);
+        marker = page->nextPartNumberMarker;
+    } while (marker != 0);
+    return parts;
+}
+
 /// Owns a spool file's descriptor.
 class Spool {
 public:
@@ -152,60 +213,76 @@ s3::S3Result<std::string> uploadIdOf(s3::S3Client& client, const Tail& tail) {
     return info->meta(kUploadIdMeta).value_or(std::string());
 }
 
-/// An append: the body spooled to an unnamed local file after the tail's bytes, sent to the bucket by
-/// makeDurable.
+/// An append: the body spooled to an unnamed local file after the tail's bytes. Each part the spool
+/// completes is uploaded in the background while the body still arrives (one part at a time per
+/// append, on the store's uploader threads), so makeDurable finds little left to send: the rest of
+/// the parts and the new tail.
 class S3Append final : public BlobAppend {
 public:
+    /// partsAhead: parts the upload already holds past the offset (a relay died after sending them but
+    /// before Redis took the offset); one that holds the very bytes this append brings is not sent again.
     S3Append(S3BlobStore& store, std::string id, std::uint64_t offset, std::uint64_t partSize,
-             std::string uploadId, Spool spool, std::uint64_t tailBytes)
+             std::string uploadId, Spool spool, std::uint64_t tailBytes, PartMap partsAhead)
         : m_store(store)
         , m_id(std::move(id))
         , m_offset(offset)
         , m_partSize(partSize)
-        , m_uploadId(std::move(uploadId))
-        , m_spool(std::move(spool))
-        , m_tailBytes(tailBytes) {}
+        , m_base(offset - tailBytes)
+        , m_tailBytes(tailBytes)
+        , m_shared(std::make_shared<Shared>(std::move(spool), std::move(uploadId), m_base / partSize,
+                                            std::move(partsAhead))) {}
+
+    ~S3Append() override {
+        // A part upload under way finishes on its own (it holds the spool); no new one starts.
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->stopped = true;
+    }
+
+    S3Append(const S3Append&) = delete;
+    S3Append& operator=(const S3Append&) = delete;
 
     int write(const char* data, std::size_t size) noexcept override {
-        if (const int error = writeAll(m_spool.get(), data, size, m_tailBytes + m_written))
+        if (const int error = writeAll(m_shared->spool.get(), data, size, m_tailBytes + m_written))
             return error;
         m_written += size;
+        const std::uint64_t complete = (m_base + m_tailBytes + m_written) / m_partSize; // parts below
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->complete = complete;
+        if (!m_shared->busy && !m_shared->stopped && m_shared->failed == BlobStatus::Ok &&
+            m_shared->nextPart < complete) {
+            m_shared->busy = true;
+            m_store.postUpload([store = &m_store, shared = m_shared, id = m_id, base = m_base,
+                                partSize = m_partSize] { uploadParts(*store, *shared, id, base, partSize); });
+        }
         return 0;
     }
 
     BlobStatus makeDurable(std::uint64_t count) override {
+        Shared& shared = *m_shared;
+        {
+            std::unique_lock lock(shared.mutex);
+            shared.stopped = true;
+            shared.idle.wait(lock, [&] { return !shared.busy; });
+        }
         if (count > m_written)
             return BlobStatus::ShortFile;
         if (count == 0)
             return BlobStatus::Ok;
-        // Spool offset 0 is blob offset `base`, the start of the tail's part.
-        const std::uint64_t base = m_offset - m_tailBytes;
         const std::uint64_t end = m_offset + count;
         const std::uint64_t done = end / m_partSize; // parts wholly below `end`
         auto client = m_store.client();
         const std::string blobKey = m_store.blobKey(m_id);
-        for (std::uint64_t index = base / m_partSize; index < done; ++index) {
-            if (m_uploadId.empty()) {
-                auto created = client->createMultipartUpload(blobKey);
-                if (!created) {
-                    logFailure("cannot start a multipart upload", m_id, created.error());
-                    return statusOf(created.error());
-                }
-                m_uploadId = std::move(created.value());
-            }
-            const s3::S3Body body{{}, m_spool.get(), index * m_partSize - base, m_partSize};
-            auto part = client->uploadPart(blobKey, m_uploadId, static_cast<int>(index + 1), body);
-            if (!part) {
-                logFailure("cannot upload a part", m_id, part.error());
-                return statusOf(part.error());
-            }
-        }
+        // Parts the background has not sent (or failed to send): now, here.
+        for (std::uint64_t index = shared.nextPart; index < done; ++index)
+            if (const BlobStatus sent = uploadPart(*client, shared, m_id, blobKey, index, m_base, m_partSize);
+                sent != BlobStatus::Ok)
+                return sent;
         // The bytes past the last whole part, under that part's number, with the upload they continue.
         const std::uint64_t tailStart = done * m_partSize;
-        const s3::S3Body tail{{}, m_spool.get(), tailStart - base, end - tailStart};
+        const s3::S3Body tail{{}, shared.spool.get(), tailStart - m_base, end - tailStart};
         s3::S3Metadata metadata;
-        if (!m_uploadId.empty())
-            metadata.emplace_back(std::string(kUploadIdMeta), m_uploadId);
+        if (!shared.uploadId.empty())
+            metadata.emplace_back(std::string(kUploadIdMeta), shared.uploadId);
         auto put = client->putObject(m_store.tailKey(m_id, m_partSize, done), tail, metadata);
         if (!put) {
             logFailure("cannot store an upload's tail", m_id, put.error());
@@ -215,33 +292,159 @@ public:
     }
 
 private:
+    /// What the append shares with its background part uploads. The spool, the upload id and nextPart
+    /// belong to whoever is uploading: a background job while busy, else makeDurable.
+    struct Shared {
+        Shared(Spool file, std::string id, std::uint64_t firstPart, PartMap ahead)
+            : spool(std::move(file))
+            , uploadId(std::move(id))
+            , nextPart(firstPart)
+            , partsAhead(std::move(ahead)) {}
+        Spool spool;
+        std::string uploadId;
+        std::uint64_t nextPart; ///< the first part (0-based) not uploaded by this append yet
+        PartMap partsAhead;
+        std::mutex mutex;
+        std::condition_variable idle;
+        std::uint64_t complete = 0;         ///< parts wholly in the spool (guarded by mutex)
+        bool busy = false;                  ///< a background job is queued or running (mutex)
+        bool stopped = false;               ///< makeDurable or the destructor took over (mutex)
+        BlobStatus failed = BlobStatus::Ok; ///< a background upload failed (mutex)
+    };
+
+    /// Uploads part `index` from the spool (starting the multipart upload first if there is none).
+    static BlobStatus uploadPart(s3::S3Client& client, Shared& shared, const std::string& id,
+                                 const std::string& blobKey, std::uint64_t index, std::uint64_t base,
+                                 std::uint64_t partSize) {
+        if (shared.uploadId.empty()) {
+            auto created = client.createMultipartUpload(blobKey);
+            if (!created) {
+                logFailure("cannot start a multipart upload", id, created.error());
+                return statusOf(created.error());
+            }
+            shared.uploadId = std::move(created.value());
+        }
+        const s3::S3Body body{{}, shared.spool.get(), index * partSize - base, partSize};
+        // Sending a part number again would do on S3, but Ceph's gateway then keeps the replaced part's
+        // bytes for good: a part already there with these bytes (its ETag is their MD5) stays.
+        const auto ahead = shared.partsAhead.find(static_cast<int>(index + 1));
+        const bool there = ahead != shared.partsAhead.end() && ahead->second.size == partSize &&
+                           md5Hex(body.fd, body.fileOffset, body.fileLength) == unquoted(ahead->second.etag);
+        if (!there) {
+            auto part = client.uploadPart(blobKey, shared.uploadId, static_cast<int>(index + 1), body);
+            if (!part) {
+                logFailure("cannot upload a part", id, part.error());
+                return statusOf(part.error());
+            }
+        }
+        std::lock_guard lock(shared.mutex); // write() looks at it
+        shared.nextPart = index + 1;
+        return BlobStatus::Ok;
+    }
+
+    /// A background job: uploads the parts the spool completes until none is left or it must stop.
+    static void uploadParts(S3BlobStore& store, Shared& shared, const std::string& id, std::uint64_t base,
+                            std::uint64_t partSize) {
+        const std::string blobKey = store.blobKey(id);
+        auto client = store.client();
+        while (true) {
+            {
+                std::lock_guard lock(shared.mutex);
+                if (shared.stopped || shared.nextPart >= shared.complete) {
+                    shared.busy = false;
+                    shared.idle.notify_all();
+                    return;
+                }
+            }
+            const BlobStatus sent = uploadPart(*client, shared, id, blobKey, shared.nextPart, base, partSize);
+            if (sent != BlobStatus::Ok) {
+                std::lock_guard lock(shared.mutex);
+                shared.failed = sent; // makeDurable tries again itself
+                shared.busy = false;
+                shared.idle.notify_all();
+                return;
+            }
+        }
+    }
+
     S3BlobStore& m_store;
     std::string m_id;
     std::uint64_t m_offset;
     std::uint64_t m_partSize;
-    std::string m_uploadId;
-    Spool m_spool;
+    std::uint64_t m_base;      ///< the blob offset of spool offset 0: the start of the tail's part
     std::uint64_t m_tailBytes; ///< spool bytes before the body: the tail's, read at open
     std::uint64_t m_written = 0;
+    std::shared_ptr<Shared> m_shared;
 };
 
+/// A range of a sealed blob: a streamed Range GET, read one piece ahead. The session copies a piece
+/// out and writes it to its client while the next piece comes from the bucket, so the two sockets
+/// are busy at the same time instead of in turns. One piece of memory more per download.
 class S3Read final : public BlobRead {
 public:
+    static constexpr std::size_t kAhead = std::size_t{64} << 10;
+
     S3Read(std::shared_ptr<const s3::S3Connector> connector, std::string key, std::uint64_t first,
            std::uint64_t count)
-        : m_reader(std::move(connector), std::move(key), first, count) {}
+        : m_reader(std::move(connector), std::move(key), first, count)
+        , m_count(count)
+        , m_ahead(kAhead) {}
 
     void asyncRead(boost::asio::any_io_executor executor, std::span<char> buffer, ReadDone done) override {
-        m_reader.asyncRead(
-            std::move(executor), buffer, [this, done = std::move(done)](int error, std::size_t bytes) {
-                if (error != 0)
-                    Log::error("cannot read a blob from the bucket", {{"error", m_reader.failure()}});
-                done(error, bytes);
-            });
+        m_executor = std::move(executor);
+        m_wanted = buffer;
+        m_waiting = std::move(done);
+        if (!m_filling)
+            serve();
     }
 
 private:
+    /// Answers the waiting read from the piece at hand, or starts fetching one.
+    void serve() {
+        if (!m_waiting)
+            return;
+        if (m_next == m_size && m_error == 0 && !m_ended) {
+            fill();
+            return;
+        }
+        const std::size_t bytes = std::min(m_wanted.size(), m_size - m_next);
+        std::copy_n(m_ahead.data() + m_next, bytes, m_wanted.data());
+        m_next += bytes;
+        const int error = bytes > 0 ? 0 : m_error;
+        ReadDone done = std::move(m_waiting);
+        m_waiting = nullptr;
+        if (m_next == m_size && m_error == 0 && !m_ended)
+            fill(); // the next piece comes while the session writes this one
+        boost::asio::post(m_executor, [done = std::move(done), error, bytes] { done(error, bytes); });
+    }
+
+    void fill() {
+        m_filling = true;
+        m_reader.asyncRead(m_executor, m_ahead, [this](int error, std::size_t bytes) {
+            m_filling = false;
+            m_next = 0;
+            m_size = bytes;
+            if (error != 0) {
+                m_error = error;
+                Log::error("cannot read a blob from the bucket", {{"error", m_reader.failure()}});
+            } else if (bytes == 0 || m_reader.delivered() == m_count) {
+                m_ended = true; // nothing more to fetch once this piece is handed on
+            }
+            serve();
+        });
+    }
+
     s3::S3RangeReader m_reader;
+    std::uint64_t m_count;
+    std::vector<char> m_ahead;
+    std::size_t m_next = 0; ///< m_ahead[m_next, m_size) is read and not handed on yet
+    std::size_t m_size = 0;
+    int m_error = 0;
+    bool m_ended = false;
+    bool m_filling = false;
+    boost::asio::any_io_executor m_executor;
+    std::span<char> m_wanted;
+    ReadDone m_waiting;
 };
 
 } // namespace
@@ -288,9 +491,46 @@ S3BlobStore::S3BlobStore(std::shared_ptr<const s3::S3Connector> connector, std::
     , m_spool(std::move(spoolDirectory)) {
     std::filesystem::create_directories(m_spool);
     std::filesystem::permissions(m_spool, std::filesystem::perms::owner_all);
+    for (unsigned i = 0; i < kUploaderThreads; ++i)
+        m_uploaders.emplace_back([this] { runUploads(); });
 }
 
-S3BlobStore::~S3BlobStore() = default;
+S3BlobStore::~S3BlobStore() {
+    {
+        std::lock_guard lock(m_jobsMutex);
+        m_stopping = true;
+    }
+    m_jobsReady.notify_all();
+    for (std::thread& uploader : m_uploaders)
+        uploader.join();
+}
+
+void S3BlobStore::postUpload(std::function<void()> job) {
+    {
+        std::lock_guard lock(m_jobsMutex);
+        m_jobs.push_back(std::move(job));
+    }
+    m_jobsReady.notify_one();
+}
+
+void S3BlobStore::runUploads() {
+    while (true) {
+        std::function<void()> job;
+        {
+            std::unique_lock lock(m_jobsMutex);
+            m_jobsReady.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+            if (m_stopping)
+                return;
+            job = std::move(m_jobs.front());
+            m_jobs.pop_front();
+        }
+        try {
+            job();
+        } catch (const std::exception& e) {
+            Log::error("a background part upload failed", {{"error", e.what()}});
+        }
+    }
+}
 
 std::string S3BlobStore::blobKey(std::string_view id) const {
     return m_prefix + "b/" + std::string(id);
@@ -320,6 +560,7 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
     std::uint64_t partSize = partSizeFor(declaredSize);
     std::string uploadId;
     std::uint64_t tailBytes = 0;
+    PartMap partsAhead;
     if (offset > 0) {
         // Where the bytes before `offset` are: whole parts of the multipart upload, and the tail.
         auto client = this->client();
@@ -343,6 +584,14 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
                 return found ? BlobStatus::IoError : statusOf(found.error());
             }
             uploadId = std::move(found.value());
+            auto parts = listAllParts(*client, blobKey(id), uploadId);
+            if (!parts) {
+                logFailure("cannot list an upload's parts", id, parts.error());
+                return statusOf(parts.error());
+            }
+            for (auto& [number, part] : parts.value())
+                if (static_cast<std::uint64_t>(number) > tail->index)
+                    partsAhead.emplace(number, std::move(part));
         }
         if (tailBytes > 0) {
             auto bytes = client->getObject(tail->key, static_cast<std::size_t>(tailBytes),
@@ -361,7 +610,7 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
                 (void)client->deleteObject(old.key);
     }
     return std::make_unique<S3Append>(*this, std::string(id), offset, partSize, std::move(uploadId),
-                                      std::move(spool), tailBytes);
+                                      std::move(spool), tailBytes, std::move(partsAhead));
 }
 
 BlobStatus S3BlobStore::seal(std::string_view id, std::uint64_t size) {
@@ -438,18 +687,12 @@ BlobStatus S3BlobStore::completeUpload(s3::S3Client& client, std::string_view id
         }
     }
     // The parts as the bucket has them: each whole part must be there with its full size.
-    std::map<int, s3::S3Part> parts;
-    int marker = 0;
-    do {
-        auto page = client.listParts(key, uploadId.value(), marker);
-        if (!page) {
-            logFailure("cannot list an upload's parts", id, page.error());
-            return statusOf(page.error());
-        }
-        for (s3::S3Part& part : page->parts)
-            parts[part.partNumber] = std::move(part);
-        marker = page->nextPartNumberMarker;
-    } while (marker != 0);
+    auto listed = listAllParts(client, key, uploadId.value());
+    if (!listed) {
+        logFailure("cannot list an upload's parts", id, listed.error());
+        return statusOf(listed.error());
+    }
+    const PartMap& parts = listed.value();
     std::vector<s3::S3Part> ordered;
     ordered.reserve(static_cast<std::size_t>(partCount));
     for (std::uint64_t number = 1; number <= partCount; ++number) {
@@ -464,6 +707,9 @@ BlobStatus S3BlobStore::completeUpload(s3::S3Client& client, std::string_view id
     }
     auto completed = client.completeMultipartUpload(key, uploadId.value(), ordered);
     if (!completed) {
+        // A complete sent twice (a lost answer, retried) finds no upload: the object tells.
+        if (completed.error().httpStatus == 404 && client.headObject(key))
+            return BlobStatus::Ok;
         logFailure("cannot complete the multipart upload", id, completed.error());
         return statusOf(completed.error());
     }

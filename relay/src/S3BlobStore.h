@@ -19,11 +19,15 @@
 #include "BlobStore.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace ots::relay {
@@ -73,6 +77,12 @@ public:
     class Lease;
     [[nodiscard]] Lease client();
 
+    /// Runs job on one of the store's uploader threads (appends send the parts their bodies complete
+    /// while the rest still arrives).
+    void postUpload(std::function<void()> job);
+    /// Uploader threads: with the workers' own uploads in makeDurable, what goes to the bucket at once.
+    static constexpr unsigned kUploaderThreads = 4;
+
     struct Tail; ///< a tail object as a listing shows it
 
 private:
@@ -83,6 +93,7 @@ private:
                                             const std::string& tailBytes);
     /// Aborts every multipart upload on the id's blob key.
     [[nodiscard]] BlobStatus abortUploads(s3::S3Client& client, std::string_view id);
+    void runUploads();
 
     std::shared_ptr<const s3::S3Connector> m_connector;
     std::string m_prefix;
@@ -92,6 +103,11 @@ private:
     std::vector<std::unique_ptr<s3::S3Client>> m_idle;         ///< guarded by m_mutex
     std::chrono::steady_clock::time_point m_writableCheckedAt; ///< guarded by m_mutex
     bool m_writable = false;                                   ///< guarded by m_mutex
+    std::mutex m_jobsMutex;
+    std::condition_variable m_jobsReady;
+    std::deque<std::function<void()>> m_jobs; ///< guarded by m_jobsMutex
+    bool m_stopping = false;                  ///< guarded by m_jobsMutex
+    std::vector<std::thread> m_uploaders;     ///< last: the threads start once the rest exists
 };
 
 class S3BlobStore::Lease {
