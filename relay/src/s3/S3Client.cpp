@@ -24,6 +24,7 @@
 #include <cstring>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace ots::relay::s3 {
@@ -358,12 +359,30 @@ S3Result<S3Client::Response> S3Client::roundTrip(Stream& stream, const Request& 
     response.status = parser.get().result_int();
     response.headers = parser.get().base();
     response.body = std::move(parser.get().body());
-    if (!parser.get().keep_alive())
+    // Bytes after the answer would be read as the next answer's: such a connection is not reused.
+    if (!parser.get().keep_alive() || m_buffer.size() != 0)
         disconnect();
     return response;
 }
 
+bool S3Client::closedWhileIdle() const noexcept {
+    const int fd =
+        m_tls ? beast::get_lowest_layer(*m_tls).socket().native_handle() : m_plain->socket().native_handle();
+    char byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0)
+        return true; // the server closed it (an idle keep-alive timeout)
+    if (n > 0)
+        return !m_tls; // bytes nobody asked for; over TLS, a session ticket or close_notify the next read
+                       // handles
+    return errno != EAGAIN && errno != EINTR; // EWOULDBLOCK is EAGAIN on Linux
+}
+
 S3Result<S3Client::Response> S3Client::attempt(const Request& request, bool& stale) {
+    // A connection the server closed while it was idle is seen here for free, before anything is sent:
+    // then even a request that must not be sent twice goes out once, on a new connection.
+    if ((m_plain || m_tls) && closedWhileIdle())
+        disconnect();
     if (!m_plain && !m_tls) {
         if (auto error = connect())
             return *error;
