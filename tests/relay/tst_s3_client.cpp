@@ -295,6 +295,36 @@ private Q_SLOTS:
         QVERIFY(m_client->deleteObject(key).ok());
     }
 
+    /// A reader destroyed with a read pending (the download's connection went away) never calls back.
+    void rangeReaderDestroyedWhileReading() {
+        const std::string content = randomBytes(2 * MiB);
+        QVERIFY(m_client->putObject("ots/b/abandoned", S3Body{content}).ok());
+        for (const bool afterFirstChunk : {false, true}) {
+            boost::asio::io_context io;
+            std::vector<char> buffer(std::size_t{16} * 1024);
+            int calls = 0;
+            std::size_t firstBytes = 0;
+            auto reader = std::make_unique<S3RangeReader>(m_connector, "ots/b/abandoned", 0, content.size());
+            const auto done = [&calls, &firstBytes](int, std::size_t bytes) {
+                if (++calls == 1)
+                    firstBytes = bytes;
+            };
+            reader->asyncRead(io.get_executor(), std::span<char>(buffer), done);
+            if (afterFirstChunk) {
+                while (calls == 0 && io.run_one() > 0) {
+                }
+                QCOMPARE(calls, 1);
+                QVERIFY(firstBytes > 0);
+                QVERIFY(std::string(buffer.data(), firstBytes) == content.substr(0, firstBytes));
+                reader->asyncRead(io.get_executor(), std::span<char>(buffer), done);
+            }
+            reader.reset();
+            io.run();
+            QCOMPARE(calls, afterFirstChunk ? 1 : 0);
+        }
+        QVERIFY(m_client->deleteObject("ots/b/abandoned").ok());
+    }
+
     void multipartAbort() {
         const std::string key = "ots/b/aborted";
         const auto uploadId = m_client->createMultipartUpload(key, {{"kind", "test"}});
