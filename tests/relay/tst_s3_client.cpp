@@ -15,8 +15,8 @@
 
 #include "CephCluster.h"
 #include "LoopbackProxy.h"
+#include "TestCertificate.h"
 
-#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
@@ -426,17 +426,9 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString certificate = dir.filePath(QStringLiteral("cert.pem"));
         const QString key = dir.filePath(QStringLiteral("key.pem"));
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-keyout"), key,
-                       QStringLiteral("-out"), certificate});
-        QVERIFY(openssl.waitForFinished(30'000));
-        QCOMPARE(openssl.exitCode(), 0);
+        const QByteArray made = ots::test::makeTestCertificate(
+            QStringLiteral("127.0.0.1"), QStringLiteral("IP:127.0.0.1"), certificate, key);
+        QVERIFY2(made.isEmpty(), made.constData());
         auto server = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
         server->use_certificate_chain_file(certificate.toStdString());
         server->use_private_key_file(key.toStdString(), boost::asio::ssl::context::pem);

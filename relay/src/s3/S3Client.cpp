@@ -9,7 +9,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,7 +22,6 @@
 #include <charconv>
 #include <cstring>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -220,12 +218,9 @@ std::optional<S3Error> S3Client::connect() {
         m_plain = std::move(stream);
         return std::nullopt;
     }
-    auto tls = std::make_unique<TlsStream>(std::move(*stream), connector.tlsContext());
-    // SNI, and the certificate must name the endpoint's host.
-    if (SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(connector.host().c_str())) != 1)
+    auto tls = connector.makeTlsStream(std::move(*stream));
+    if (!tls)
         return S3Error{0, "TlsFailed", "cannot set the TLS server name"};
-    tls->set_verify_callback(asio::ssl::host_name_verification(connector.host()));
     beast::get_lowest_layer(*tls).expires_after(timeout);
     ec = run([&](auto handler) { tls->async_handshake(asio::ssl::stream_base::client, handler); });
     if (ec)

@@ -80,8 +80,6 @@ public:
     };
 
 private:
-    using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
-
     [[nodiscard]] S3Result<Response> execute(const Request& request);
     [[nodiscard]] static S3Result<Response> checkAnswer(const Request& request, S3Result<Response> result);
     [[nodiscard]] S3Result<Response> attempt(const Request& request, bool& stale);
@@ -99,7 +97,7 @@ private:
     std::shared_ptr<const S3Connector> m_connector;
     boost::asio::io_context m_io;
     std::unique_ptr<boost::beast::tcp_stream> m_plain;
-    std::unique_ptr<TlsStream> m_tls;
+    std::unique_ptr<S3TlsStream> m_tls;
     boost::beast::flat_buffer m_buffer;
     std::vector<char> m_chunk;
     std::uint64_t m_connectionsOpened = 0;
