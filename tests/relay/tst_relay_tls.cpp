@@ -2,6 +2,7 @@
 // same port, and refuses to start with half a TLS configuration.
 
 #include "RedisServer.h"
+#include "TestCertificate.h"
 
 #include <QProcess>
 #include <QSslCertificate>
@@ -24,17 +25,9 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         QVERIFY(m_redis.start());
         // A throw-away self-signed certificate for 127.0.0.1.
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-keyout"), key(),
-                       QStringLiteral("-out"), certificate()});
-        QVERIFY(openssl.waitForFinished(30'000));
-        QCOMPARE(openssl.exitCode(), 0);
+        const QByteArray made = ots::test::makeTestCertificate(
+            QStringLiteral("127.0.0.1"), QStringLiteral("IP:127.0.0.1"), certificate(), key());
+        QVERIFY2(made.isEmpty(), made.constData());
     }
 
     void servesHttps() {

@@ -9,7 +9,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,7 +22,7 @@
 #include <charconv>
 #include <cstring>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace ots::relay::s3 {
@@ -219,12 +218,9 @@ std::optional<S3Error> S3Client::connect() {
         m_plain = std::move(stream);
         return std::nullopt;
     }
-    auto tls = std::make_unique<TlsStream>(std::move(*stream), connector.tlsContext());
-    // SNI, and the certificate must name the endpoint's host.
-    if (SSL_ctrl(tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(connector.host().c_str())) != 1)
+    auto tls = connector.makeTlsStream(std::move(*stream));
+    if (!tls)
         return S3Error{0, "TlsFailed", "cannot set the TLS server name"};
-    tls->set_verify_callback(asio::ssl::host_name_verification(connector.host()));
     beast::get_lowest_layer(*tls).expires_after(timeout);
     ec = run([&](auto handler) { tls->async_handshake(asio::ssl::stream_base::client, handler); });
     if (ec)
@@ -358,12 +354,30 @@ S3Result<S3Client::Response> S3Client::roundTrip(Stream& stream, const Request& 
     response.status = parser.get().result_int();
     response.headers = parser.get().base();
     response.body = std::move(parser.get().body());
-    if (!parser.get().keep_alive())
+    // Bytes after the answer would be read as the next answer's: such a connection is not reused.
+    if (!parser.get().keep_alive() || m_buffer.size() != 0)
         disconnect();
     return response;
 }
 
+bool S3Client::closedWhileIdle() const noexcept {
+    const int fd =
+        m_tls ? beast::get_lowest_layer(*m_tls).socket().native_handle() : m_plain->socket().native_handle();
+    char byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0)
+        return true; // the server closed it (an idle keep-alive timeout)
+    if (n > 0)
+        return !m_tls; // bytes nobody asked for; over TLS, a session ticket or close_notify the next read
+                       // handles
+    return errno != EAGAIN && errno != EINTR; // EWOULDBLOCK is EAGAIN on Linux
+}
+
 S3Result<S3Client::Response> S3Client::attempt(const Request& request, bool& stale) {
+    // A connection the server closed while it was idle is seen here for free, before anything is sent:
+    // then even a request that must not be sent twice goes out once, on a new connection.
+    if ((m_plain || m_tls) && closedWhileIdle())
+        disconnect();
     if (!m_plain && !m_tls) {
         if (auto error = connect())
             return *error;

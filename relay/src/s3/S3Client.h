@@ -5,7 +5,8 @@
 // the payload's real SHA-256. Every connect, read and write has the configured timeout. An idempotent
 // request that fails on a reused connection before any answer arrived (the server closed an idle
 // keep-alive connection) is sent once more on a new connection. Bodies are streamed from memory and a
-// file region (S3Body); answers are capped in size.
+// file region (S3Body); answers are capped in size. A connection the server closed while idle is noticed
+// before a request is sent on it.
 
 #include "s3/S3Connector.h"
 #include "s3/S3Error.h"
@@ -79,8 +80,6 @@ public:
     };
 
 private:
-    using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
-
     [[nodiscard]] S3Result<Response> execute(const Request& request);
     [[nodiscard]] static S3Result<Response> checkAnswer(const Request& request, S3Result<Response> result);
     [[nodiscard]] S3Result<Response> attempt(const Request& request, bool& stale);
@@ -89,6 +88,7 @@ private:
     template <typename Stream>
     [[nodiscard]] boost::system::error_code writeBody(Stream& stream, const S3Body& body, S3Error& fileError);
     [[nodiscard]] std::optional<S3Error> connect();
+    [[nodiscard]] bool closedWhileIdle() const noexcept;
     template <typename Initiate>
     boost::system::error_code run(Initiate&& initiate);
     [[nodiscard]] S3Result<std::string> payloadHash(const S3Body& body);
@@ -97,7 +97,7 @@ private:
     std::shared_ptr<const S3Connector> m_connector;
     boost::asio::io_context m_io;
     std::unique_ptr<boost::beast::tcp_stream> m_plain;
-    std::unique_ptr<TlsStream> m_tls;
+    std::unique_ptr<S3TlsStream> m_tls;
     boost::beast::flat_buffer m_buffer;
     std::vector<char> m_chunk;
     std::uint64_t m_connectionsOpened = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <openssl/ssl.h>
 
 namespace ots::relay::s3 {
 
@@ -113,6 +114,15 @@ S3Result<std::shared_ptr<const S3Connector>> S3Connector::create(S3Config config
 
 std::unique_ptr<S3Client> S3Connector::makeClient() const {
     return std::make_unique<S3Client>(shared_from_this());
+}
+
+std::unique_ptr<S3TlsStream> S3Connector::makeTlsStream(boost::beast::tcp_stream tcp) const {
+    auto stream = std::make_unique<S3TlsStream>(std::move(tcp), *m_tlsContext);
+    if (SSL_ctrl(stream->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(m_host.c_str())) != 1)
+        return nullptr;
+    stream->set_verify_callback(boost::asio::ssl::host_name_verification(m_host));
+    return stream;
 }
 
 std::string S3Connector::requestHead(std::string_view method, std::string_view key, const S3Fields& query,

@@ -9,6 +9,8 @@
 #include "s3/SigV4.h"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <memory>
@@ -32,6 +34,7 @@ struct S3Config {
 };
 
 using S3Fields = std::vector<std::pair<std::string, std::string>>;
+using S3TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
 
 class S3Connector : public std::enable_shared_from_this<S3Connector> {
 public:
@@ -47,6 +50,10 @@ public:
     [[nodiscard]] const std::string& port() const noexcept { return m_port; }
     /// Only for https endpoints.
     [[nodiscard]] boost::asio::ssl::context& tlsContext() const noexcept { return *m_tlsContext; }
+
+    /// A TLS stream over `tcp` that names the endpoint's host to the server (SNI) and accepts only a
+    /// certificate for that host; null when OpenSSL refuses the name. Only for https endpoints.
+    [[nodiscard]] std::unique_ptr<S3TlsStream> makeTlsStream(boost::beast::tcp_stream tcp) const;
 
     /// The request line and signed header block (ending in the blank line) of one request on the bucket
     /// (`key` empty) or one of its objects. `headers` are sent and signed; Content-Length is added when

@@ -8,7 +8,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,7 +19,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <openssl/ssl.h>
 #include <optional>
 
 namespace ots::relay::s3 {
@@ -69,8 +67,6 @@ public:
     std::uint64_t m_delivered = 0;
 
 private:
-    using TlsStream = asio::ssl::stream<beast::tcp_stream>;
-
     template <typename Function>
     void withStream(Function&& function) {
         if (m_tls)
@@ -118,11 +114,9 @@ private:
         if (m_abandoned)
             return;
         if (m_connector->tls()) {
-            m_tls = std::make_unique<TlsStream>(beast::tcp_stream(executor), m_connector->tlsContext());
-            if (SSL_ctrl(m_tls->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                         const_cast<char*>(m_connector->host().c_str())) != 1)
+            m_tls = m_connector->makeTlsStream(beast::tcp_stream(executor));
+            if (!m_tls)
                 return fail("cannot set the TLS server name");
-            m_tls->set_verify_callback(asio::ssl::host_name_verification(m_connector->host()));
         } else {
             m_plain = std::make_unique<beast::tcp_stream>(executor);
         }
@@ -220,7 +214,7 @@ private:
     std::uint64_t m_count;
     std::optional<asio::ip::tcp::resolver> m_resolver;
     std::unique_ptr<beast::tcp_stream> m_plain;
-    std::unique_ptr<TlsStream> m_tls;
+    std::unique_ptr<S3TlsStream> m_tls;
     beast::flat_buffer m_buffer;
     http::response_parser<http::buffer_body> m_parser;
     std::string m_head;
