@@ -143,7 +143,9 @@ int run(const Config& config) {
         Log::error("cannot log in to Redis; serving 503 until it accepts the relay",
                    {{"error", audit.error().detail}});
     } else {
-        for (const std::string& warning : *audit)
+        for (const std::string& reached : audit->reached)
+            Log::info(reached);
+        for (const std::string& warning : audit->warnings)
             Log::warn(warning);
     }
 
@@ -157,8 +159,7 @@ int run(const Config& config) {
             sweeper.startupScan(redis);
             startupScanDone = true;
         } else {
-            Log::warn("Redis does not answer; serving 503 until it does",
-                      {{"redis", config.redisHost + ":" + std::to_string(config.redisPort)}});
+            Log::warn("Redis does not answer; serving 503 until it does", {{"redis", redis.describe()}});
         }
     }
 
@@ -169,7 +170,11 @@ int run(const Config& config) {
                                                    ":" + std::to_string(endpoint.port())},
                                     {"tls", server.tlsEnabled()},
                                     {"data_dir", config.dataDirectory.string()},
-                                    {"redis", config.redisHost + ":" + std::to_string(config.redisPort)},
+                                    {"redis", config.redisSentinels.empty()
+                                                  ? addressText({config.redisHost, config.redisPort})
+                                                  : "master " + config.redisMasterName + " via sentinels " +
+                                                        ConfigLoader::formatSentinels(config.redisSentinels)},
+                                    {"redis_wait_replicas", redisWaitReplicasCount(config)},
                                     {"redis_connections", config.redisConnections},
                                     {"trusted_proxies", config.trustedProxies.size()},
                                     {"upload_tokens", !config.uploadTokens.empty()},
@@ -227,9 +232,12 @@ int main(int argc, char** argv) {
             auto redisWarnings = RedisAudit::audit(config);
             if (!redisWarnings)
                 return configError(redisWarnings.error().detail);
-            std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
+            std::cout << ConfigLoader::describe(config);
+            for (const std::string& reached : redisWarnings->reached)
+                std::cout << "# " << reached << '\n';
+            std::cout << "# configuration OK\n";
             std::vector<std::string> warnings = ConfigLoader::warnings(config);
-            warnings.insert(warnings.end(), redisWarnings->begin(), redisWarnings->end());
+            warnings.insert(warnings.end(), redisWarnings->warnings.begin(), redisWarnings->warnings.end());
             for (const std::string& warning : warnings)
                 std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;

@@ -89,11 +89,20 @@ public:
         }
     }
 
+    /// kill -9 to this server's PID (a crash: no shutdown, no last words to its replicas).
+    void kill() {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        if (const qint64 pid = m_process.processId(); pid > 0)
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+        m_process.waitForFinished(5000);
+    }
+
     [[nodiscard]] quint16 port() const { return m_port; }
     [[nodiscard]] qint64 pid() const { return m_process.processId(); }
 
-private:
-    [[nodiscard]] bool answersPing() const {
+    /// Something on the loopback port answers PING with PONG (or NOAUTH: it has a password).
+    [[nodiscard]] static bool answersPingOn(quint16 port) {
         const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0)
             return false;
@@ -101,7 +110,7 @@ private:
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
         sockaddr_in address{};
         address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
+        address.sin_port = htons(port);
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         bool ok = false;
         if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
@@ -114,6 +123,9 @@ private:
         ::close(fd);
         return ok;
     }
+
+private:
+    [[nodiscard]] bool answersPing() const { return answersPingOn(m_port); }
 
     QTemporaryDir m_dir;
     QProcess m_process;
