@@ -18,9 +18,13 @@ Status auditSentinels(const Config& config, RedisAudit::Findings& findings) {
         try {
             const RedisAddress master = RedisConnection::askSentinel(
                 sentinel, config.redisMasterName, config.redisSentinelPassword, config.redisTimeout);
-            const std::string where = addressText(master);
-            masters.insert(where);
-            findings.reached.push_back(name + " names " + where + " as master " + config.redisMasterName);
+            std::string named = name;
+            named.append(" names ")
+                .append(addressText(master))
+                .append(" as master ")
+                .append(config.redisMasterName);
+            masters.insert(addressText(master));
+            findings.reached.push_back(std::move(named));
         } catch (const RedisAuthError& e) {
             return Error{Errc::InvalidArgument, e.what()};
         } catch (const RedisError& e) {
