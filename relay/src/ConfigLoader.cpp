@@ -175,6 +175,17 @@ auto secondsOption(std::chrono::seconds Config::*field) {
                      [field](const Config& c) { return ConfigLoader::formatDuration(c.*field); }};
 }
 
+auto millisecondsOption(std::chrono::milliseconds Config::*field) {
+    return std::pair{[field](Settings& s, std::string_view v) -> Status {
+                         auto duration = ConfigLoader::parseDuration(v);
+                         if (!duration)
+                             return duration.error();
+                         s.config.*field = *duration;
+                         return {};
+                     },
+                     [field](const Config& c) { return ConfigLoader::formatDuration(c.*field); }};
+}
+
 template <typename Field>
 auto integerOption(Field Config::*field) {
     return std::pair{[field](Settings& s, std::string_view v) -> Status {
@@ -286,16 +297,9 @@ const std::vector<Option>& options() {
             makeOption("redis-connections", "N",
                        "Redis connections, each with its own worker thread; bounds concurrent Redis work",
                        integerOption(&Config::redisConnections)));
-        o.push_back(Option{"redis-timeout", "DURATION",
-                           "connect and command timeout for Redis; a slower Redis is answered with 503",
-                           [](Settings& s, std::string_view v) -> Status {
-                               auto duration = ConfigLoader::parseDuration(v);
-                               if (!duration)
-                                   return duration.error();
-                               s.config.redisTimeout = *duration;
-                               return {};
-                           },
-                           [](const Config& c) { return ConfigLoader::formatDuration(c.redisTimeout); }});
+        o.push_back(makeOption("redis-timeout", "DURATION",
+                               "connect and command timeout for Redis; a slower Redis is answered with 503",
+                               millisecondsOption(&Config::redisTimeout)));
         o.push_back(Option{"redis-sentinels", "HOST:PORT,…",
                            "Redis Sentinels to ask for the master of redis-master-name, e.g. "
                            "10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 (IPv6 in brackets); the relay "
@@ -334,17 +338,10 @@ const std::vector<Option>& options() {
                                return c.redisWaitReplicas ? std::to_string(*c.redisWaitReplicas)
                                                           : std::string("auto");
                            }});
-        o.push_back(Option{"redis-wait-timeout", "DURATION",
-                           "how long redis-wait-replicas waits for the replicas before the answer is 503 "
-                           "(less than redis-timeout when redis-wait-replicas is not 0)",
-                           [](Settings& s, std::string_view v) -> Status {
-                               auto duration = ConfigLoader::parseDuration(v);
-                               if (!duration)
-                                   return duration.error();
-                               s.config.redisWaitTimeout = *duration;
-                               return {};
-                           },
-                           [](const Config& c) { return ConfigLoader::formatDuration(c.redisWaitTimeout); }});
+        o.push_back(makeOption("redis-wait-timeout", "DURATION",
+                               "how long redis-wait-replicas waits for the replicas before the answer is 503 "
+                               "(less than redis-timeout when redis-wait-replicas is not 0)",
+                               millisecondsOption(&Config::redisWaitTimeout)));
         // Limits
         o.push_back(makeOption("max-size", "SIZE", "largest share (ciphertext bytes)",
                                sizeOption(&Config::maxShareSize)));

@@ -7,15 +7,11 @@
 #include "RedisServer.h"
 
 #include <QByteArray>
-#include <QDeadlineTimer>
 #include <QFile>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
-#include <QThread>
-
-#include <csignal>
 
 namespace ots::test {
 
@@ -66,30 +62,11 @@ public:
         m_process.start();
         if (!m_process.waitForStarted(5000))
             return false;
-        const QDeadlineTimer deadline(10'000);
-        while (!deadline.hasExpired()) {
-            if (m_process.state() != QProcess::Running)
-                return false;
-            if (RedisServer::answersPingOn(m_port))
-                return true;
-            QThread::msleep(20);
-        }
-        return false;
+        return RedisServer::waitUntilAnswering(m_process, m_port);
     }
 
     /// SIGTERM to this sentinel's PID, SIGKILL after a grace period.
-    void stop() {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        const qint64 pid = m_process.processId();
-        if (pid > 0)
-            ::kill(static_cast<pid_t>(pid), SIGTERM);
-        if (!m_process.waitForFinished(5000)) {
-            if (pid > 0)
-                ::kill(static_cast<pid_t>(pid), SIGKILL);
-            m_process.waitForFinished(5000);
-        }
-    }
+    void stop() { RedisServer::stopByPid(m_process); }
 
     [[nodiscard]] quint16 port() const { return m_port; }
     [[nodiscard]] qint64 pid() const { return m_process.processId(); }

@@ -64,29 +64,37 @@ public:
         m_process.start();
         if (!m_process.waitForStarted(5000))
             return false;
+        return waitUntilAnswering(m_process, m_port);
+    }
+
+    /// SIGTERM to this server's PID, SIGKILL after a grace period.
+    void stop() { stopByPid(m_process); }
+
+    /// SIGTERM to the process's PID, SIGKILL after a grace period.
+    static void stopByPid(QProcess& process) {
+        if (process.state() == QProcess::NotRunning)
+            return;
+        const qint64 pid = process.processId();
+        if (pid > 0)
+            ::kill(static_cast<pid_t>(pid), SIGTERM);
+        if (!process.waitForFinished(5000)) {
+            if (pid > 0)
+                ::kill(static_cast<pid_t>(pid), SIGKILL);
+            process.waitForFinished(5000);
+        }
+    }
+
+    /// Waits until the process answers PING on port (or NOAUTH); false if it ends or 10 s pass.
+    [[nodiscard]] static bool waitUntilAnswering(QProcess& process, quint16 port) {
         const QDeadlineTimer deadline(10'000);
         while (!deadline.hasExpired()) {
-            if (m_process.state() != QProcess::Running)
+            if (process.state() != QProcess::Running)
                 return false;
-            if (answersPing())
+            if (answersPingOn(port))
                 return true;
             QThread::msleep(20);
         }
         return false;
-    }
-
-    /// SIGTERM to this server's PID, SIGKILL after a grace period.
-    void stop() {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        const qint64 pid = m_process.processId();
-        if (pid > 0)
-            ::kill(static_cast<pid_t>(pid), SIGTERM);
-        if (!m_process.waitForFinished(5000)) {
-            if (pid > 0)
-                ::kill(static_cast<pid_t>(pid), SIGKILL);
-            m_process.waitForFinished(5000);
-        }
     }
 
     /// kill -9 to this server's PID (a crash: no shutdown, no last words to its replicas).
@@ -125,8 +133,6 @@ public:
     }
 
 private:
-    [[nodiscard]] bool answersPing() const { return answersPingOn(m_port); }
-
     QTemporaryDir m_dir;
     QProcess m_process;
     quint16 m_port = 0;
