@@ -85,6 +85,24 @@ void authenticate(redisContext* context, const std::string& password, const std:
     throw RedisError("unexpected Redis reply: " + std::string(typeName(reply->type)) + " where " +
                      std::string(wanted) + " was expected");
 }
+
+/// ROLE says "master": a replica, or a master the sentinels just demoted, is refused. what names the
+/// Redis in messages.
+void confirmMaster(redisContext* context, const std::string& what) {
+    const ReplyPtr reply(static_cast<redisReply*>(redisCommand(context, "ROLE")));
+    if (!reply)
+        throw RedisError(what + " did not answer ROLE: " + context->errstr);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (isNoAuth(reply.get()))
+            throw RedisAuthError(kNoAuthMessage);
+        throw RedisError(what + " refused ROLE (" + std::string(reply->str, reply->len) + ")");
+    }
+    const std::string_view role = ReplyView(reply.get())[0].string();
+    // A sentinel still names a master it has just demoted, or not yet the one it promotes.
+    if (role != "master")
+        throw RedisError(what + " is a " + std::string(role) +
+                         " now, not a master: no master until the failover ends");
+}
 } // namespace
 
 std::int64_t ReplyView::integer() const {
@@ -221,27 +239,6 @@ RedisAddress RedisConnection::discoverMaster() {
     throw RedisError("no Redis Sentinel named the master " + m_masterName + " (" + reasons + ")");
 }
 
-void RedisConnection::confirmMaster() {
-    const ReplyPtr reply(static_cast<redisReply*>(redisCommand(m_context.get(), "ROLE")));
-    if (!reply)
-        fail(describe() + " did not answer ROLE");
-    if (reply->type == REDIS_REPLY_ERROR) {
-        const std::string reason(reply->str, reply->len);
-        reset();
-        if (reason.starts_with("NOAUTH"))
-            throw RedisAuthError(kNoAuthMessage);
-        throw RedisError(describe() + " refused ROLE (" + reason + ")");
-    }
-    const ReplyView view(reply.get());
-    const std::string role(view[0].string());
-    if (role != "master") {
-        const std::string what = describe();
-        reset();
-        // A sentinel still names a master it has just demoted, or not yet the one it promotes.
-        throw RedisError(what + " is a " + role + " now, not a master: no master until the failover ends");
-    }
-}
-
 void RedisConnection::ensureConnected() {
     if (m_context)
         return;
@@ -249,10 +246,12 @@ void RedisConnection::ensureConnected() {
         m_address = {};
         m_address = discoverMaster();
     }
-    m_context = connectTo(m_address, m_timeout, describe());
-    authenticate(m_context.get(), m_password, describe(), "redis-password");
+    // Only a connection that is logged in (and, with sentinels, to a master) is kept.
+    ContextPtr context = connectTo(m_address, m_timeout, describe());
+    authenticate(context.get(), m_password, describe(), "redis-password");
     if (!m_sentinels.empty())
-        confirmMaster();
+        confirmMaster(context.get(), describe());
+    m_context = std::move(context);
 }
 
 ReplyPtr RedisConnection::command(const std::vector<std::string_view>& args, bool allowErrorReply) {

@@ -112,8 +112,6 @@ private:
     /// The master's address from the first sentinel that names it, starting with the one that
     /// answered last time.
     [[nodiscard]] RedisAddress discoverMaster();
-    /// ROLE says "master": a replica, or a master the sentinels just demoted, is refused.
-    void confirmMaster();
     [[noreturn]] void fail(std::string_view what);
 
     RedisAddress m_address; ///< redis-host:redis-port, or the master the sentinels named
