@@ -238,7 +238,11 @@ private Q_SLOTS:
             QVERIFY2(relay.start(m_master.port(), m_dataDir.path(),
                                  {QStringLiteral("--redis-sentinels"), sentinels,
                                   QStringLiteral("--redis-master-name"), QLatin1String(kMasterName),
-                                  QStringLiteral("--redis-wait-replicas"), QStringLiteral("1")}),
+                                  QStringLiteral("--redis-wait-replicas"), QStringLiteral("1"),
+                                  // Generous for a busy machine: a replica on loopback confirms in well
+                                  // under a millisecond.
+                                  QStringLiteral("--redis-wait-timeout"), QStringLiteral("1s"),
+                                  QStringLiteral("--redis-timeout"), QStringLiteral("3s")}),
                      qPrintable(relay.error()));
     }
 
