@@ -4,9 +4,10 @@
 // create, upload (the two halves through different relays), complete and download shares without
 // pause; then the master is killed with SIGKILL. Shown: while there is no master every answer is 503
 // with Retry-After, quickly (no hang); the relays follow the promoted replica without a restart
-// (the time is printed and bounded); every share whose create, upload and complete were answered is
-// still downloadable afterwards (SPEC §10.13 Durability: the relay WAITs for a replica before it
-// answers); and no one-download share is ever served twice, across both relays.
+// (the time is printed and bounded), also through a graceful failover that demotes a live master;
+// every share whose create, upload and complete were answered is still downloadable afterwards (SPEC
+// §10.13 Durability: the relay WAITs for a replica before it answers); and no one-download share is
+// ever served twice, across both relays.
 //
 // Two replicas, because the relays WAIT for one (redis-wait-replicas): after the failover the
 // promoted replica still has the other, so writes go on. With a single replica the relay answers
@@ -416,6 +417,76 @@ private Q_SLOTS:
               static_cast<long long>(shares.size()), acknowledgedBefore, downloadedNow,
               ledger.unavailableCount());
         QVERIFY2(ledger.violations().isEmpty(), qPrintable(ledger.violations().join(QLatin1Char('\n'))));
+    }
+
+    void demotedMasterIsLeft() {
+        // A graceful failover (SENTINEL FAILOVER) while the relays are connected to the master: the
+        // sentinels promote the replica, turn the running master into its replica and close its client
+        // connections. The relays must then write to the new master (not reconnect to the demoted one,
+        // which still answers), with no answer but 503 + Retry-After in between.
+        const RelayClient clients[2] = {m_relays[0].client(), m_relays[1].client()};
+        const TestShare probe = TestShare::make({});
+        for (const RelayClient& client : clients)
+            for (int i = 0; i < 8; ++i) // through every worker's connection, most likely
+                QVERIFY(
+                    waitUntil([&] { return client.createRaw(probe.createBody()).status == 201; }, 10'000));
+        const quint16 before = namedMasterPort();
+        QVERIFY(before != 0);
+        // A sentinel starts no new failover of a master within 2 × failover-timeout of the last one.
+        QByteArray answer;
+        QVERIFY2(waitUntil(
+                     [&] {
+                         answer = redisCli(m_sentinels[0].port(),
+                                           {QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"),
+                                            QLatin1String(kMasterName)});
+                         return answer.startsWith("OK");
+                     },
+                     kResumeBoundMs),
+                 answer.constData());
+        QVERIFY2(waitUntil(
+                     [&] {
+                         return redisCli(before, {QStringLiteral("ROLE")}).startsWith("slave") &&
+                                namedMasterPort() != before;
+                     },
+                     kResumeBoundMs),
+                 "the graceful failover did not end");
+        const quint16 after = namedMasterPort();
+        // Every worker of both relays ends up writing to the new master; meanwhile only 503 + Retry-After.
+        for (int r = 0; r < 2; ++r) {
+            int written = 0;
+            const QDeadlineTimer deadline(kResumeBoundMs);
+            while (written < 16 && !deadline.hasExpired()) {
+                TestShare share = TestShare::make({});
+                const HttpResponse created = clients[r].create(share);
+                if (created.status == 503) {
+                    QVERIFY2(!created.header("retry-after").isEmpty(), "a 503 without Retry-After");
+                    QThread::msleep(100);
+                    continue;
+                }
+                QVERIFY2(created.status == 201, created.describe().constData());
+                QCOMPARE(
+                    redisCli(after, {QStringLiteral("EXISTS"),
+                                     QStringLiteral("ots:{%1}:share").arg(QString::fromLatin1(share.id))})
+                        .trimmed(),
+                    QByteArray("1"));
+                ++written;
+            }
+            QCOMPARE(written, 16);
+            // And a whole share, uploaded through one relay and downloaded through both.
+            Ledger ledger;
+            auto share = std::make_shared<TestShare>(TestShare::make({}));
+            QVERIFY(ledger.expect(untilAnswered(ledger, "create", [&] { return clients[r].create(*share); }),
+                                  "create", 201));
+            QVERIFY(
+                ledger.expect(untilAnswered(ledger, "append",
+                                            [&] { return clients[r].append(*share, 0, share->ciphertext); }),
+                              "append", 204));
+            QVERIFY(
+                ledger.expect(untilAnswered(ledger, "complete", [&] { return clients[r].complete(*share); }),
+                              "complete", 200));
+            QVERIFY2(downloadOnce(ledger, clients[r], clients[1 - r], *share),
+                     qPrintable(ledger.violations().join(QLatin1Char('\n'))));
+        }
     }
 };
 
