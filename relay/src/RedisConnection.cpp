@@ -50,9 +50,9 @@ bool isNotMaster(const redisReply* reply) noexcept {
 }
 
 /// A connection with the command timeout set; what is the Redis's name for messages.
-ContextPtr connectTo(const RedisAddress& address, std::chrono::milliseconds timeout,
-                     const std::string& what) {
-    ContextPtr context(redisConnectWithTimeout(address.host.c_str(), address.port, toTimeval(timeout)));
+RedisContextPtr connectTo(const RedisAddress& address, std::chrono::milliseconds timeout,
+                          const std::string& what) {
+    RedisContextPtr context(redisConnectWithTimeout(address.host.c_str(), address.port, toTimeval(timeout)));
     if (!context)
         throw RedisError("cannot allocate a Redis context");
     if (context->err != 0)
@@ -187,7 +187,7 @@ void RedisConnection::fail(std::string_view what) {
 RedisAddress RedisConnection::askSentinel(const RedisAddress& sentinel, std::string_view masterName,
                                           const std::string& password, std::chrono::milliseconds timeout) {
     const std::string name = "Redis Sentinel at " + addressText(sentinel);
-    const ContextPtr context = connectTo(sentinel, timeout, name);
+    const RedisContextPtr context = connectTo(sentinel, timeout, name);
     authenticate(context.get(), password, name, "redis-sentinel-password");
     const char* argv[] = {"SENTINEL", "get-master-addr-by-name", masterName.data()};
     const std::size_t lengths[] = {8, 23, masterName.size()};
@@ -247,7 +247,7 @@ void RedisConnection::ensureConnected() {
         m_address = discoverMaster();
     }
     // Only a connection that is logged in (and, with sentinels, to a master) is kept.
-    ContextPtr context = connectTo(m_address, m_timeout, describe());
+    RedisContextPtr context = connectTo(m_address, m_timeout, describe());
     authenticate(context.get(), m_password, describe(), "redis-password");
     if (!m_sentinels.empty())
         confirmMaster(context.get(), describe());

@@ -41,10 +41,10 @@ struct ReplyDeleter {
 };
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 
-struct ContextDeleter {
+struct RedisContextDeleter {
     void operator()(redisContext* context) const noexcept { redisFree(context); }
 };
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
 /// A read-only view of a reply (or of an element of one) with checked accessors: asking for the wrong
 /// type throws RedisError, so a reply of an unexpected shape never turns into a wrong decision.
@@ -123,7 +123,7 @@ private:
     std::size_t m_sentinel = 0; ///< the sentinel to ask first
     unsigned m_waitReplicas = 0;
     std::chrono::milliseconds m_waitTimeout;
-    ContextPtr m_context;
+    RedisContextPtr m_context;
 };
 
 } // namespace ots::relay
