@@ -229,15 +229,15 @@ int main(int argc, char** argv) {
                 return configError(tls.error().detail);
         }
         if (loaded->action == ConfigAction::CheckConfig) {
-            auto redisWarnings = RedisAudit::audit(config);
-            if (!redisWarnings)
-                return configError(redisWarnings.error().detail);
+            auto redisFindings = RedisAudit::audit(config);
+            if (!redisFindings)
+                return configError(redisFindings.error().detail);
             std::cout << ConfigLoader::describe(config);
-            for (const std::string& reached : redisWarnings->reached)
+            for (const std::string& reached : redisFindings->reached)
                 std::cout << "# " << reached << '\n';
             std::cout << "# configuration OK\n";
             std::vector<std::string> warnings = ConfigLoader::warnings(config);
-            warnings.insert(warnings.end(), redisWarnings->warnings.begin(), redisWarnings->warnings.end());
+            warnings.insert(warnings.end(), redisFindings->warnings.begin(), redisFindings->warnings.end());
             for (const std::string& warning : warnings)
                 std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;
