@@ -10,10 +10,24 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace ots::relay {
+
+/// Where a Redis or a Redis Sentinel listens: a host name or IP address and a port.
+struct RedisAddress {
+    std::string host;
+    std::uint16_t port = 0;
+    friend bool operator==(const RedisAddress&, const RedisAddress&) = default;
+};
+
+/// "HOST:PORT", IPv6 in brackets: as redis-sentinels spells it.
+[[nodiscard]] inline std::string addressText(const RedisAddress& address) {
+    const bool v6 = address.host.find(':') != std::string::npos;
+    return (v6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
 
 struct Config {
     // Network
@@ -57,6 +71,16 @@ struct Config {
     std::string redisPassword;
     unsigned redisConnections = 4; ///< worker threads, one hiredis connection each
     std::chrono::milliseconds redisTimeout{2000};
+    /// Redis Sentinel: when not empty, the relay asks these for the master of redisMasterName (and
+    /// follows a failover); redisHost and redisPort are not used.
+    std::vector<RedisAddress> redisSentinels;
+    std::string redisMasterName = "mymaster";
+    std::string redisSentinelPassword; ///< AUTH for the sentinels (their requirepass); empty: none
+    /// After a write that an answer acknowledges (create, append, complete, reserve, finish, delete, a
+    /// counted attempt), WAIT for this many replicas; fewer within redisWaitTimeout is a 503. Unset
+    /// ("auto"): 1 with sentinels, 0 without (redisWaitReplicasCount()).
+    std::optional<unsigned> redisWaitReplicas;
+    std::chrono::milliseconds redisWaitTimeout{500};
 
     // Limits
     std::uint64_t maxShareSize = std::uint64_t{10} << 30;
@@ -91,6 +115,13 @@ struct Config {
     bool testClock = false;
     std::string logLevel = "info"; ///< debug, info, warn, error
 };
+
+/// redisWaitReplicas as it applies.
+[[nodiscard]] inline unsigned redisWaitReplicasCount(const Config& config) noexcept {
+    if (config.redisWaitReplicas)
+        return *config.redisWaitReplicas;
+    return config.redisSentinels.empty() ? 0U : 1U;
+}
 
 /// clientBytesPerHour as it applies.
 [[nodiscard]] inline std::uint64_t clientBytesPerHourLimit(const Config& config) noexcept {

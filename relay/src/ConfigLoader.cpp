@@ -247,6 +247,17 @@ auto secondsOption(std::chrono::seconds Config::*field) {
                      [field](const Config& c) { return ConfigLoader::formatDuration(c.*field); }};
 }
 
+auto millisecondsOption(std::chrono::milliseconds Config::*field) {
+    return std::pair{[field](Settings& s, std::string_view v) -> Status {
+                         auto duration = ConfigLoader::parseDuration(v);
+                         if (!duration)
+                             return duration.error();
+                         s.config.*field = *duration;
+                         return {};
+                     },
+                     [field](const Config& c) { return ConfigLoader::formatDuration(c.*field); }};
+}
+
 template <typename Field>
 auto integerOption(Field Config::*field) {
     return std::pair{[field](Settings& s, std::string_view v) -> Status {
@@ -423,16 +434,51 @@ const std::vector<Option>& options() {
             makeOption("redis-connections", "N",
                        "Redis connections, each with its own worker thread; bounds concurrent Redis work",
                        integerOption(&Config::redisConnections)));
-        o.push_back(Option{"redis-timeout", "DURATION",
-                           "connect and command timeout for Redis; a slower Redis is answered with 503",
+        o.push_back(makeOption("redis-timeout", "DURATION",
+                               "connect and command timeout for Redis; a slower Redis is answered with 503",
+                               millisecondsOption(&Config::redisTimeout)));
+        o.push_back(Option{"redis-sentinels", "HOST:PORT,…",
+                           "Redis Sentinels to ask for the master of redis-master-name, e.g. "
+                           "10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 (IPv6 in brackets); the relay "
+                           "follows a failover without a restart. When set, redis-host and redis-port are "
+                           "not used (empty: a single Redis at redis-host)",
                            [](Settings& s, std::string_view v) -> Status {
-                               auto duration = ConfigLoader::parseDuration(v);
-                               if (!duration)
-                                   return duration.error();
-                               s.config.redisTimeout = *duration;
+                               auto sentinels = ConfigLoader::parseSentinels(v);
+                               if (!sentinels)
+                                   return sentinels.error();
+                               s.config.redisSentinels = std::move(*sentinels);
                                return {};
                            },
-                           [](const Config& c) { return ConfigLoader::formatDuration(c.redisTimeout); }});
+                           [](const Config& c) { return ConfigLoader::formatSentinels(c.redisSentinels); }});
+        o.push_back(makeOption("redis-master-name", "NAME",
+                               "the master's name in the sentinels' configuration (sentinel monitor NAME …)",
+                               stringOption(&Config::redisMasterName)));
+        o.push_back(makeOption("redis-sentinel-password", "SECRET",
+                               "AUTH password of the sentinels (their requirepass; empty: none)",
+                               stringOption(&Config::redisSentinelPassword), true));
+        o.push_back(Option{"redis-wait-replicas", "N",
+                           "after every write a client is told has happened (create, append, complete, "
+                           "reservation, finish, delete, a counted attempt), wait until N replicas have it "
+                           "(Redis WAIT), or answer 503; auto: 1 with redis-sentinels, 0 without",
+                           [](Settings& s, std::string_view v) -> Status {
+                               if (trimSpace(v) == "auto") {
+                                   s.config.redisWaitReplicas.reset();
+                                   return {};
+                               }
+                               auto value = parseInteger<unsigned>(v, 0, 64);
+                               if (!value)
+                                   return value.error();
+                               s.config.redisWaitReplicas = *value;
+                               return {};
+                           },
+                           [](const Config& c) {
+                               return c.redisWaitReplicas ? std::to_string(*c.redisWaitReplicas)
+                                                          : std::string("auto");
+                           }});
+        o.push_back(makeOption("redis-wait-timeout", "DURATION",
+                               "how long redis-wait-replicas waits for the replicas before the answer is 503 "
+                               "(less than redis-timeout when redis-wait-replicas is not 0)",
+                               millisecondsOption(&Config::redisWaitTimeout)));
         // Limits
         o.push_back(makeOption("max-size", "SIZE", "largest share (ciphertext bytes)",
                                sizeOption(&Config::maxShareSize)));
@@ -664,6 +710,22 @@ Status ConfigLoader::validate(const Config& c) {
     OTS_TRY(check(!c.redisHost.empty(), "redis-host must not be empty"));
     OTS_TRY(check(c.redisConnections >= 1 && c.redisConnections <= 256, "redis-connections must be 1…256"));
     OTS_TRY(check(c.redisTimeout >= 10ms && c.redisTimeout <= 600'000ms, "redis-timeout must be 10ms…10m"));
+    OTS_TRY(
+        check(!c.redisMasterName.empty() && std::none_of(c.redisMasterName.begin(), c.redisMasterName.end(),
+                                                         [](char ch) {
+                                                             const auto byte = static_cast<unsigned char>(ch);
+                                                             return std::isspace(byte) || std::iscntrl(byte);
+                                                         }),
+              "redis-master-name must be a name without spaces (as in \"sentinel monitor NAME …\")"));
+    OTS_TRY(check(!c.redisSentinels.empty() || c.redisSentinelPassword.empty(),
+                  "redis-sentinel-password is set but redis-sentinels is not: list the sentinels, or drop "
+                  "the password"));
+    // WAIT blocks the connection for up to redis-wait-timeout: within redis-timeout, or hiredis gives up
+    // first.
+    OTS_TRY(check(
+        redisWaitReplicasCount(c) == 0 || (c.redisWaitTimeout >= 1ms && c.redisWaitTimeout < c.redisTimeout),
+        "redis-wait-timeout (" + formatDuration(c.redisWaitTimeout) +
+            ") must be at least 1ms and less than redis-timeout (" + formatDuration(c.redisTimeout) + ")"));
     OTS_TRY(check(c.idleTimeout >= 1s, "idle-timeout must be at least 1s"));
     OTS_TRY(check(c.minUploadWindow >= 1s, "min-upload-rate-window must be at least 1s"));
     OTS_TRY(
@@ -771,8 +833,11 @@ std::string ConfigLoader::helpText() {
            "      missing or refused redis-password is invalid), print the configuration without secrets,\n"
            "      and warn on standard error, one line \"ots-relay: warning: ...\" each, about: an open\n"
            "      relay nobody declared open (open-relay), the test clock on (test-clock), Redis\n"
-           "      unreachable, Redis without a password, Redis without maxmemory (or CONFIG refused);\n"
-           "      warnings still exit 0\n"
+           "      unreachable, Redis without a password, Redis without maxmemory (or CONFIG refused),\n"
+           "      fewer replicas than redis-wait-replicas, and with redis-sentinels a sentinel that cannot\n"
+           "      be reached or does not know redis-master-name (a refused redis-sentinel-password is\n"
+           "      invalid); warnings still exit 0. Lines \"# ...\" after the configuration say what\n"
+           "      answered: Redis, or each sentinel with the master it named, and that master\n"
            "  --help, --version\n"
            "\n"
            "Signals: SIGTERM or SIGINT drains: no new connections, requests in flight may finish (10 s at "
@@ -909,6 +974,57 @@ std::string ConfigLoader::formatDuration(std::chrono::milliseconds duration) {
         if (ms % unit == 0)
             return std::to_string(ms / unit) + std::string(suffix);
     return std::to_string(ms) + "ms";
+}
+
+Result<std::vector<RedisAddress>> ConfigLoader::parseSentinels(std::string_view text) {
+    std::vector<RedisAddress> sentinels;
+    for (const std::string& item : splitList(text)) {
+        const std::string_view entry = item;
+        std::string_view host;
+        std::string_view portText;
+        const bool bracketed = entry.starts_with('[');
+        if (bracketed) {
+            const std::size_t close = entry.find("]:");
+            if (close == std::string_view::npos)
+                return invalid("\"" + item + "\" is not [IPV6]:PORT");
+            host = entry.substr(1, close - 1);
+            portText = entry.substr(close + 2);
+        } else {
+            const std::size_t colon = entry.rfind(':');
+            if (colon == std::string_view::npos || entry.find(':') != colon)
+                return invalid("\"" + item +
+                               "\" is not HOST:PORT (a sentinel's port is usually 26379; IPv6 goes in "
+                               "brackets: [::1]:26379)");
+            host = entry.substr(0, colon);
+            portText = entry.substr(colon + 1);
+        }
+        boost::system::error_code error;
+        const auto address = boost::asio::ip::make_address(std::string(host), error);
+        const bool hostName =
+            !bracketed && !host.empty() && host.size() <= 253 &&
+            std::all_of(host.begin(), host.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_';
+            });
+        if ((bracketed && (error || !address.is_v6())) || (!bracketed && error && !hostName))
+            return invalid("\"" + std::string(host) + "\" in \"" + item +
+                           "\" is neither an IP address nor a host name");
+        auto port = parseInteger<std::uint16_t>(portText, 1);
+        if (!port)
+            return invalid("\"" + std::string(portText) + "\" in \"" + item + "\" is not a port (1…65535)");
+        RedisAddress sentinel{error ? std::string(host) : address.to_string(), *port};
+        if (std::find(sentinels.begin(), sentinels.end(), sentinel) != sentinels.end())
+            return invalid("\"" + item + "\" is listed twice");
+        sentinels.push_back(std::move(sentinel));
+    }
+    return sentinels;
+}
+
+std::string ConfigLoader::formatSentinels(const std::vector<RedisAddress>& sentinels) {
+    std::vector<std::string> items;
+    items.reserve(sentinels.size());
+    for (const RedisAddress& sentinel : sentinels)
+        items.push_back(addressText(sentinel));
+    return joinList(items);
 }
 
 Status ConfigLoader::parseListen(std::string_view text, std::string& address, std::uint16_t& port) {

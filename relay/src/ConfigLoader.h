@@ -69,6 +69,12 @@ public:
     /// "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:443": an IP literal and a port.
     [[nodiscard]] static Status parseListen(std::string_view text, std::string& address, std::uint16_t& port);
 
+    /// redis-sentinels: "HOST:PORT,…" with IP addresses or host names, IPv6 in brackets; no port 0, no
+    /// sentinel twice. Empty text: no sentinels.
+    [[nodiscard]] static Result<std::vector<RedisAddress>> parseSentinels(std::string_view text);
+    /// The list as parseSentinels reads it back.
+    [[nodiscard]] static std::string formatSentinels(const std::vector<RedisAddress>& sentinels);
+
     /// OTS_RELAY_ + upper-cased name with dashes as underscores.
     [[nodiscard]] static std::string environmentName(std::string_view optionName);
 };

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <limits>
+#include <optional>
 
 namespace ots::relay {
 
@@ -40,9 +41,67 @@ bool isNoAuth(const redisReply* reply) noexcept {
     return std::string_view(reply->str, reply->len).starts_with("NOAUTH");
 }
 
+/// Errors that say this Redis is no master (any more, or not yet): the connection is dropped, and the
+/// next command finds the master again.
+bool isNotMaster(const redisReply* reply) noexcept {
+    const std::string_view text(reply->str, reply->len);
+    return text.starts_with("READONLY") || text.starts_with("LOADING") || text.starts_with("MASTERDOWN") ||
+           text.find("-READONLY ") != std::string_view::npos; // a script's write on a replica (Redis < 7)
+}
+
+/// A connection with the command timeout set; what is the Redis's name for messages.
+RedisContextPtr connectTo(const RedisAddress& address, std::chrono::milliseconds timeout,
+                          const std::string& what) {
+    RedisContextPtr context(redisConnectWithTimeout(address.host.c_str(), address.port, toTimeval(timeout)));
+    if (!context)
+        throw RedisError("cannot allocate a Redis context");
+    if (context->err != 0)
+        throw RedisError("cannot connect to " + what + ": " + context->errstr);
+    if (redisSetTimeout(context.get(), toTimeval(timeout)) != REDIS_OK)
+        throw RedisError("cannot set the timeout for " + what);
+    return context;
+}
+
+/// AUTH with password unless it is empty. option names the setting in messages; Redis' own reason
+/// (WRONGPASS, or no password set there) never repeats the password.
+void authenticate(redisContext* context, const std::string& password, const std::string& what,
+                  std::string_view option) {
+    if (password.empty())
+        return;
+    const char* argv[] = {"AUTH", password.data()};
+    const std::size_t lengths[] = {4, password.size()};
+    const ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(context, 2, argv, lengths)));
+    if (!reply)
+        throw RedisError(what + " did not answer AUTH: " + context->errstr);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        const std::string reason(reply->str, reply->len);
+        if (option == "redis-password")
+            throw RedisAuthError("Redis refused redis-password (" + reason + ")");
+        throw RedisAuthError(what + " refused " + std::string(option) + " (" + reason + ")");
+    }
+}
+
 [[noreturn]] void unexpected(const redisReply* reply, std::string_view wanted) {
     throw RedisError("unexpected Redis reply: " + std::string(typeName(reply->type)) + " where " +
                      std::string(wanted) + " was expected");
+}
+
+/// ROLE says "master": a replica, or a master the sentinels just demoted, is refused. what names the
+/// Redis in messages.
+void confirmMaster(redisContext* context, const std::string& what) {
+    const ReplyPtr reply(static_cast<redisReply*>(redisCommand(context, "ROLE")));
+    if (!reply)
+        throw RedisError(what + " did not answer ROLE: " + context->errstr);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (isNoAuth(reply.get()))
+            throw RedisAuthError(kNoAuthMessage);
+        throw RedisError(what + " refused ROLE (" + std::string(reply->str, reply->len) + ")");
+    }
+    const std::string_view role = ReplyView(reply.get())[0].string();
+    // A sentinel still names a master it has just demoted, or not yet the one it promotes.
+    if (role != "master")
+        throw RedisError(what + " is a " + std::string(role) +
+                         " now, not a master: no master until the failover ends");
 }
 } // namespace
 
@@ -88,20 +147,32 @@ ReplyView ReplyView::operator[](std::size_t index) const {
     return ReplyView(m_reply->element[index]);
 }
 
-RedisConnection::RedisConnection(std::string host, std::uint16_t port, std::string password,
-                                 std::chrono::milliseconds timeout)
-    : m_host(std::move(host))
-    , m_port(port)
-    , m_password(std::move(password))
-    , m_timeout(timeout) {}
-
 RedisConnection::RedisConnection(const Config& config)
-    : RedisConnection(config.redisHost, config.redisPort, config.redisPassword, config.redisTimeout) {}
+    : m_address{config.redisHost, config.redisPort}
+    , m_password(config.redisPassword)
+    , m_timeout(config.redisTimeout)
+    , m_sentinels(config.redisSentinels)
+    , m_masterName(config.redisMasterName)
+    , m_sentinelPassword(config.redisSentinelPassword)
+    , m_waitReplicas(redisWaitReplicasCount(config))
+    , m_waitTimeout(config.redisWaitTimeout) {
+    if (!m_sentinels.empty())
+        m_address = {};
+}
 
 RedisConnection::~RedisConnection() = default;
 
 void RedisConnection::reset() noexcept {
     m_context.reset();
+}
+
+std::string RedisConnection::describe() const {
+    if (m_sentinels.empty())
+        return "Redis at " + addressText(m_address);
+    std::string text = "Redis master " + m_masterName;
+    if (!m_address.host.empty())
+        text += " at " + addressText(m_address);
+    return text;
 }
 
 void RedisConnection::fail(std::string_view what) {
@@ -113,29 +184,74 @@ void RedisConnection::fail(std::string_view what) {
     throw RedisError(message);
 }
 
+RedisAddress RedisConnection::askSentinel(const RedisAddress& sentinel, std::string_view masterName,
+                                          const std::string& password, std::chrono::milliseconds timeout) {
+    const std::string name = "Redis Sentinel at " + addressText(sentinel);
+    const RedisContextPtr context = connectTo(sentinel, timeout, name);
+    authenticate(context.get(), password, name, "redis-sentinel-password");
+    const char* argv[] = {"SENTINEL", "get-master-addr-by-name", masterName.data()};
+    const std::size_t lengths[] = {8, 23, masterName.size()};
+    const ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(context.get(), 3, argv, lengths)));
+    if (!reply)
+        throw RedisError(name + " did not answer: " + context->errstr);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (isNoAuth(reply.get()))
+            throw RedisAuthError(name + " requires a password (NOAUTH): set redis-sentinel-password");
+        throw RedisError(name + " refused SENTINEL get-master-addr-by-name (" +
+                         std::string(reply->str, reply->len) + ")");
+    }
+    const ReplyView view(reply.get());
+    if (view.isNil())
+        throw RedisError(name + " knows no master named " + std::string(masterName) +
+                         " (redis-master-name must be the NAME of its \"sentinel monitor NAME …\")");
+    if (view.size() != 2)
+        throw RedisError(name + " answered get-master-addr-by-name with " + std::to_string(view.size()) +
+                         " elements instead of 2");
+    const std::string_view portText = view[1].string();
+    std::uint16_t port = 0;
+    const auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+    if (ec != std::errc{} || end != portText.data() + portText.size() || port == 0 ||
+        view[0].string().empty())
+        throw RedisError(name + " named a master address that is not HOST PORT");
+    return {std::string(view[0].string()), port};
+}
+
+RedisAddress RedisConnection::discoverMaster() {
+    std::string reasons;
+    std::optional<RedisAuthError> refused;
+    for (std::size_t tried = 0; tried < m_sentinels.size(); ++tried) {
+        const std::size_t index = (m_sentinel + tried) % m_sentinels.size();
+        try {
+            RedisAddress master =
+                askSentinel(m_sentinels[index], m_masterName, m_sentinelPassword, m_timeout);
+            m_sentinel = index; // ask the one that answered first next time
+            return master;
+        } catch (const RedisAuthError& e) {
+            refused.emplace(e.what());
+            reasons += std::string(reasons.empty() ? "" : "; ") + e.what();
+        } catch (const RedisError& e) {
+            reasons += std::string(reasons.empty() ? "" : "; ") + e.what();
+        }
+    }
+    // A password problem, not a failover: waiting will not fix it.
+    if (refused)
+        throw *refused;
+    throw RedisError("no Redis Sentinel named the master " + m_masterName + " (" + reasons + ")");
+}
+
 void RedisConnection::ensureConnected() {
     if (m_context)
         return;
-    m_context.reset(redisConnectWithTimeout(m_host.c_str(), m_port, toTimeval(m_timeout)));
-    if (!m_context)
-        throw RedisError("cannot allocate a Redis context");
-    if (m_context->err != 0)
-        fail("cannot connect to Redis");
-    if (redisSetTimeout(m_context.get(), toTimeval(m_timeout)) != REDIS_OK)
-        fail("cannot set the Redis timeout");
-    if (!m_password.empty()) {
-        const char* argv[] = {"AUTH", m_password.data()};
-        const std::size_t lengths[] = {4, m_password.size()};
-        ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(m_context.get(), 2, argv, lengths)));
-        if (!reply)
-            fail("Redis AUTH failed");
-        if (reply->type == REDIS_REPLY_ERROR) {
-            // Redis's own reason (WRONGPASS, or no password set there) never repeats the password.
-            const std::string reason(reply->str, reply->len);
-            reset();
-            throw RedisAuthError("Redis refused redis-password (" + reason + ")");
-        }
+    if (!m_sentinels.empty()) {
+        m_address = {};
+        m_address = discoverMaster();
     }
+    // Only a connection that is logged in (and, with sentinels, to a master) is kept.
+    RedisContextPtr context = connectTo(m_address, m_timeout, describe());
+    authenticate(context.get(), m_password, describe(), "redis-password");
+    if (!m_sentinels.empty())
+        confirmMaster(context.get(), describe());
+    m_context = std::move(context);
 }
 
 ReplyPtr RedisConnection::command(const std::vector<std::string_view>& args, bool allowErrorReply) {
@@ -156,6 +272,11 @@ ReplyPtr RedisConnection::command(const std::vector<std::string_view>& args, boo
         fail("Redis command failed");
     if (reply->type == REDIS_REPLY_ERROR && isNoAuth(reply.get()))
         throw RedisAuthError(kNoAuthMessage);
+    if (reply->type == REDIS_REPLY_ERROR && isNotMaster(reply.get())) {
+        const std::string what = describe();
+        reset();
+        throw RedisError(what + " is not a writable master now: " + std::string(reply->str, reply->len));
+    }
     if (reply->type == REDIS_REPLY_ERROR && !allowErrorReply)
         throw RedisError("Redis error reply: " + std::string(reply->str, reply->len));
     return reply;
@@ -191,6 +312,23 @@ std::vector<ReplyPtr> RedisConnection::pipeline(const std::vector<std::vector<st
         replies.push_back(std::move(reply));
     }
     return replies;
+}
+
+void RedisConnection::waitForReplicas() {
+    if (m_waitReplicas == 0)
+        return;
+    const std::string replicas = std::to_string(m_waitReplicas);
+    const std::string timeout = std::to_string(m_waitTimeout.count());
+    const ReplyPtr reply = command({"WAIT", replicas, timeout});
+    const std::int64_t acknowledged = ReplyView(reply.get()).integer();
+    if (acknowledged < static_cast<std::int64_t>(m_waitReplicas)) {
+        const std::string what = describe();
+        // A master cut off from its replicas may be the one a failover is replacing: look again.
+        reset();
+        throw RedisError(what + ": " + std::to_string(acknowledged) + " of " + replicas +
+                         " replicas acknowledged a write within " + timeout +
+                         " ms (redis-wait-replicas); it may not survive a failover");
+    }
 }
 
 bool RedisConnection::ping() noexcept {

@@ -2,8 +2,13 @@
 
 // One synchronous hiredis connection, owned by one worker thread. It connects lazily and reconnects
 // after any failure, so a Redis restart costs the requests that were in flight, not the process.
+// With redis-sentinels, every (re)connect asks the sentinels in turn for the master and confirms with
+// ROLE that it is one; any failure drops the connection, so the next command finds the master a
+// failover promoted, without a restart.
 // Every failure (connect, timeout, protocol, an error reply) is a RedisError; the Api answers it with
 // 503 `unavailable` in one place instead of checking every call.
+
+#include "Config.h"
 
 #include <hiredis/hiredis.h>
 
@@ -17,8 +22,6 @@
 #include <vector>
 
 namespace ots::relay {
-
-struct Config;
 
 /// Redis is down, slow, or answered something this relay does not expect.
 class RedisError : public std::runtime_error {
@@ -37,6 +40,11 @@ struct ReplyDeleter {
     void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
 };
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct RedisContextDeleter {
+    void operator()(redisContext* context) const noexcept { redisFree(context); }
+};
+using RedisContextPtr = std::unique_ptr<redisContext, RedisContextDeleter>;
 
 /// A read-only view of a reply (or of an element of one) with checked accessors: asking for the wrong
 /// type throws RedisError, so a reply of an unexpected shape never turns into a wrong decision.
@@ -67,36 +75,55 @@ private:
 
 class RedisConnection {
 public:
-    RedisConnection(std::string host, std::uint16_t port, std::string password,
-                    std::chrono::milliseconds timeout);
+    /// Talks to redis-host:redis-port, or, with redis-sentinels, to the master the sentinels name.
     explicit RedisConnection(const Config& config);
     ~RedisConnection();
     RedisConnection(const RedisConnection&) = delete;
     RedisConnection& operator=(const RedisConnection&) = delete;
 
     /// Runs one command with binary-safe arguments. An error reply throws RedisError unless
-    /// allowErrorReply is set (EVALSHA's NOSCRIPT is the one error a caller handles).
+    /// allowErrorReply is set (EVALSHA's NOSCRIPT is the one error a caller handles). READONLY,
+    /// LOADING and MASTERDOWN always throw and drop the connection: that Redis is no master now, and
+    /// the next command looks for the master again.
     [[nodiscard]] ReplyPtr command(const std::vector<std::string_view>& args, bool allowErrorReply = false);
     /// Sends all commands at once and reads the replies in order (one round trip).
     [[nodiscard]] std::vector<ReplyPtr> pipeline(const std::vector<std::vector<std::string>>& commands);
+    /// After a write a client will be told about: returns once redis-wait-replicas replicas hold every
+    /// write this connection made (Redis WAIT); fewer within redis-wait-timeout throws RedisError (the
+    /// write may be lost in a failover, so it must not be acknowledged). Nothing to do when 0.
+    void waitForReplicas();
     /// PING answered with PONG within the timeout; never throws.
     [[nodiscard]] bool ping() noexcept;
-    /// Drops the connection; the next command connects again.
+    /// Drops the connection; the next command connects again (and asks the sentinels again).
     void reset() noexcept;
+    /// What this connection talks to, for messages: "Redis at HOST:PORT", or "Redis master NAME at
+    /// HOST:PORT" once the sentinels named it ("Redis master NAME" before).
+    [[nodiscard]] std::string describe() const;
+
+    /// Asks one sentinel for the master's address (SENTINEL get-master-addr-by-name). Throws
+    /// RedisAuthError when the sentinel wants another password, RedisError when it cannot be reached or
+    /// knows no such master.
+    [[nodiscard]] static RedisAddress askSentinel(const RedisAddress& sentinel, std::string_view masterName,
+                                                  const std::string& password,
+                                                  std::chrono::milliseconds timeout);
 
 private:
     void ensureConnected();
+    /// The master's address from the first sentinel that names it, starting with the one that
+    /// answered last time.
+    [[nodiscard]] RedisAddress discoverMaster();
     [[noreturn]] void fail(std::string_view what);
 
-    struct ContextDeleter {
-        void operator()(redisContext* context) const noexcept { redisFree(context); }
-    };
-
-    std::string m_host;
-    std::uint16_t m_port;
+    RedisAddress m_address; ///< redis-host:redis-port, or the master the sentinels named
     std::string m_password;
     std::chrono::milliseconds m_timeout;
-    std::unique_ptr<redisContext, ContextDeleter> m_context;
+    std::vector<RedisAddress> m_sentinels;
+    std::string m_masterName;
+    std::string m_sentinelPassword;
+    std::size_t m_sentinel = 0; ///< the sentinel to ask first
+    unsigned m_waitReplicas = 0;
+    std::chrono::milliseconds m_waitTimeout;
+    RedisContextPtr m_context;
 };
 
 } // namespace ots::relay

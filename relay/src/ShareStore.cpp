@@ -170,6 +170,15 @@ T outcome(const ReplyView& view) {
     return result;
 }
 
+/// A transition the answer acknowledges must survive a failover (SPEC §10.13 Durability): once it
+/// happened, WAIT for redis-wait-replicas replicas, or throw RedisError (503) rather than claim it.
+template <typename Result>
+Result durable(RedisConnection& redis, Result result) {
+    if (result.ok() || result.verdict == Verdict::Destroyed)
+        redis.waitForReplicas();
+    return result;
+}
+
 } // namespace
 
 ReplyPtr ShareStore::run(const Script& script, const std::vector<std::string>& keys,
@@ -251,7 +260,7 @@ Outcome ShareStore::create(std::string_view id, const NewShare& share, std::int6
              share.metadata, number(static_cast<std::int64_t>(m_config.ticketLifetime.count())),
              share.linkPublicKey, share.client});
     ReplyView view(reply.get());
-    return outcome<Outcome>(view);
+    return durable(m_redis, outcome<Outcome>(view));
 }
 
 OffsetOutcome ShareStore::appendBegin(std::string_view id, std::string_view ownerHash, std::uint64_t offset,
@@ -278,7 +287,7 @@ OffsetOutcome ShareStore::appendEnd(std::string_view id, std::string_view leaseV
     auto result = outcome<OffsetOutcome>(view);
     if (result.ok())
         result.offset = view[1].unsignedNumber();
-    return result;
+    return durable(m_redis, std::move(result));
 }
 
 OffsetOutcome ShareStore::completeBegin(std::string_view id, std::string_view ownerHash,
@@ -303,7 +312,7 @@ Outcome ShareStore::completeEnd(std::string_view id, std::string_view leaseValue
     const ReplyPtr reply = run(scripts::completeEnd, {keys::share(id), keys::gone(id), keys::lease(id)},
                                {std::string(leaseValue)});
     ReplyView view(reply.get());
-    return outcome<Outcome>(view);
+    return durable(m_redis, outcome<Outcome>(view));
 }
 
 Outcome ShareStore::challenge(std::string_view id, std::string_view nonceHex) {
@@ -360,7 +369,7 @@ AttemptOutcome ShareStore::attemptFail(std::string_view id, std::string_view att
         result.attempts = view[1].unsignedNumber();
         result.maxAttempts = view[2].unsignedNumber();
     }
-    return result;
+    return durable(m_redis, std::move(result));
 }
 
 MetadataOutcome ShareStore::attemptRefund(std::string_view id, std::string_view attemptId) {
@@ -388,7 +397,7 @@ ReserveOutcome ShareStore::reserve(std::string_view id, std::string_view ticketH
         result.downloadsLeft = view[2].unsignedNumber();
         result.lapsesInMs = view[3].number();
     }
-    return result;
+    return durable(m_redis, std::move(result));
 }
 
 SizeOutcome ShareStore::ticketCheck(std::string_view id, std::string_view ticketHash) {
@@ -409,7 +418,7 @@ FinishOutcome ShareStore::finish(std::string_view id, std::string_view ticketHas
     auto result = outcome<FinishOutcome>(view);
     if (result.ok() || result.verdict == Verdict::Destroyed)
         result.downloadsLeft = view[1].unsignedNumber();
-    return result;
+    return durable(m_redis, std::move(result));
 }
 
 Outcome ShareStore::remove(std::string_view id, std::string_view ownerHash) {
@@ -417,14 +426,14 @@ Outcome ShareStore::remove(std::string_view id, std::string_view ownerHash) {
         run(scripts::remove, {keys::share(id), keys::gone(id)},
             {std::string(ownerHash), number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
-    return outcome<Outcome>(view);
+    return durable(m_redis, outcome<Outcome>(view));
 }
 
 Outcome ShareStore::takedown(std::string_view id) {
     const ReplyPtr reply = run(scripts::takedown, {keys::share(id), keys::gone(id)},
                                {number(static_cast<std::int64_t>(m_config.tombstoneLifetime.count()))});
     ReplyView view(reply.get());
-    return outcome<Outcome>(view);
+    return durable(m_redis, outcome<Outcome>(view));
 }
 
 Outcome ShareStore::unlock(std::string_view id, std::string_view ownerHash) {

@@ -141,7 +141,9 @@ int run(const Config& config) {
         Log::error("cannot log in to Redis; serving 503 until it accepts the relay",
                    {{"error", audit.error().detail}});
     } else {
-        for (const std::string& warning : *audit)
+        for (const std::string& reached : audit->reached)
+            Log::info(reached);
+        for (const std::string& warning : audit->warnings)
             Log::warn(warning);
     }
 
@@ -155,8 +157,7 @@ int run(const Config& config) {
             sweeper.startupScan(redis);
             startupScanDone = true;
         } else {
-            Log::warn("Redis does not answer; serving 503 until it does",
-                      {{"redis", config.redisHost + ":" + std::to_string(config.redisPort)}});
+            Log::warn("Redis does not answer; serving 503 until it does", {{"redis", redis.describe()}});
         }
     }
 
@@ -167,7 +168,11 @@ int run(const Config& config) {
                                                    ":" + std::to_string(endpoint.port())},
                                     {"tls", server.tlsEnabled()},
                                     {"data_dir", config.dataDirectory.string()},
-                                    {"redis", config.redisHost + ":" + std::to_string(config.redisPort)},
+                                    {"redis", config.redisSentinels.empty()
+                                                  ? addressText({config.redisHost, config.redisPort})
+                                                  : "master " + config.redisMasterName + " via sentinels " +
+                                                        ConfigLoader::formatSentinels(config.redisSentinels)},
+                                    {"redis_wait_replicas", redisWaitReplicasCount(config)},
                                     {"redis_connections", config.redisConnections},
                                     {"trusted_proxies", config.trustedProxies.size()},
                                     {"upload_tokens", !config.uploadTokens.empty()},
@@ -222,14 +227,17 @@ int main(int argc, char** argv) {
                 return configError(tls.error().detail);
         }
         if (loaded->action == ConfigAction::CheckConfig) {
-            auto redisWarnings = RedisAudit::audit(config);
-            if (!redisWarnings)
-                return configError(redisWarnings.error().detail);
+            auto redisFindings = RedisAudit::audit(config);
+            if (!redisFindings)
+                return configError(redisFindings.error().detail);
             if (const std::string store = checkBlobStore(config); !store.empty())
                 return configError(store);
-            std::cout << ConfigLoader::describe(config) << "# configuration OK\n";
+            std::cout << ConfigLoader::describe(config);
+            for (const std::string& reached : redisFindings->reached)
+                std::cout << "# " << reached << '\n';
+            std::cout << "# configuration OK\n";
             std::vector<std::string> warnings = ConfigLoader::warnings(config);
-            warnings.insert(warnings.end(), redisWarnings->begin(), redisWarnings->end());
+            warnings.insert(warnings.end(), redisFindings->warnings.begin(), redisFindings->warnings.end());
             for (const std::string& warning : warnings)
                 std::cerr << "ots-relay: warning: " << warning << '\n';
             return ConfigLoader::kExitOk;

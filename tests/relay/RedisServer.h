@@ -64,36 +64,53 @@ public:
         m_process.start();
         if (!m_process.waitForStarted(5000))
             return false;
+        return waitUntilAnswering(m_process, m_port);
+    }
+
+    /// SIGTERM to this server's PID, SIGKILL after a grace period.
+    void stop() { stopByPid(m_process); }
+
+    /// SIGTERM to the process's PID, SIGKILL after a grace period.
+    static void stopByPid(QProcess& process) {
+        if (process.state() == QProcess::NotRunning)
+            return;
+        const qint64 pid = process.processId();
+        if (pid > 0)
+            ::kill(static_cast<pid_t>(pid), SIGTERM);
+        if (!process.waitForFinished(5000)) {
+            if (pid > 0)
+                ::kill(static_cast<pid_t>(pid), SIGKILL);
+            process.waitForFinished(5000);
+        }
+    }
+
+    /// Waits until the process answers PING on port (or NOAUTH); false if it ends or 10 s pass.
+    [[nodiscard]] static bool waitUntilAnswering(QProcess& process, quint16 port) {
         const QDeadlineTimer deadline(10'000);
         while (!deadline.hasExpired()) {
-            if (m_process.state() != QProcess::Running)
+            if (process.state() != QProcess::Running)
                 return false;
-            if (answersPing())
+            if (answersPingOn(port))
                 return true;
             QThread::msleep(20);
         }
         return false;
     }
 
-    /// SIGTERM to this server's PID, SIGKILL after a grace period.
-    void stop() {
+    /// kill -9 to this server's PID (a crash: no shutdown, no last words to its replicas).
+    void kill() {
         if (m_process.state() == QProcess::NotRunning)
             return;
-        const qint64 pid = m_process.processId();
-        if (pid > 0)
-            ::kill(static_cast<pid_t>(pid), SIGTERM);
-        if (!m_process.waitForFinished(5000)) {
-            if (pid > 0)
-                ::kill(static_cast<pid_t>(pid), SIGKILL);
-            m_process.waitForFinished(5000);
-        }
+        if (const qint64 pid = m_process.processId(); pid > 0)
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+        m_process.waitForFinished(5000);
     }
 
     [[nodiscard]] quint16 port() const { return m_port; }
     [[nodiscard]] qint64 pid() const { return m_process.processId(); }
 
-private:
-    [[nodiscard]] bool answersPing() const {
+    /// Something on the loopback port answers PING with PONG (or NOAUTH: it has a password).
+    [[nodiscard]] static bool answersPingOn(quint16 port) {
         const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
         if (fd < 0)
             return false;
@@ -101,7 +118,7 @@ private:
         ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
         sockaddr_in address{};
         address.sin_family = AF_INET;
-        address.sin_port = htons(m_port);
+        address.sin_port = htons(port);
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         bool ok = false;
         if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
@@ -115,6 +132,7 @@ private:
         return ok;
     }
 
+private:
     QTemporaryDir m_dir;
     QProcess m_process;
     quint16 m_port = 0;

@@ -1,8 +1,10 @@
 // `ots-relay --check-config` against real redis-servers: the warnings it prints (one line each on
 // standard error, exit 0) and the Redis login errors it refuses with (exit 2); then a running relay
-// behind a Redis with requirepass, with and without the password. This build's binary, started by
-// the test; each redis-server on a free loopback port.
+// behind a Redis with requirepass, with and without the password. With redis-sentinels: what each
+// sentinel and the master it names answered (real redis-server --sentinel processes). This build's binary,
+// started by the test; each redis-server on a free loopback port.
 
+#include "RedisSentinel.h"
 #include "RedisServer.h"
 #include "RelayProcess.h"
 
@@ -11,6 +13,7 @@
 #include <QTest>
 
 using namespace ots::relaytest;
+using ots::test::RedisSentinel;
 using ots::test::RedisServer;
 
 namespace {
@@ -155,6 +158,108 @@ private Q_SLOTS:
                                                     QByteArray::number(nobody)),
                  result.err.constData());
         QVERIFY(result.warnings.front().contains("not checked"));
+    }
+
+    void sentinelsAndTheirMasterReported() {
+        // A master with no replica, one sentinel watching it, and a second sentinel nobody runs.
+        RedisServer master;
+        QVERIFY(master.start());
+        RedisSentinel sentinel;
+        RedisSentinel::Settings settings;
+        settings.masterPort = master.port();
+        settings.quorum = 1;
+        QVERIFY(sentinel.start(settings));
+        const quint16 nobody = RedisServer::freeLoopbackPort();
+        const QByteArray sentinelName = "127.0.0.1:" + QByteArray::number(sentinel.port());
+        const QByteArray masterName = "127.0.0.1:" + QByteArray::number(master.port());
+        const CheckResult result = check(
+            RedisServer::freeLoopbackPort(),
+            {QStringLiteral("--open-relay"), QStringLiteral("true"), QStringLiteral("--redis-sentinels"),
+             QString::fromLatin1(sentinelName) + QStringLiteral(",127.0.0.1:%1").arg(nobody)});
+        QVERIFY2(result.exitCode == 0, result.err.constData());
+        QVERIFY2(result.out.contains("redis-sentinels = " + sentinelName + ",127.0.0.1:" +
+                                     QByteArray::number(nobody) + "\nredis-master-name = mymaster\n"),
+                 result.out.constData());
+        QVERIFY2(result.out.contains("# Redis Sentinel at " + sentinelName + " names " + masterName +
+                                     " as master mymaster\n"),
+                 result.out.constData());
+        QVERIFY2(result.out.contains("# Redis master mymaster at " + masterName + " answers as master\n"),
+                 result.out.constData());
+        QVERIFY2(anyStartsWith(result.warnings,
+                               "cannot connect to Redis Sentinel at 127.0.0.1:" + QByteArray::number(nobody)),
+                 result.err.constData());
+        // redis-wait-replicas is 1 with sentinels: a master without a replica cannot confirm a write.
+        QVERIFY2(anyStartsWith(result.warnings, "Redis master mymaster at " + masterName +
+                                                    " has 0 connected replicas but redis-wait-replicas is 1"),
+                 result.err.constData());
+
+        // A name the sentinel does not watch.
+        const CheckResult unknown =
+            check(master.port(), {QStringLiteral("--open-relay"), QStringLiteral("true"),
+                                  QStringLiteral("--redis-sentinels"), QString::fromLatin1(sentinelName),
+                                  QStringLiteral("--redis-master-name"), QStringLiteral("othermaster")});
+        QVERIFY2(unknown.exitCode == 0, unknown.err.constData());
+        QVERIFY2(anyStartsWith(unknown.warnings,
+                               "Redis Sentinel at " + sentinelName + " knows no master named othermaster"),
+                 unknown.err.constData());
+        QVERIFY2(anyStartsWith(unknown.warnings, "cannot reach Redis master othermaster ("),
+                 unknown.err.constData());
+    }
+
+    void sentinelNamingAReplicaIsNoMaster() {
+        // A sentinel told to watch what is in fact a replica names it; ROLE says "slave": no master.
+        RedisServer master;
+        QVERIFY(master.start());
+        RedisServer replica;
+        QVERIFY(replica.start(
+            0, {QStringLiteral("--replicaof"), QStringLiteral("127.0.0.1"), QString::number(master.port())}));
+        RedisSentinel sentinel;
+        RedisSentinel::Settings settings;
+        settings.masterPort = replica.port();
+        settings.quorum = 1;
+        QVERIFY(sentinel.start(settings));
+        const CheckResult result =
+            check(master.port(),
+                  {QStringLiteral("--open-relay"), QStringLiteral("true"),
+                   QStringLiteral("--redis-sentinels"), QStringLiteral("127.0.0.1:%1").arg(sentinel.port())});
+        QVERIFY2(result.exitCode == 0, result.err.constData());
+        QVERIFY2(anyStartsWith(result.warnings, "cannot reach Redis master mymaster at 127.0.0.1:" +
+                                                    QByteArray::number(replica.port()) + " ("),
+                 result.err.constData());
+        QVERIFY2(result.err.contains("is a slave now, not a master"), result.err.constData());
+    }
+
+    void sentinelPasswordMissingOrWrong() {
+        RedisServer master;
+        QVERIFY(master.start());
+        constexpr char kSentinelPassword[] = "sentinel-password-for-tst-check-config";
+        RedisSentinel sentinel;
+        RedisSentinel::Settings settings;
+        settings.masterPort = master.port();
+        settings.quorum = 1;
+        settings.requirePass = kSentinelPassword;
+        QVERIFY(sentinel.start(settings));
+        const QStringList sentinels{QStringLiteral("--open-relay"), QStringLiteral("true"),
+                                    QStringLiteral("--redis-sentinels"),
+                                    QStringLiteral("127.0.0.1:%1").arg(sentinel.port())};
+        const CheckResult missing = check(master.port(), sentinels);
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.contains("requires a password (NOAUTH): set redis-sentinel-password"),
+                 missing.err.constData());
+        const CheckResult wrong =
+            check(master.port(), sentinels + QStringList{QStringLiteral("--redis-sentinel-password"),
+                                                         QStringLiteral("not-the-password")});
+        QCOMPARE(wrong.exitCode, 2);
+        QVERIFY2(wrong.err.contains("refused redis-sentinel-password"), wrong.err.constData());
+        QVERIFY(!wrong.err.contains("not-the-password"));
+        const CheckResult right =
+            check(master.port(), sentinels + QStringList{QStringLiteral("--redis-sentinel-password"),
+                                                         QString::fromLatin1(kSentinelPassword)});
+        QVERIFY2(right.exitCode == 0, right.err.constData());
+        QVERIFY(right.out.contains("redis-sentinel-password = (set)\n"));
+        QVERIFY(
+            right.out.contains("# Redis master mymaster at 127.0.0.1:" + QByteArray::number(master.port())));
+        QVERIFY(!right.out.contains(kSentinelPassword) && !right.err.contains(kSentinelPassword));
     }
 
     void runningRelayBehindRequirepass() {

@@ -428,6 +428,21 @@ private Q_SLOTS:
             << QStringLiteral(":2");
         QTest::newRow("file line without =")
             << QStringList{} << none << QStringLiteral("max-size 1G\n") << QStringLiteral(":1");
+        QTest::newRow("sentinel without port") << QStringList{QStringLiteral("--redis-sentinels=10.0.0.1")}
+                                               << none << none << QStringLiteral("redis-sentinels");
+        QTest::newRow("sentinel port 0") << QStringList{QStringLiteral("--redis-sentinels=10.0.0.1:0")}
+                                         << none << none << QStringLiteral("not a port");
+        QTest::newRow("sentinel host with a space")
+            << QStringList{QStringLiteral("--redis-sentinels=bad host:26379")} << none << none
+            << QStringLiteral("neither an IP address nor a host name");
+        QTest::newRow("sentinel IPv6 without brackets")
+            << QStringList{QStringLiteral("--redis-sentinels=::1:26379")} << none << none
+            << QStringLiteral("brackets");
+        QTest::newRow("sentinel listed twice") << QStringList{} << QStringLiteral("OTS_RELAY_REDIS_SENTINELS")
+                                               << none << QStringLiteral("listed twice");
+        QTest::newRow("wait replicas not a number")
+            << QStringList{QStringLiteral("--redis-wait-replicas=some")} << none << none
+            << QStringLiteral("redis-wait-replicas");
     }
     void rejectsBadInput() {
         QFETCH(QStringList, args);
@@ -440,7 +455,9 @@ private Q_SLOTS:
             argv.push_back(str(arg));
         Environment environment;
         if (!environmentName.isEmpty())
-            environment[str(environmentName)] = "1";
+            environment[str(environmentName)] = environmentName == QStringLiteral("OTS_RELAY_REDIS_SENTINELS")
+                                                    ? "10.0.0.1:26379, 10.0.0.1:26379"
+                                                    : "1";
         if (!fileContent.isEmpty()) {
             const QString file = dir.filePath(QStringLiteral("relay.conf"));
             writeFile(file, fileContent.toUtf8());
@@ -456,6 +473,43 @@ private Q_SLOTS:
         const auto loaded = ConfigLoader::load({"--config", "/nonexistent/relay.conf"}, {});
         QVERIFY(!loaded.ok());
         QVERIFY(loaded.error().detail.find("/nonexistent/relay.conf") != std::string::npos);
+    }
+
+    void sentinelSettings() {
+        const auto loaded =
+            ConfigLoader::load({"--redis-sentinels", " 10.0.0.1:26379, sentinel-2.example:26380 ,[::1]:26381",
+                                "--redis-master-name", "ots", "--redis-sentinel-password", "sentinel-secret",
+                                "--redis-wait-timeout", "250ms"},
+                               {{"OTS_RELAY_REDIS_WAIT_REPLICAS", "2"}});
+        QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().detail.c_str());
+        const Config& config = loaded->config;
+        const std::vector<RedisAddress> expected{
+            {"10.0.0.1", 26379}, {"sentinel-2.example", 26380}, {"::1", 26381}};
+        QVERIFY(config.redisSentinels == expected);
+        QCOMPARE(config.redisMasterName, std::string("ots"));
+        QCOMPARE(redisWaitReplicasCount(config), 2U);
+        QCOMPARE(config.redisWaitTimeout, std::chrono::milliseconds(250));
+        const std::string text = ConfigLoader::describe(config);
+        QVERIFY(text.find("redis-sentinels = 10.0.0.1:26379,sentinel-2.example:26380,[::1]:26381\n") !=
+                std::string::npos);
+        QVERIFY(text.find("redis-sentinel-password = (set)\n") != std::string::npos);
+        QVERIFY(text.find("sentinel-secret") == std::string::npos);
+        QTemporaryDir dir;
+        Config valid = config;
+        valid.dataDirectory = validConfig(dir).dataDirectory;
+        const auto status = ConfigLoader::validate(valid);
+        QVERIFY2(status.ok(), status.ok() ? "" : status.error().detail.c_str());
+
+        // redis-wait-replicas "auto": one replica with sentinels, none without.
+        Config plain;
+        QCOMPARE(redisWaitReplicasCount(plain), 0U);
+        plain.redisSentinels = expected;
+        QCOMPARE(redisWaitReplicasCount(plain), 1U);
+        QVERIFY(ConfigLoader::describe(Config{}).find("redis-wait-replicas = auto\n") != std::string::npos);
+        const auto zero =
+            ConfigLoader::load({"--redis-sentinels=10.0.0.1:26379", "--redis-wait-replicas=0"}, {});
+        QVERIFY(zero.ok());
+        QCOMPARE(redisWaitReplicasCount(zero->config), 0U);
     }
 
     // Validation ----------------------------------------------------------------------------
@@ -485,6 +539,10 @@ private Q_SLOTS:
         QTest::newRow("data dir is a file") << 11 << QStringLiteral("data-dir");
         QTest::newRow("data dir below a file") << 12 << QStringLiteral("data-dir");
         QTest::newRow("zero sweep interval") << 13 << QStringLiteral("sweep-interval");
+        QTest::newRow("sentinel password without sentinels")
+            << 14 << QStringLiteral("redis-sentinels is not");
+        QTest::newRow("wait timeout not below redis timeout") << 15 << QStringLiteral("redis-wait-timeout");
+        QTest::newRow("master name with a space") << 16 << QStringLiteral("redis-master-name");
     }
     void validateRejects() {
         QFETCH(int, which);
@@ -536,6 +594,17 @@ private Q_SLOTS:
             break;
         case 13:
             config.sweepInterval = std::chrono::seconds(0);
+            break;
+        case 14:
+            config.redisSentinelPassword = "secret";
+            break;
+        case 15:
+            config.redisWaitReplicas = 1;
+            config.redisWaitTimeout = config.redisTimeout;
+            break;
+        case 16:
+            config.redisSentinels = {{"10.0.0.1", 26379}};
+            config.redisMasterName = "my master";
             break;
         default:
             QFAIL("unknown case");
