@@ -513,8 +513,16 @@ public:
     [[nodiscard]] std::string logTail(std::size_t bytes = 3000) const {
         if (!m_scratch)
             return {};
-        std::ifstream log(logPath());
-        std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        // stdio, not istreambuf_iterator: GCC 12 reports -Wnull-dereference inside libstdc++'s streambuf
+        // once that is inlined (it depends on what else the including file inlines).
+        std::string text;
+        if (std::FILE* log = std::fopen(logPath().c_str(), "rb")) {
+            char chunk[4096];
+            std::size_t got = 0;
+            while ((got = std::fread(chunk, 1, sizeof(chunk), log)) > 0)
+                text.append(chunk, got);
+            std::fclose(log);
+        }
         return text.substr(text.size() > bytes ? text.size() - bytes : 0);
     }
 
