@@ -22,6 +22,7 @@
 // here: no Docker engine) passes `ots-relay --check-config`.
 
 #include "../relay/RelayProcess.h"
+#include "NginxProcess.h"
 #include "ots/Crypto.h"
 
 #include <QCryptographicHash>
@@ -35,7 +36,6 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslSocket>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -200,107 +200,6 @@ private:
     std::thread m_thread;
 };
 
-/// One nginx master (and its worker) as a child of the test, in its own prefix folder: the recipe
-/// with the test's substitutions, plus a main nginx.conf that keeps every path inside the folder.
-class NginxProcess {
-public:
-    NginxProcess() = default;
-    NginxProcess(const NginxProcess&) = delete;
-    NginxProcess& operator=(const NginxProcess&) = delete;
-    ~NginxProcess() { stop(); }
-
-    /// Writes the configuration from recipe (with replacements, each of which must match) and
-    /// starts nginx; waits until the plain port answers. On failure, error() says why.
-    [[nodiscard]] bool start(const QString& prefix, const QByteArray& recipe,
-                             const QList<QPair<QByteArray, QByteArray>>& replacements, quint16 plainPort) {
-        m_prefix = prefix;
-        QByteArray site = recipe;
-        for (const auto& [from, to] : replacements) {
-            if (!site.contains(from)) {
-                m_error =
-                    QStringLiteral("the recipe no longer contains \"%1\"; update the test's substitutions")
-                        .arg(QString::fromUtf8(from));
-                return false;
-            }
-            site.replace(from, to);
-        }
-        QDir().mkpath(prefix + QStringLiteral("/logs"));
-        const QByteArray p = QFile::encodeName(prefix);
-        const QByteArray mainConf = "worker_processes 1;\n"
-                                    "pid " +
-                                    p +
-                                    "/nginx.pid;\n"
-                                    "events { worker_connections 256; }\n"
-                                    "http {\n"
-                                    "    client_body_temp_path " +
-                                    p + "/body;\n    proxy_temp_path " + p +
-                                    "/proxy;\n    fastcgi_temp_path " + p +
-                                    "/fastcgi;\n    uwsgi_temp_path " + p + "/uwsgi;\n    scgi_temp_path " +
-                                    p + "/scgi;\n    include " + p + "/site.conf;\n}\n";
-        if (!writeFile(prefix + QStringLiteral("/site.conf"), site) ||
-            !writeFile(prefix + QStringLiteral("/nginx.conf"), mainConf)) {
-            m_error = QStringLiteral("cannot write the nginx configuration");
-            return false;
-        }
-        const QString nginx = QStandardPaths::findExecutable(
-            QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
-        if (nginx.isEmpty()) {
-            m_error =
-                QStringLiteral("nginx is not installed (Debian package nginx; installer/setup.sh deps)");
-            return false;
-        }
-        m_process.setProgram(nginx);
-        m_process.setArguments({QStringLiteral("-p"), prefix + QLatin1Char('/'), QStringLiteral("-c"),
-                                prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"), errorLogPath(),
-                                QStringLiteral("-g"), QStringLiteral("daemon off;")});
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setStandardOutputFile(prefix + QStringLiteral("/logs/stdout.log"));
-        // If the test dies before it can stop nginx, the kernel tells nginx to quit.
-        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-        m_process.start();
-        if (!m_process.waitForStarted(10'000)) {
-            m_error = QStringLiteral("nginx did not start: ") + m_process.errorString();
-            return false;
-        }
-        const bool serving = waitUntil(
-            [&] {
-                if (m_process.state() == QProcess::NotRunning)
-                    return true;
-                HttpConnection connection(plainPort);
-                return connection.connect(500) &&
-                       connection.request({"GET", "/healthz", {}, {}}, 2000).status == 200;
-            },
-            20'000);
-        if (!serving || m_process.state() == QProcess::NotRunning) {
-            m_error = QStringLiteral("nginx is not serving /healthz on port %1; its error log:\n%2")
-                          .arg(plainPort)
-                          .arg(QString::fromUtf8(readFile(errorLogPath()).right(3000)));
-            return false;
-        }
-        return true;
-    }
-    void stop() { stopChild(m_process, true); }
-    [[nodiscard]] qint64 pid() const { return m_process.processId(); }
-
-    [[nodiscard]] const QString& error() const { return m_error; }
-    [[nodiscard]] QString errorLogPath() const { return m_prefix + QStringLiteral("/logs/error.log"); }
-    [[nodiscard]] QString path(const QString& name) const { return m_prefix + QLatin1Char('/') + name; }
-
-    static bool writeFile(const QString& path, const QByteArray& content) {
-        QFile file(path);
-        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
-    }
-    static QByteArray readFile(const QString& path) {
-        QFile file(path);
-        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    }
-
-private:
-    QString m_prefix;
-    QProcess m_process;
-    QString m_error;
-};
-
 } // namespace
 
 class TestNginxE2e : public QObject {
@@ -322,17 +221,8 @@ private Q_SLOTS:
         QVERIFY(
             NginxProcess::writeFile(path("acme/.well-known/acme-challenge/test-token"), "challenge-answer"));
 
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=relay.example.org"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=DNS:relay.example.org"), QStringLiteral("-keyout"),
-                       path("key.pem"), QStringLiteral("-out"), path("cert.pem")});
-        QVERIFY2(openssl.waitForFinished(30'000) && openssl.exitCode() == 0,
-                 openssl.readAllStandardError().constData());
+        const QString certificate = NginxProcess::makeCertificate(path("cert.pem"), path("key.pem"));
+        QVERIFY2(certificate.isEmpty(), qPrintable(certificate));
 
         m_recipe = NginxProcess::readFile(QStringLiteral(OTS_NGINX_RECIPE));
         QVERIFY2(!m_recipe.isEmpty(), "cannot read " OTS_NGINX_RECIPE);
