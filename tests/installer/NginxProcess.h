@@ -13,11 +13,14 @@
 #include <QList>
 #include <QPair>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <QString>
+#include <QStringList>
 
 #include <csignal>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 namespace ots::relaytest {
 
@@ -124,6 +127,46 @@ public:
             return {};
         return QStringLiteral("openssl req failed: ") + QString::fromUtf8(openssl.readAllStandardError());
     }
+    /// The substitutions every shipped site needs on a test machine (the upstream aside): nginx
+    /// listens on loopback ports — a plain listener joins the TLS server so the `ots` CLI (http only
+    /// to loopback) goes through the very same location blocks — and its certificate (cert.pem,
+    /// key.pem), ACME webroot (acme) and logs (nginx/logs/) are in folder.
+    static QList<QPair<QByteArray, QByteArray>> siteSubstitutions(quint16 plain, quint16 tls,
+                                                                  quint16 redirect, const QString& folder) {
+        const auto file = [&folder](const char* name) {
+            return QFile::encodeName(folder + QLatin1Char('/') + QString::fromUtf8(name));
+        };
+        return {
+            {"listen 80;", "listen 127.0.0.1:" + QByteArray::number(redirect) + ';'},
+            {"listen [::]:80;", ""},
+            {"listen 443 ssl;", "listen 127.0.0.1:" + QByteArray::number(tls) +
+                                    " ssl;\n    listen 127.0.0.1:" + QByteArray::number(plain) + ';'},
+            {"listen [::]:443 ssl;", ""},
+            {"/etc/letsencrypt/live/relay.example.org/fullchain.pem", file("cert.pem")},
+            {"/etc/letsencrypt/live/relay.example.org/privkey.pem", file("key.pem")},
+            {"/var/www/letsencrypt", file("acme")},
+            {"/var/log/nginx/", file("nginx/logs/")},
+        };
+    }
+
+    /// Prepares process to run the `ots` CLI at binary with its own settings folder (folder/config) and
+    /// the file secret store, in folder and in its own session (so it never prompts on the terminal
+    /// the tests run in).
+    static void prepareCli(QProcess& process, const QString& binary, const QStringList& arguments,
+                           const QString& folder) {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("OTS_CONFIG_DIR"), folder + QStringLiteral("/config"));
+        environment.insert(QStringLiteral("OTS_SECRET_STORE"), QStringLiteral("file"));
+        process.setProcessEnvironment(environment);
+        process.setProgram(binary);
+        process.setArguments(arguments);
+        process.setWorkingDirectory(folder);
+        process.setChildProcessModifier([] {
+            ::setsid();
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        });
+    }
+
     static bool writeFile(const QString& path, const QByteArray& content) {
         QFile file(path);
         return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();

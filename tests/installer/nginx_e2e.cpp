@@ -43,7 +43,6 @@
 #include <chrono>
 #include <mutex>
 #include <set>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -557,40 +556,18 @@ private:
     [[nodiscard]] QString path(const QString& name) const { return m_dir.filePath(name); }
     [[nodiscard]] QString path(const char* name) const { return path(QString::fromUtf8(name)); }
 
-    /// What the test changes in the recipe: where nginx listens and what it talks to, and where its
-    /// files are. A plain listener joins the TLS server so the `ots` CLI (http only to loopback)
-    /// goes through the very same location blocks.
+    /// What the test changes in the recipe: the relay it talks to, where nginx listens and where
+    /// its files are.
     [[nodiscard]] QList<QPair<QByteArray, QByteArray>> substitutions(quint16 plain, quint16 tls,
                                                                      quint16 redirect) const {
-        const auto file = [this](const char* name) { return QFile::encodeName(path(name)); };
-        return {
-            {"server 127.0.0.1:8080;", "server 127.0.0.1:" + QByteArray::number(m_relay.port()) + ';'},
-            {"listen 80;", "listen 127.0.0.1:" + QByteArray::number(redirect) + ';'},
-            {"listen [::]:80;", ""},
-            {"listen 443 ssl;", "listen 127.0.0.1:" + QByteArray::number(tls) +
-                                    " ssl;\n    listen 127.0.0.1:" + QByteArray::number(plain) + ';'},
-            {"listen [::]:443 ssl;", ""},
-            {"/etc/letsencrypt/live/relay.example.org/fullchain.pem", file("cert.pem")},
-            {"/etc/letsencrypt/live/relay.example.org/privkey.pem", file("key.pem")},
-            {"/var/www/letsencrypt", file("acme")},
-            {"/var/log/nginx/", file("nginx/logs/")},
-        };
+        return QList<QPair<QByteArray, QByteArray>>{
+                   {"server 127.0.0.1:8080;",
+                    "server 127.0.0.1:" + QByteArray::number(m_relay.port()) + ';'}} +
+               NginxProcess::siteSubstitutions(plain, tls, redirect, m_dir.path());
     }
 
-    /// Runs `ots` with its own settings folder and the file secret store, in its own session (so it
-    /// never prompts on the terminal the tests run in).
     void prepare(QProcess& process, const QStringList& arguments) const {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("OTS_CONFIG_DIR"), path("config"));
-        environment.insert(QStringLiteral("OTS_SECRET_STORE"), QStringLiteral("file"));
-        process.setProcessEnvironment(environment);
-        process.setProgram(QStringLiteral(OTS_CLI_BINARY));
-        process.setArguments(arguments);
-        process.setWorkingDirectory(m_dir.path());
-        process.setChildProcessModifier([] {
-            ::setsid();
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        });
+        NginxProcess::prepareCli(process, QStringLiteral(OTS_CLI_BINARY), arguments, m_dir.path());
     }
 
     [[nodiscard]] QByteArray accessLog() const {
@@ -600,7 +577,7 @@ private:
     /// The relay's "request" log line with this request id, or an empty object.
     [[nodiscard]] QJsonObject relayLogLine(const QByteArray& requestId) const {
         for (const QByteArray& raw : m_relay.log().split('\n')) {
-            const QJsonObject line = QJsonDocument::fromJson(raw).object();
+            QJsonObject line = QJsonDocument::fromJson(raw).object();
             if (line.value(QStringLiteral("rid")).toString().toLatin1() == requestId &&
                 line.contains(QStringLiteral("client")))
                 return line;
