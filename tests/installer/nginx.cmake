@@ -4,7 +4,7 @@
 # tests/installer/CMakeLists.txt. Release suite only (label installer): 15-60 s on 2 busy cores.
 # Also checks that every OTS_RELAY_* setting in installer/docker passes `ots-relay --check-config`.
 if(TARGET ots-relay AND TARGET ots)
-    ots_add_test(tst_nginx_e2e ${CMAKE_CURRENT_LIST_DIR}/nginx_e2e.cpp)
+    ots_add_test(tst_nginx_e2e ${CMAKE_CURRENT_LIST_DIR}/nginx_e2e.cpp ${CMAKE_CURRENT_LIST_DIR}/NginxProcess.h)
     target_link_libraries(tst_nginx_e2e PRIVATE Qt6::Network)
     target_compile_definitions(tst_nginx_e2e PRIVATE
         OTS_RELAY_BINARY="$<TARGET_FILE:ots-relay>"

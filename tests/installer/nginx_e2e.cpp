@@ -22,6 +22,7 @@
 // here: no Docker engine) passes `ots-relay --check-config`.
 
 #include "../relay/RelayProcess.h"
+#include "NginxProcess.h"
 #include "ots/Crypto.h"
 
 #include <QCryptographicHash>
@@ -35,7 +36,6 @@
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslSocket>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -43,7 +43,6 @@
 #include <chrono>
 #include <mutex>
 #include <set>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <thread>
 
@@ -200,107 +199,6 @@ private:
     std::thread m_thread;
 };
 
-/// One nginx master (and its worker) as a child of the test, in its own prefix folder: the recipe
-/// with the test's substitutions, plus a main nginx.conf that keeps every path inside the folder.
-class NginxProcess {
-public:
-    NginxProcess() = default;
-    NginxProcess(const NginxProcess&) = delete;
-    NginxProcess& operator=(const NginxProcess&) = delete;
-    ~NginxProcess() { stop(); }
-
-    /// Writes the configuration from recipe (with replacements, each of which must match) and
-    /// starts nginx; waits until the plain port answers. On failure, error() says why.
-    [[nodiscard]] bool start(const QString& prefix, const QByteArray& recipe,
-                             const QList<QPair<QByteArray, QByteArray>>& replacements, quint16 plainPort) {
-        m_prefix = prefix;
-        QByteArray site = recipe;
-        for (const auto& [from, to] : replacements) {
-            if (!site.contains(from)) {
-                m_error =
-                    QStringLiteral("the recipe no longer contains \"%1\"; update the test's substitutions")
-                        .arg(QString::fromUtf8(from));
-                return false;
-            }
-            site.replace(from, to);
-        }
-        QDir().mkpath(prefix + QStringLiteral("/logs"));
-        const QByteArray p = QFile::encodeName(prefix);
-        const QByteArray mainConf = "worker_processes 1;\n"
-                                    "pid " +
-                                    p +
-                                    "/nginx.pid;\n"
-                                    "events { worker_connections 256; }\n"
-                                    "http {\n"
-                                    "    client_body_temp_path " +
-                                    p + "/body;\n    proxy_temp_path " + p +
-                                    "/proxy;\n    fastcgi_temp_path " + p +
-                                    "/fastcgi;\n    uwsgi_temp_path " + p + "/uwsgi;\n    scgi_temp_path " +
-                                    p + "/scgi;\n    include " + p + "/site.conf;\n}\n";
-        if (!writeFile(prefix + QStringLiteral("/site.conf"), site) ||
-            !writeFile(prefix + QStringLiteral("/nginx.conf"), mainConf)) {
-            m_error = QStringLiteral("cannot write the nginx configuration");
-            return false;
-        }
-        const QString nginx = QStandardPaths::findExecutable(
-            QStringLiteral("nginx"), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin")});
-        if (nginx.isEmpty()) {
-            m_error =
-                QStringLiteral("nginx is not installed (Debian package nginx; installer/setup.sh deps)");
-            return false;
-        }
-        m_process.setProgram(nginx);
-        m_process.setArguments({QStringLiteral("-p"), prefix + QLatin1Char('/'), QStringLiteral("-c"),
-                                prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"), errorLogPath(),
-                                QStringLiteral("-g"), QStringLiteral("daemon off;")});
-        m_process.setProcessChannelMode(QProcess::MergedChannels);
-        m_process.setStandardOutputFile(prefix + QStringLiteral("/logs/stdout.log"));
-        // If the test dies before it can stop nginx, the kernel tells nginx to quit.
-        m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-        m_process.start();
-        if (!m_process.waitForStarted(10'000)) {
-            m_error = QStringLiteral("nginx did not start: ") + m_process.errorString();
-            return false;
-        }
-        const bool serving = waitUntil(
-            [&] {
-                if (m_process.state() == QProcess::NotRunning)
-                    return true;
-                HttpConnection connection(plainPort);
-                return connection.connect(500) &&
-                       connection.request({"GET", "/healthz", {}, {}}, 2000).status == 200;
-            },
-            20'000);
-        if (!serving || m_process.state() == QProcess::NotRunning) {
-            m_error = QStringLiteral("nginx is not serving /healthz on port %1; its error log:\n%2")
-                          .arg(plainPort)
-                          .arg(QString::fromUtf8(readFile(errorLogPath()).right(3000)));
-            return false;
-        }
-        return true;
-    }
-    void stop() { stopChild(m_process, true); }
-    [[nodiscard]] qint64 pid() const { return m_process.processId(); }
-
-    [[nodiscard]] const QString& error() const { return m_error; }
-    [[nodiscard]] QString errorLogPath() const { return m_prefix + QStringLiteral("/logs/error.log"); }
-    [[nodiscard]] QString path(const QString& name) const { return m_prefix + QLatin1Char('/') + name; }
-
-    static bool writeFile(const QString& path, const QByteArray& content) {
-        QFile file(path);
-        return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(content) == content.size();
-    }
-    static QByteArray readFile(const QString& path) {
-        QFile file(path);
-        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-    }
-
-private:
-    QString m_prefix;
-    QProcess m_process;
-    QString m_error;
-};
-
 } // namespace
 
 class TestNginxE2e : public QObject {
@@ -322,17 +220,8 @@ private Q_SLOTS:
         QVERIFY(
             NginxProcess::writeFile(path("acme/.well-known/acme-challenge/test-token"), "challenge-answer"));
 
-        QProcess openssl;
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                       QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=relay.example.org"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=DNS:relay.example.org"), QStringLiteral("-keyout"),
-                       path("key.pem"), QStringLiteral("-out"), path("cert.pem")});
-        QVERIFY2(openssl.waitForFinished(30'000) && openssl.exitCode() == 0,
-                 openssl.readAllStandardError().constData());
+        const QString certificate = NginxProcess::makeCertificate(path("cert.pem"), path("key.pem"));
+        QVERIFY2(certificate.isEmpty(), qPrintable(certificate));
 
         m_recipe = NginxProcess::readFile(QStringLiteral(OTS_NGINX_RECIPE));
         QVERIFY2(!m_recipe.isEmpty(), "cannot read " OTS_NGINX_RECIPE);
@@ -667,40 +556,18 @@ private:
     [[nodiscard]] QString path(const QString& name) const { return m_dir.filePath(name); }
     [[nodiscard]] QString path(const char* name) const { return path(QString::fromUtf8(name)); }
 
-    /// What the test changes in the recipe: where nginx listens and what it talks to, and where its
-    /// files are. A plain listener joins the TLS server so the `ots` CLI (http only to loopback)
-    /// goes through the very same location blocks.
+    /// What the test changes in the recipe: the relay it talks to, where nginx listens and where
+    /// its files are.
     [[nodiscard]] QList<QPair<QByteArray, QByteArray>> substitutions(quint16 plain, quint16 tls,
                                                                      quint16 redirect) const {
-        const auto file = [this](const char* name) { return QFile::encodeName(path(name)); };
-        return {
-            {"server 127.0.0.1:8080;", "server 127.0.0.1:" + QByteArray::number(m_relay.port()) + ';'},
-            {"listen 80;", "listen 127.0.0.1:" + QByteArray::number(redirect) + ';'},
-            {"listen [::]:80;", ""},
-            {"listen 443 ssl;", "listen 127.0.0.1:" + QByteArray::number(tls) +
-                                    " ssl;\n    listen 127.0.0.1:" + QByteArray::number(plain) + ';'},
-            {"listen [::]:443 ssl;", ""},
-            {"/etc/letsencrypt/live/relay.example.org/fullchain.pem", file("cert.pem")},
-            {"/etc/letsencrypt/live/relay.example.org/privkey.pem", file("key.pem")},
-            {"/var/www/letsencrypt", file("acme")},
-            {"/var/log/nginx/", file("nginx/logs/")},
-        };
+        return QList<QPair<QByteArray, QByteArray>>{
+                   {"server 127.0.0.1:8080;",
+                    "server 127.0.0.1:" + QByteArray::number(m_relay.port()) + ';'}} +
+               NginxProcess::siteSubstitutions(plain, tls, redirect, m_dir.path());
     }
 
-    /// Runs `ots` with its own settings folder and the file secret store, in its own session (so it
-    /// never prompts on the terminal the tests run in).
     void prepare(QProcess& process, const QStringList& arguments) const {
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("OTS_CONFIG_DIR"), path("config"));
-        environment.insert(QStringLiteral("OTS_SECRET_STORE"), QStringLiteral("file"));
-        process.setProcessEnvironment(environment);
-        process.setProgram(QStringLiteral(OTS_CLI_BINARY));
-        process.setArguments(arguments);
-        process.setWorkingDirectory(m_dir.path());
-        process.setChildProcessModifier([] {
-            ::setsid();
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        });
+        NginxProcess::prepareCli(process, QStringLiteral(OTS_CLI_BINARY), arguments, m_dir.path());
     }
 
     [[nodiscard]] QByteArray accessLog() const {
@@ -710,7 +577,7 @@ private:
     /// The relay's "request" log line with this request id, or an empty object.
     [[nodiscard]] QJsonObject relayLogLine(const QByteArray& requestId) const {
         for (const QByteArray& raw : m_relay.log().split('\n')) {
-            const QJsonObject line = QJsonDocument::fromJson(raw).object();
+            QJsonObject line = QJsonDocument::fromJson(raw).object();
             if (line.value(QStringLiteral("rid")).toString().toLatin1() == requestId &&
                 line.contains(QStringLiteral("client")))
                 return line;
