@@ -1,5 +1,7 @@
 #include "LocalBlobStore.h"
 
+#include "FileDescriptor.h"
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -21,32 +23,8 @@ constexpr std::string_view kPartSuffix = ".part";
 /// Upload bytes after which their write-back to disk is started (see LocalAppend::write).
 constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
 
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) noexcept
-        : m_fd(fd) {}
-    ~FileDescriptor() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    FileDescriptor(FileDescriptor&& other) noexcept
-        : m_fd(std::exchange(other.m_fd, -1)) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(FileDescriptor&&) = delete;
-    [[nodiscard]] int get() const noexcept { return m_fd; }
-    [[nodiscard]] bool valid() const noexcept { return m_fd >= 0; }
-
-private:
-    int m_fd;
-};
-
 FileDescriptor openFile(const fs::path& path, int flags, mode_t mode = 0600) {
-    int fd = -1;
-    do {
-        fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-    } while (fd < 0 && errno == EINTR);
-    return FileDescriptor(fd);
+    return relay::openFile(path.c_str(), flags, mode);
 }
 
 /// Makes a directory entry (a created or renamed file) durable.
@@ -76,22 +54,6 @@ bool ensureDirectory(const fs::path& directory) {
 
 BlobStatus statusOf(int error) noexcept {
     return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
-}
-
-/// pwrite until all is written. Returns 0 or the errno.
-int writeAt(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::uint64_t>(n);
-    }
-    return 0;
 }
 
 /// An append: positional writes into the partial file from the share's offset.

@@ -7,6 +7,7 @@
 #include "s3/S3RangeReader.h"
 #pragma GCC diagnostic pop
 
+#include "FileDescriptor.h"
 #include "Log.h"
 #include "S3BlobStore.h"
 #include "ShareStore.h"
@@ -69,31 +70,6 @@ void logFailure(std::string_view what, std::string_view id, const s3::S3Error& e
     Log::error(what, {{"id", std::string(id)}, {"error", error.describe()}});
 }
 
-/// A file with no name in `directory` (O_TMPFILE): it vanishes with the descriptor, also when the relay
-/// is killed, so spooled bodies never need sweeping.
-int unnamedFile(const std::filesystem::path& directory) {
-    int fd = -1;
-    do {
-        fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    } while (fd < 0 && errno == EINTR);
-    return fd;
-}
-
-int writeAll(int fd, const char* data, std::size_t size, std::uint64_t offset) noexcept {
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::uint64_t>(n);
-    }
-    return 0;
-}
-
 /// Hex MD5 of `length` bytes of fd from `offset`: a part's ETag as S3 computes it (no KMS), to tell
 /// whether a part already in the bucket holds these very bytes.
 std::optional<std::string> md5Hex(int fd, std::uint64_t offset, std::uint64_t length) {
@@ -153,25 +129,7 @@ s3::S3Result<PartMap> listAllParts(s3::S3Client& client, const std::string& key,
     return parts;
 }
 
-/// Owns a spool file's descriptor.
-class Spool {
-public:
-    explicit Spool(int fd) noexcept
-        : m_fd(fd) {}
-    ~Spool() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    Spool(Spool&& other) noexcept
-        : m_fd(std::exchange(other.m_fd, -1)) {}
-    Spool(const Spool&) = delete;
-    Spool& operator=(const Spool&) = delete;
-    Spool& operator=(Spool&&) = delete;
-    [[nodiscard]] int get() const noexcept { return m_fd; }
-
-private:
-    int m_fd;
-};
+using Spool = FileDescriptor; ///< a spool file's
 
 /// The tails of one share, from a listing of t/ID/.
 s3::S3Result<std::vector<Tail>> listTails(s3::S3Client& client, const std::string& prefix) {
@@ -242,7 +200,7 @@ public:
     S3Append& operator=(const S3Append&) = delete;
 
     int write(const char* data, std::size_t size) noexcept override {
-        if (const int error = writeAll(m_shared->spool.get(), data, size, m_tailBytes + m_written))
+        if (const int error = writeAt(m_shared->spool.get(), data, size, m_tailBytes + m_written))
             return error;
         m_written += size;
         const std::uint64_t complete = (m_base + m_tailBytes + m_written) / m_partSize; // parts below
@@ -551,12 +509,15 @@ std::uint64_t S3BlobStore::partSizeFor(std::uint64_t size) const noexcept {
 
 std::variant<BlobStatus, std::unique_ptr<BlobAppend>>
 S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t declaredSize) {
-    const int fd = unnamedFile(m_spool);
-    if (fd < 0) {
-        Log::error("cannot make a spool file", {{"dir", m_spool.string()}, {"error", std::strerror(errno)}});
-        return errno == ENOSPC || errno == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
+    // A file with no name (O_TMPFILE): it vanishes with its descriptor, also when the relay is killed,
+    // so spooled bodies never need sweeping.
+    Spool spool = openFile(m_spool.c_str(), O_TMPFILE | O_RDWR);
+    if (!spool.valid()) {
+        const int error = errno;
+        Log::error("cannot make a spool file", {{"dir", m_spool.string()}, {"error", std::strerror(error)}});
+        return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
     }
-    Spool spool(fd);
+    const int fd = spool.get();
     std::uint64_t partSize = partSizeFor(declaredSize);
     std::string uploadId;
     std::uint64_t tailBytes = 0;
@@ -601,7 +562,7 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
                     logFailure("cannot read an upload's tail", id, bytes.error());
                 return bytes ? BlobStatus::ShortFile : statusOf(bytes.error());
             }
-            if (const int error = writeAll(fd, bytes->data(), bytes->size(), 0))
+            if (const int error = writeAt(fd, bytes->data(), bytes->size(), 0))
                 return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
         }
         // Tails of earlier parts: Redis has moved past them, so nothing needs them any more.
