@@ -21,6 +21,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <memory>
 
 #ifndef OTS_RELAY_BINARY
 #error "OTS_RELAY_BINARY must name the ots-relay executable"
@@ -286,9 +287,35 @@ inline QStringList filesNamed(const QString& dir, const QString& needle) {
 }
 
 /// The blob store the relay tests run against. OTS_TEST_BLOB_STORE=s3 (the *_s3 ctest entries) makes
-/// every RelayFixture start a one-node Ceph cluster and its relay keep blobs in that cluster's bucket.
+/// every RelayFixture keep its relay's blobs in a one-node Ceph cluster's bucket (testCephCluster()).
 inline bool s3StoreUnderTest() {
     return qgetenv("OTS_TEST_BLOB_STORE") == "s3";
+}
+
+/// The test program's one Ceph cluster: started by the first caller (~7 s, ~1 GiB of memory), shared
+/// by every caller while one of them holds it, stopped when the last lets it go. Relays with Redis
+/// servers of their own keep their blobs under prefixes of their own in its bucket (nextS3Prefix()),
+/// so that one relay's orphan sweep never sees another's objects. Null on failure, with the reason in
+/// `error`.
+inline std::shared_ptr<test::CephCluster> testCephCluster(QString& error) {
+    static std::weak_ptr<test::CephCluster> shared;
+    if (std::shared_ptr<test::CephCluster> running = shared.lock())
+        return running;
+    auto cluster = std::make_shared<test::CephCluster>();
+    if (!cluster->start()) {
+        error = QStringLiteral("the Ceph cluster did not start: ") + cluster->errorString();
+        return nullptr;
+    }
+    shared = cluster;
+    return cluster;
+}
+
+/// A key prefix in the test cluster's bucket that no other relay of this program uses: the relay's
+/// default "ots/" first, then "ots-2/", "ots-3/", …
+inline QString nextS3Prefix() {
+    static int used = 0;
+    ++used;
+    return used == 1 ? QStringLiteral("ots/") : QStringLiteral("ots-%1/").arg(used);
 }
 
 /// Adds to `arguments` (and the relay's environment) what makes a relay keep its blobs in ceph's bucket.
@@ -303,12 +330,29 @@ inline void useS3Store(RelayProcess& relay, const test::CephCluster& ceph, QStri
     relay.setEnvironment(QStringLiteral("OTS_RELAY_S3_SECRET_ACCESS_KEY"), ceph.secretAccessKey());
 }
 
+/// With s3StoreUnderTest(): adds what makes `relay` keep its blobs in the program's Ceph cluster
+/// (testCephCluster()) under a prefix of its own, which it returns, and holds the cluster in `ceph`,
+/// which must outlive the relay. For a relay with a Redis of its own (RelayFixture, or a test's own).
+/// On failure `ceph` is null and `error` says why. Without S3: nothing, an empty prefix.
+inline QString useTestS3Store(RelayProcess& relay, QStringList& arguments,
+                              std::shared_ptr<test::CephCluster>& ceph, QString& error) {
+    if (!s3StoreUnderTest())
+        return {};
+    ceph = testCephCluster(error);
+    if (!ceph)
+        return {};
+    QString prefix = nextS3Prefix();
+    useS3Store(relay, *ceph, arguments, prefix);
+    return prefix;
+}
+
 /// One Redis, one data folder, one relay: what most tests start in initTestCase.
 struct RelayFixture {
     RedisServer redis;
     QTemporaryDir dataDir;
     RelayProcess relay;
-    std::unique_ptr<test::CephCluster> ceph; ///< with s3StoreUnderTest()
+    std::shared_ptr<test::CephCluster> ceph; ///< with s3StoreUnderTest(): the program's (testCephCluster())
+    QString s3Prefix; ///< with s3StoreUnderTest(): this fixture's keys in ceph's bucket
 
     [[nodiscard]] bool start(const QStringList& extraArgs = {}) {
         if (!dataDir.isValid()) {
@@ -320,14 +364,9 @@ struct RelayFixture {
             return false;
         }
         QStringList arguments = extraArgs;
-        if (s3StoreUnderTest()) {
-            ceph = std::make_unique<test::CephCluster>();
-            if (!ceph->start()) {
-                m_error = QStringLiteral("the Ceph cluster did not start: ") + ceph->errorString();
-                return false;
-            }
-            useS3Store(relay, *ceph, arguments);
-        }
+        s3Prefix = useTestS3Store(relay, arguments, ceph, m_error);
+        if (s3StoreUnderTest() && !ceph)
+            return false;
         if (!relay.start(redis.port(), dataDir.path(), arguments)) {
             m_error = relay.error();
             return false;
@@ -335,25 +374,49 @@ struct RelayFixture {
         return true;
     }
 
+    /// Starts another relay on this fixture's Redis, data folder and blob store (with S3: the same
+    /// bucket and prefix), as a second relay of one installation.
+    [[nodiscard]] bool startAnother(RelayProcess& other, QStringList extraArgs = {}) const {
+        if (ceph)
+            useS3Store(other, *ceph, extraArgs, s3Prefix);
+        return other.start(redis.port(), dataDir.path(), extraArgs);
+    }
+
+    /// The key of a share's sealed blob in the bucket (S3 only).
+    [[nodiscard]] QString blobKey(const QByteArray& id) const {
+        return s3Prefix + QStringLiteral("b/") + QString::fromLatin1(id);
+    }
+    /// The path of an object for ceph->request(): /BUCKET/KEY (S3 only).
+    [[nodiscard]] QString objectPath(const QString& key) const {
+        return QLatin1Char('/') + ceph->bucket() + QLatin1Char('/') + key;
+    }
+
     /// What the store holds of a share: files in the data folder (LocalBlobStore), or objects and
-    /// multipart uploads in the bucket (S3BlobStore), as the bucket index lists them.
+    /// multipart uploads under this fixture's prefix in the bucket (S3BlobStore), as the bucket index
+    /// lists them. An empty id: everything the store holds.
     [[nodiscard]] QStringList stored(const QString& id) const {
         if (!ceph)
             return filesNamed(dataDir.path(), id);
+        const auto ours = [&](const QString& key) { return key.startsWith(s3Prefix) && key.contains(id); };
         QStringList out;
-        for (const QString& key :
-             ceph->objects(ceph->bucket()).value_or(QStringList{QStringLiteral("(unreadable)")}))
-            if (key.contains(id) || key == QStringLiteral("(unreadable)"))
+        const auto objects = ceph->objects(ceph->bucket());
+        if (!objects)
+            out << QStringLiteral("(objects unreadable: %1)").arg(ceph->errorString());
+        for (const QString& key : objects.value_or(QStringList{}))
+            if (ours(key))
                 out << key;
         const auto uploads = ceph->multipartUploads(ceph->bucket());
         if (!uploads)
-            out << QStringLiteral("(uploads unreadable)");
+            out << QStringLiteral("(uploads unreadable: %1)").arg(ceph->errorString());
         for (const auto& upload : uploads.value_or(QList<test::CephCluster::MultipartUpload>{}))
-            if (upload.key.contains(id))
+            if (ours(upload.key))
                 out << QStringLiteral("multipart upload of ") + upload.key;
         return out;
     }
     [[nodiscard]] QStringList stored(const QByteArray& id) const { return stored(QString::fromLatin1(id)); }
+    /// The bound for a wait on what the store holds (a removal after the answer, a sweep): timeoutMs
+    /// with the local store; with S3 three times that, as each look (stored()) runs radosgw-admin twice.
+    [[nodiscard]] int storeWaitMs(int timeoutMs) const { return ceph ? 3 * timeoutMs : timeoutMs; }
     [[nodiscard]] RelayClient client() const { return relay.client(); }
     [[nodiscard]] const char* error() const {
         m_errorUtf8 = m_error.toUtf8();

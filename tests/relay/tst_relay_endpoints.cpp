@@ -2,6 +2,7 @@
 // real redis-server: the success path, every error of the §10 table that a client can provoke, the
 // headers every response carries, /metrics, and a log that holds no secret (the receiver page and its
 // files: tst_relay_receiver).
+// Run against the local store and (tst_relay_endpoints_s3) against S3 on Ceph.
 
 #include "RedisServer.h"
 #include "RelayClient.h"
@@ -71,9 +72,6 @@ private:
             qWarning("create+upload+complete: %s", response.describe().constData());
         return response.status == 200;
     }
-    QStringList blobFiles(const QByteArray& id) const {
-        return filesNamed(m_fixture.dataDir.path(), QString::fromLatin1(id));
-    }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -81,6 +79,8 @@ private Q_SLOTS:
         QVERIFY2(m_fixture.start({QStringLiteral("--max-size"), QStringLiteral("64M")}), m_fixture.error());
         m_client = m_fixture.client();
         m_client.recordSecretsInto(&m_secrets);
+        if (m_fixture.ceph) // the relay's S3 secret, from its environment
+            m_secrets.append(m_fixture.ceph->secretAccessKey().toLatin1());
     }
 
     void cleanupTestCase() {
@@ -300,15 +300,25 @@ private Q_SLOTS:
         QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("state")).toString(),
                  QStringLiteral("ready"));
 
-        // The blob is in the store under DATA/blobs/XY/ZW/ID, nothing of it left in uploads/.
-        const QString expected =
-            QStringLiteral("blobs/%1/%2/%3")
-                .arg(QString::fromLatin1(share.id.left(2)), QString::fromLatin1(share.id.mid(2, 2)),
-                     QString::fromLatin1(share.id));
-        QCOMPARE(blobFiles(share.id), QStringList{expected});
-        QFile blob(m_fixture.dataDir.filePath(expected));
-        QVERIFY(blob.open(QIODevice::ReadOnly));
-        QCOMPARE(blob.readAll(), share.ciphertext);
+        // The blob is sealed in the store, nothing of the upload left: the file DATA/blobs/XY/ZW/ID
+        // and nothing in uploads/ (local store), or the object PREFIX b/ID and no tail object and no
+        // multipart upload (S3).
+        if (!m_fixture.ceph) {
+            const QString expected =
+                QStringLiteral("blobs/%1/%2/%3")
+                    .arg(QString::fromLatin1(share.id.left(2)), QString::fromLatin1(share.id.mid(2, 2)),
+                         QString::fromLatin1(share.id));
+            QCOMPARE(m_fixture.stored(share.id), QStringList{expected});
+            QFile blob(m_fixture.dataDir.filePath(expected));
+            QVERIFY(blob.open(QIODevice::ReadOnly));
+            QCOMPARE(blob.readAll(), share.ciphertext);
+        } else {
+            QCOMPARE(m_fixture.stored(share.id), QStringList{m_fixture.blobKey(share.id)});
+            const auto blob =
+                m_fixture.ceph->request("GET", m_fixture.objectPath(m_fixture.blobKey(share.id)));
+            QCOMPARE(blob.status, 200);
+            QCOMPARE(blob.body, share.ciphertext);
+        }
     }
 
     void appendWhileAnotherRuns() {
@@ -474,7 +484,7 @@ private Q_SLOTS:
         OTS_EXPECT_ERROR(m_client.challenge(share.id), 410, "downloaded");
         const HttpResponse after = m_client.download(share.id, ticket);
         QVERIFY2(after.status == 410 || after.status == 401, after.describe().constData());
-        QVERIFY(waitUntil([&] { return blobFiles(share.id).isEmpty(); }, 5000));
+        QVERIFY(waitUntil([&] { return m_fixture.stored(share.id).isEmpty(); }, m_fixture.storeWaitMs(5000)));
         QVERIFY(shareKeys(m_fixture.redis.port(), share.id).contains("ots:{" + share.id + "}:gone"));
         const QList<QByteArray> left = keysLeftBehind(m_fixture.redis.port(), share.id);
         QVERIFY2(left.isEmpty(), left.join(' ').constData());
@@ -494,7 +504,7 @@ private Q_SLOTS:
         OTS_EXPECT_STATUS(m_client.finish(share.id, RelayClient::ticketOf(first)), 200);
         // One download still runs: the share and its blob stay.
         OTS_EXPECT_STATUS(m_client.info(share.id), 200);
-        QCOMPARE(blobFiles(share.id).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(share.id).size(), qsizetype(1));
         const HttpResponse owner = m_client.ownerStatus(share);
         QCOMPARE(owner.json().value(QStringLiteral("downloadsReserved")).toInt(-1), 2);
         QCOMPARE(owner.json().value(QStringLiteral("downloadsFinished")).toInt(-1), 1);
@@ -507,7 +517,7 @@ private Q_SLOTS:
 
         OTS_EXPECT_STATUS(m_client.finish(share.id, RelayClient::ticketOf(second)), 200);
         OTS_EXPECT_ERROR(m_client.info(share.id), 410, "downloaded");
-        QVERIFY(waitUntil([&] { return blobFiles(share.id).isEmpty(); }, 5000));
+        QVERIFY(waitUntil([&] { return m_fixture.stored(share.id).isEmpty(); }, m_fixture.storeWaitMs(5000)));
     }
 
     void ownerStatusDeleteUnlock() {
@@ -535,11 +545,11 @@ private Q_SLOTS:
         OTS_EXPECT_STATUS(m_client.unlock(share), 200); // unlocking an unlocked share is harmless
 
         OTS_EXPECT_ERROR(m_client.remove(stranger), 401, "unauthorized");
-        QCOMPARE(blobFiles(share.id).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(share.id).size(), qsizetype(1));
         OTS_EXPECT_STATUS(m_client.remove(share), 204);
         OTS_EXPECT_ERROR(m_client.info(share.id), 410, "deleted");
         OTS_EXPECT_ERROR(m_client.challenge(share.id), 410, "deleted");
-        QVERIFY(blobFiles(share.id).isEmpty());
+        QVERIFY(m_fixture.stored(share.id).isEmpty());
         const HttpResponse again = m_client.remove(share);
         QVERIFY2(again.status == 410 || again.status == 401, again.describe().constData());
 
@@ -547,9 +557,9 @@ private Q_SLOTS:
         TestShare partial = TestShare::make({.payloadBytes = 50'000});
         QVERIFY(createShare(partial));
         OTS_EXPECT_STATUS(m_client.append(partial, 0, partial.ciphertext.left(1000)), 204);
-        QCOMPARE(blobFiles(partial.id).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(partial.id).size(), qsizetype(1));
         OTS_EXPECT_STATUS(m_client.remove(partial), 204);
-        QVERIFY(blobFiles(partial.id).isEmpty());
+        QVERIFY(m_fixture.stored(partial.id).isEmpty());
         OTS_EXPECT_STATUS(m_client.uploadOffset(partial), 410);
     }
 
@@ -569,7 +579,7 @@ private Q_SLOTS:
         QCOMPARE(info.json().value(QStringLiteral("state")).toString(), QStringLiteral("locked"));
         QCOMPARE(info.json().value(QStringLiteral("attemptsLeft")).toInt(-1), 0);
         QCOMPARE(m_client.ownerStatus(share).json().value(QStringLiteral("locked")).toBool(false), true);
-        QCOMPARE(blobFiles(share.id).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(share.id).size(), qsizetype(1));
 
         OTS_EXPECT_STATUS(m_client.unlock(share), 200);
         QCOMPARE(m_client.info(share.id).json().value(QStringLiteral("attemptsLeft")).toInt(-1), 5);
@@ -849,7 +859,12 @@ private Q_SLOTS:
                  QByteArrayLiteral("OK"));
         QTemporaryDir data;
         RelayProcess relay;
-        QVERIFY2(relay.start(redis.port(), data.path()), qPrintable(relay.error()));
+        QStringList arguments;
+        std::shared_ptr<test::CephCluster> ceph;
+        QString error;
+        useTestS3Store(relay, arguments, ceph, error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY2(relay.start(redis.port(), data.path(), arguments), qPrintable(relay.error()));
         const RelayClient client = relay.client();
         const QByteArray note(1000 * 1000, 'n');
         QList<TestShare> created;
@@ -945,8 +960,7 @@ private Q_SLOTS:
         const HttpResponse reservation = client.prove(third, "reservations");
         OTS_EXPECT_STATUS(reservation, 201);
         OTS_EXPECT_STATUS(client.finish(third.id, RelayClient::ticketOf(reservation)), 200);
-        QVERIFY(waitUntil(
-            [&] { return filesNamed(small.dataDir.path(), QString::fromLatin1(third.id)).isEmpty(); }, 5000));
+        QVERIFY(waitUntil([&] { return small.stored(third.id).isEmpty(); }, small.storeWaitMs(5000)));
         TestShare fourth = TestShare::make({.payloadBytes = 60'000});
         HttpResponse created;
         QVERIFY2(waitUntil(

@@ -2,6 +2,7 @@
 // together: proofs without the link count nothing however many arrive, wrong passwords can never get
 // more than max-attempts signatures checked, a one-download share
 // gives out exactly one ticket, one append at a time, and concurrent creates never share an id.
+// Run against the local store and (tst_relay_races_s3) against S3 on Ceph.
 
 #include "RelayClient.h"
 #include "RelayProcess.h"
@@ -154,7 +155,7 @@ private Q_SLOTS:
         const HttpResponse owner = m_client.ownerStatus(share);
         OTS_EXPECT_STATUS(owner, 200);
         QCOMPARE(owner.json().value(QStringLiteral("locked")).toBool(false), true);
-        QCOMPARE(filesNamed(m_fixture.dataDir.path(), QString::fromLatin1(share.id)).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(share.id).size(), qsizetype(1));
 
         // The owner unlocks; the right key then works, for metadata and for the download.
         OTS_EXPECT_STATUS(m_client.unlock(share), 200);
@@ -251,13 +252,11 @@ private Q_SLOTS:
         const HttpResponse content = m_client.download(share.id, ticket);
         OTS_EXPECT_STATUS(content, 200);
         QVERIFY(content.body == share.ciphertext);
-        QCOMPARE(filesNamed(m_fixture.dataDir.path(), QString::fromLatin1(share.id)).size(), qsizetype(1));
+        QCOMPARE(m_fixture.stored(share.id).size(), qsizetype(1));
         OTS_EXPECT_STATUS(m_client.finish(share.id, ticket), 200);
 
         // The blob is gone from disk, the keys from Redis but the tombstone, and info says why.
-        QVERIFY(waitUntil(
-            [&] { return filesNamed(m_fixture.dataDir.path(), QString::fromLatin1(share.id)).isEmpty(); },
-            5000));
+        QVERIFY(waitUntil([&] { return m_fixture.stored(share.id).isEmpty(); }, m_fixture.storeWaitMs(5000)));
         OTS_EXPECT_ERROR(m_client.info(share.id), 410, "downloaded");
         QVERIFY(shareKeys(m_fixture.redis.port(), share.id).contains("ots:{" + share.id + "}:gone"));
         QCOMPARE(keysLeftBehind(m_fixture.redis.port(), share.id), QList<QByteArray>{});
@@ -340,9 +339,8 @@ private Q_SLOTS:
             QVERIFY2(info.status == 410 && (info.errorCode() == QStringLiteral("downloaded") ||
                                             info.errorCode() == QStringLiteral("deleted")),
                      info.describe().constData());
-            QVERIFY(waitUntil(
-                [&] { return filesNamed(m_fixture.dataDir.path(), QString::fromLatin1(share.id)).isEmpty(); },
-                5000));
+            QVERIFY(
+                waitUntil([&] { return m_fixture.stored(share.id).isEmpty(); }, m_fixture.storeWaitMs(5000)));
             QVERIFY(shareKeys(m_fixture.redis.port(), share.id).contains("ots:{" + share.id + "}:gone"));
             QCOMPARE(keysLeftBehind(m_fixture.redis.port(), share.id), QList<QByteArray>{});
         }
