@@ -52,7 +52,6 @@ struct Config {
     /// Where ciphertext lives: the data folder, or an S3 bucket (the data folder then holds only the
     /// spool of append bodies on their way to the bucket).
     enum class BlobStoreKind { Local, S3 };
-    BlobStoreKind blobStore = BlobStoreKind::Local;
     std::filesystem::path dataDirectory = "./ots-data";
     std::string s3Endpoint; ///< http(s)://host[:port]; path-style addressing
     std::string s3Bucket;
@@ -68,6 +67,8 @@ struct Config {
     std::chrono::milliseconds s3Timeout{30000};
     std::string redisHost = "127.0.0.1";
     std::uint16_t redisPort = 6379;
+    /// blob-store (with the storage options above; declared here, where it packs with redisPort).
+    BlobStoreKind blobStore = BlobStoreKind::Local;
     std::string redisPassword;
     unsigned redisConnections = 4; ///< worker threads, one hiredis connection each
     std::chrono::milliseconds redisTimeout{2000};
