@@ -46,7 +46,8 @@
 #include <vector>
 
 #ifndef OTS_CEPH_CONF_TEMPLATE
-#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in (tests/CMakeLists.txt defines it for every test)"
+// tests/CMakeLists.txt defines it for every test.
+#error "OTS_CEPH_CONF_TEMPLATE must name tests/relay/ceph/ceph.conf.in"
 #endif
 
 namespace ots::test {
