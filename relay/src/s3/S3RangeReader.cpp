@@ -12,7 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #pragma GCC diagnostic pop
@@ -182,28 +182,30 @@ private:
         readBody();
     }
 
+    /// The body goes straight from the socket into the caller's buffer (bytes read with the header
+    /// first): no copy through the parser, and each read takes whatever has arrived.
     void readBody() {
-        if (m_parser.is_done())
-            return fail("S3's answer ended after " + std::to_string(m_delivered) + " of " +
-                        std::to_string(m_count) + " bytes");
         const std::size_t want =
             static_cast<std::size_t>(std::min<std::uint64_t>(m_target.size(), m_count - m_delivered));
-        m_parser.get().body().data = m_target.data();
-        m_parser.get().body().size = want;
-        m_parser.get().body().more = true;
+        if (m_buffer.size() > 0) {
+            const std::size_t bytes = asio::buffer_copy(asio::buffer(m_target.data(), want), m_buffer.data());
+            m_buffer.consume(bytes);
+            m_delivered += bytes;
+            return asio::post(tcp().get_executor(),
+                              [self = shared_from_this(), bytes] { self->finish(0, bytes); });
+        }
         tcp().expires_after(m_connector->config().timeout);
         withStream([this, want](auto& stream) {
-            http::async_read_some(
-                stream, m_buffer, m_parser, [self = shared_from_this(), want](error_code ec, std::size_t) {
-                    if (ec == http::error::need_buffer)
-                        ec = {};
+            stream.async_read_some(
+                asio::buffer(m_target.data(), want),
+                [self = shared_from_this()](error_code ec, std::size_t bytes) {
+                    if (ec == asio::error::eof || (!ec && bytes == 0))
+                        return self->fail("S3's answer ended after " + std::to_string(self->m_delivered) +
+                                          " of " + std::to_string(self->m_count) + " bytes");
                     if (ec)
                         return self->fail("reading the ranged GET's body from S3 failed", ec);
-                    const std::size_t got = want - self->m_parser.get().body().size;
-                    if (got == 0)
-                        return self->readBody();
-                    self->m_delivered += got;
-                    self->finish(0, got);
+                    self->m_delivered += bytes;
+                    self->finish(0, bytes);
                 });
         });
     }
@@ -216,7 +218,7 @@ private:
     std::unique_ptr<beast::tcp_stream> m_plain;
     std::unique_ptr<S3TlsStream> m_tls;
     beast::flat_buffer m_buffer;
-    http::response_parser<http::buffer_body> m_parser;
+    http::response_parser<http::empty_body> m_parser;
     std::string m_head;
     std::span<char> m_target;
     std::function<void(int, std::size_t)> m_done;
