@@ -172,11 +172,16 @@ s3::S3Result<std::string> uploadIdOf(s3::S3Client& client, const Tail& tail) {
 }
 
 /// An append: the body spooled to an unnamed local file after the tail's bytes. Each part the spool
-/// completes is uploaded in the background while the body still arrives (one part at a time per
-/// append, on the store's uploader threads), so makeDurable finds little left to send: the rest of
-/// the parts and the new tail.
+/// completes is uploaded in the background while the body still arrives, up to kPartsInFlight parts of
+/// one append at a time on the store's uploader threads (a gateway takes parts side by side faster than
+/// one after the other: each has its own request and commit), so makeDurable finds little left to send:
+/// the rest of the parts, which it sends alongside the background, and the new tail. A part's spool
+/// bytes are dropped (a hole punched) once the bucket has it, so a large append neither fills the local
+/// disk nor gets written back to it.
 class S3Append final : public BlobAppend {
 public:
+    static constexpr unsigned kPartsInFlight = 3;
+
     /// partsAhead: parts the upload already holds past the offset (a relay died after sending them but
     /// before Redis took the offset); one that holds the very bytes this append brings is not sent again.
     S3Append(S3BlobStore& store, std::string id, std::uint64_t offset, std::uint64_t partSize,
@@ -191,7 +196,7 @@ public:
                                             std::move(partsAhead))) {}
 
     ~S3Append() override {
-        // A part upload under way finishes on its own (it holds the spool); no new one starts.
+        // Part uploads under way finish on their own (they hold the spool); no new one starts.
         std::lock_guard lock(m_shared->mutex);
         m_shared->stopped = true;
     }
@@ -206,35 +211,60 @@ public:
         const std::uint64_t complete = (m_base + m_tailBytes + m_written) / m_partSize; // parts below
         std::lock_guard lock(m_shared->mutex);
         m_shared->complete = complete;
-        if (!m_shared->busy && !m_shared->stopped && m_shared->failed == BlobStatus::Ok &&
-            m_shared->nextPart < complete) {
-            m_shared->busy = true;
-            m_store.postUpload([store = &m_store, shared = m_shared, id = m_id, base = m_base,
-                                partSize = m_partSize] { uploadParts(*store, *shared, id, base, partSize); });
+        while (m_shared->inFlight < kPartsInFlight && !m_shared->stopped &&
+               m_shared->failed == BlobStatus::Ok && m_shared->nextPart < m_shared->complete) {
+            const std::uint64_t index = m_shared->nextPart++;
+            ++m_shared->inFlight;
+            m_store.postUpload(
+                [store = &m_store, shared = m_shared, id = m_id, index, base = m_base,
+                 partSize = m_partSize] { uploadParts(*store, *shared, id, index, base, partSize); });
         }
         return 0;
     }
 
     BlobStatus makeDurable(std::uint64_t count) override {
         Shared& shared = *m_shared;
-        {
-            std::unique_lock lock(shared.mutex);
-            shared.stopped = true;
-            shared.idle.wait(lock, [&] { return !shared.busy; });
-        }
-        if (count > m_written)
+        if (count > m_written) {
+            stopAndWait();
             return BlobStatus::ShortFile;
-        if (count == 0)
-            return BlobStatus::Ok;
+        }
         const std::uint64_t end = m_offset + count;
         const std::uint64_t done = end / m_partSize; // parts wholly below `end`
         auto client = m_store.client();
         const std::string blobKey = m_store.blobKey(m_id);
-        // Parts the background has not sent (or failed to send): now, here.
-        for (std::uint64_t index = shared.nextPart; index < done; ++index)
+        // Parts nobody has taken yet: sent from here while the background ones finish.
+        {
+            std::lock_guard lock(shared.mutex);
+            shared.complete = std::min(shared.complete, done);
+        }
+        BlobStatus status = BlobStatus::Ok;
+        while (status == BlobStatus::Ok) {
+            std::uint64_t index = 0;
+            {
+                std::lock_guard lock(shared.mutex);
+                if (shared.nextPart >= done || shared.failed != BlobStatus::Ok)
+                    break;
+                index = shared.nextPart++;
+            }
+            status = uploadPart(*client, shared, m_id, blobKey, index, m_base, m_partSize);
+            std::lock_guard lock(shared.mutex);
+            if (status == BlobStatus::Ok)
+                shared.uploaded.insert(index);
+        }
+        stopAndWait();
+        if (status != BlobStatus::Ok)
+            return status;
+        // A background upload that failed: its part (and any it left) once more, from here.
+        for (std::uint64_t index = m_base / m_partSize; index < done; ++index) {
+            if (shared.uploaded.contains(index))
+                continue;
             if (const BlobStatus sent = uploadPart(*client, shared, m_id, blobKey, index, m_base, m_partSize);
                 sent != BlobStatus::Ok)
                 return sent;
+            shared.uploaded.insert(index);
+        }
+        if (count == 0)
+            return BlobStatus::Ok;
         // The bytes past the last whole part, under that part's number, with the upload they continue.
         const std::uint64_t tailStart = done * m_partSize;
         const s3::S3Body tail{{}, shared.spool.get(), tailStart - m_base, end - tailStart};
@@ -250,37 +280,50 @@ public:
     }
 
 private:
-    /// What the append shares with its background part uploads. The spool, the upload id and nextPart
-    /// belong to whoever is uploading: a background job while busy, else makeDurable.
+    /// What the append shares with its background part uploads. The spool is only read by them.
     struct Shared {
         Shared(Spool file, std::string id, std::uint64_t firstPart, PartMap ahead)
             : spool(std::move(file))
             , uploadId(std::move(id))
-            , nextPart(firstPart)
-            , partsAhead(std::move(ahead)) {}
+            , partsAhead(std::move(ahead))
+            , nextPart(firstPart) {}
         Spool spool;
-        std::string uploadId;
-        std::uint64_t nextPart; ///< the first part (0-based) not uploaded by this append yet
-        PartMap partsAhead;
+        std::mutex uploadIdMutex; ///< held while the multipart upload is looked at or created
+        std::string uploadId;     ///< guarded by uploadIdMutex
+        PartMap partsAhead;       ///< read-only
         std::mutex mutex;
         std::condition_variable idle;
-        std::uint64_t complete = 0;         ///< parts wholly in the spool (guarded by mutex)
-        bool busy = false;                  ///< a background job is queued or running (mutex)
+        std::uint64_t nextPart;             ///< the first part (0-based) nobody has taken (mutex)
+        std::uint64_t complete = 0;         ///< parts wholly in the spool (mutex)
+        std::set<std::uint64_t> uploaded;   ///< parts the bucket holds now (mutex)
+        unsigned inFlight = 0;              ///< background jobs queued or running (mutex)
         bool stopped = false;               ///< makeDurable or the destructor took over (mutex)
         BlobStatus failed = BlobStatus::Ok; ///< a background upload failed (mutex)
     };
+
+    /// No new background upload starts; returns once none runs.
+    void stopAndWait() {
+        std::unique_lock lock(m_shared->mutex);
+        m_shared->stopped = true;
+        m_shared->idle.wait(lock, [&] { return m_shared->inFlight == 0; });
+    }
 
     /// Uploads part `index` from the spool (starting the multipart upload first if there is none).
     static BlobStatus uploadPart(s3::S3Client& client, Shared& shared, const std::string& id,
                                  const std::string& blobKey, std::uint64_t index, std::uint64_t base,
                                  std::uint64_t partSize) {
-        if (shared.uploadId.empty()) {
-            auto created = client.createMultipartUpload(blobKey);
-            if (!created) {
-                logFailure("cannot start a multipart upload", id, created.error());
-                return statusOf(created.error());
+        std::string uploadId;
+        {
+            std::lock_guard lock(shared.uploadIdMutex);
+            if (shared.uploadId.empty()) {
+                auto created = client.createMultipartUpload(blobKey);
+                if (!created) {
+                    logFailure("cannot start a multipart upload", id, created.error());
+                    return statusOf(created.error());
+                }
+                shared.uploadId = std::move(created.value());
             }
-            shared.uploadId = std::move(created.value());
+            uploadId = shared.uploadId;
         }
         const s3::S3Body body{{}, shared.spool.get(), index * partSize - base, partSize};
         // Sending a part number again would do on S3, but Ceph's gateway then keeps the replaced part's
@@ -289,39 +332,38 @@ private:
         const bool there = ahead != shared.partsAhead.end() && ahead->second.size == partSize &&
                            md5Hex(body.fd, body.fileOffset, body.fileLength) == unquoted(ahead->second.etag);
         if (!there) {
-            auto part = client.uploadPart(blobKey, shared.uploadId, static_cast<int>(index + 1), body);
+            auto part = client.uploadPart(blobKey, uploadId, static_cast<int>(index + 1), body);
             if (!part) {
                 logFailure("cannot upload a part", id, part.error());
                 return statusOf(part.error());
             }
         }
-        std::lock_guard lock(shared.mutex); // write() looks at it
-        shared.nextPart = index + 1;
+        // In the bucket now: the spool's copy is not needed any more (a file system without holes
+        // just keeps it until the append ends).
+        (void)::fallocate(body.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                          static_cast<off_t>(body.fileOffset), static_cast<off_t>(body.fileLength));
         return BlobStatus::Ok;
     }
 
-    /// A background job: uploads the parts the spool completes until none is left or it must stop.
-    static void uploadParts(S3BlobStore& store, Shared& shared, const std::string& id, std::uint64_t base,
-                            std::uint64_t partSize) {
+    /// A background job: uploads part `index`, then the next ones nobody has taken, until none is left
+    /// or it must stop.
+    static void uploadParts(S3BlobStore& store, Shared& shared, const std::string& id, std::uint64_t index,
+                            std::uint64_t base, std::uint64_t partSize) {
         const std::string blobKey = store.blobKey(id);
         auto client = store.client();
         while (true) {
-            {
-                std::lock_guard lock(shared.mutex);
-                if (shared.stopped || shared.nextPart >= shared.complete) {
-                    shared.busy = false;
-                    shared.idle.notify_all();
-                    return;
-                }
-            }
-            const BlobStatus sent = uploadPart(*client, shared, id, blobKey, shared.nextPart, base, partSize);
-            if (sent != BlobStatus::Ok) {
-                std::lock_guard lock(shared.mutex);
-                shared.failed = sent; // makeDurable tries again itself
-                shared.busy = false;
+            const BlobStatus sent = uploadPart(*client, shared, id, blobKey, index, base, partSize);
+            std::lock_guard lock(shared.mutex);
+            if (sent == BlobStatus::Ok)
+                shared.uploaded.insert(index);
+            else
+                shared.failed = sent; // makeDurable sends the part once more itself
+            if (sent != BlobStatus::Ok || shared.stopped || shared.nextPart >= shared.complete) {
+                --shared.inFlight;
                 shared.idle.notify_all();
                 return;
             }
+            index = shared.nextPart++;
         }
     }
 
@@ -335,68 +377,77 @@ private:
     std::shared_ptr<Shared> m_shared;
 };
 
-/// A range of a sealed blob: a streamed Range GET, read one piece ahead. The session copies a piece
-/// out and writes it to its client while the next piece comes from the bucket, so the two sockets
-/// are busy at the same time instead of in turns. One piece of memory more per download.
+/// A range of a sealed blob: a streamed Range GET into a ring buffer that the session drains. The
+/// bucket's connection is read whenever the ring has room, also while the session writes to its
+/// client, so the two sockets are busy at the same time instead of in turns, and each read from the
+/// bucket takes whatever has arrived (up to the free room) rather than one small piece. kRing of
+/// memory per download.
 class S3Read final : public BlobRead {
 public:
-    static constexpr std::size_t kAhead = std::size_t{64} << 10;
+    static constexpr std::size_t kRing = std::size_t{256} << 10;
 
     S3Read(std::shared_ptr<const s3::S3Connector> connector, std::string key, std::uint64_t first,
            std::uint64_t count)
         : m_reader(std::move(connector), std::move(key), first, count)
         , m_count(count)
-        , m_ahead(kAhead) {}
+        , m_ring(kRing) {}
 
     void asyncRead(boost::asio::any_io_executor executor, std::span<char> buffer, ReadDone done) override {
         m_executor = std::move(executor);
         m_wanted = buffer;
         m_waiting = std::move(done);
-        if (!m_filling)
-            serve();
+        serve();
     }
 
 private:
-    /// Answers the waiting read from the piece at hand, or starts fetching one.
+    /// Answers the waiting read from the ring when it can, and keeps the bucket's bytes coming.
     void serve() {
-        if (!m_waiting)
-            return;
-        if (m_next == m_size && m_error == 0 && !m_ended) {
-            fill();
-            return;
+        if (m_waiting && (m_used > 0 || m_error != 0 || m_ended)) {
+            std::size_t bytes = 0;
+            while (bytes < m_wanted.size() && m_used > 0) {
+                const std::size_t run = std::min({m_wanted.size() - bytes, m_used, m_ring.size() - m_head});
+                std::copy_n(m_ring.data() + m_head, run, m_wanted.data() + bytes);
+                bytes += run;
+                m_head = (m_head + run) % m_ring.size();
+                m_used -= run;
+            }
+            const int error = bytes > 0 ? 0 : m_error; // 0 and 0: the range is all delivered
+            ReadDone done = std::move(m_waiting);
+            m_waiting = nullptr;
+            boost::asio::post(m_executor, [done = std::move(done), error, bytes] { done(error, bytes); });
         }
-        const std::size_t bytes = std::min(m_wanted.size(), m_size - m_next);
-        std::copy_n(m_ahead.data() + m_next, bytes, m_wanted.data());
-        m_next += bytes;
-        const int error = bytes > 0 ? 0 : m_error;
-        ReadDone done = std::move(m_waiting);
-        m_waiting = nullptr;
-        if (m_next == m_size && m_error == 0 && !m_ended)
-            fill(); // the next piece comes while the session writes this one
-        boost::asio::post(m_executor, [done = std::move(done), error, bytes] { done(error, bytes); });
+        fill();
     }
 
+    /// Reads from the bucket into the ring's free room (the run up to its end or to the unread bytes).
     void fill() {
+        if (m_filling || m_ended || m_error != 0 || m_used == m_ring.size() || !m_executor)
+            return;
+        if (m_used == 0)
+            m_head = 0; // one long run instead of two short ones
+        const std::size_t tail = (m_head + m_used) % m_ring.size();
+        const std::size_t room = tail >= m_head ? m_ring.size() - tail : m_head - tail;
         m_filling = true;
-        m_reader.asyncRead(m_executor, m_ahead, [this](int error, std::size_t bytes) {
-            m_filling = false;
-            m_next = 0;
-            m_size = bytes;
-            if (error != 0) {
-                m_error = error;
-                Log::error("cannot read a blob from the bucket", {{"error", m_reader.failure()}});
-            } else if (bytes == 0 || m_reader.delivered() == m_count) {
-                m_ended = true; // nothing more to fetch once this piece is handed on
-            }
-            serve();
-        });
+        m_reader.asyncRead(
+            m_executor, std::span<char>(m_ring.data() + tail, room), [this](int error, std::size_t bytes) {
+                m_filling = false;
+                if (error != 0) {
+                    m_error = error;
+                    Log::error("cannot read a blob from the bucket", {{"error", m_reader.failure()}});
+                } else {
+                    m_used += bytes;
+                    if (bytes == 0 || m_reader.delivered() == m_count)
+                        m_ended = true; // nothing more to fetch
+                }
+                serve();
+            });
     }
 
     s3::S3RangeReader m_reader;
     std::uint64_t m_count;
-    std::vector<char> m_ahead;
-    std::size_t m_next = 0; ///< m_ahead[m_next, m_size) is read and not handed on yet
-    std::size_t m_size = 0;
+    std::vector<char> m_ring;
+    std::size_t m_head = 0; ///< m_ring's unread bytes start here (and wrap around)
+    std::size_t m_used = 0; ///< and there are this many
     int m_error = 0;
     bool m_ended = false;
     bool m_filling = false;
