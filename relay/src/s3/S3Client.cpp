@@ -22,6 +22,8 @@
 #include <charconv>
 #include <cstring>
 #include <openssl/evp.h>
+#include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -239,6 +241,9 @@ S3Error S3Client::fileError(int error) const {
 
 namespace {
 
+/// sendfile(2) bytes per call of a body sent from a file.
+constexpr std::uint64_t kSendfileCall = std::uint64_t{4} << 20;
+
 /// pread until `size` bytes or the end of the file; errno or 0 (short: the file is shorter).
 int preadFully(int fd, char* data, std::size_t size, std::uint64_t offset, std::size_t& got) {
     got = 0;
@@ -280,6 +285,47 @@ S3Result<std::string> S3Client::payloadHash(const S3Body& body) {
     return SigV4::hex(digest.data(), size);
 }
 
+error_code S3Client::sendFile(asio::ip::tcp::socket& socket, const S3Body& body, S3Error& readError) {
+    // Plain TCP: the file's bytes go from the page cache to the socket (sendfile(2)), not through
+    // m_chunk. The socket is non-blocking under Asio: a full socket is waited for with poll(2), each
+    // wait bounded by the timeout as every other read and write.
+    const int timeoutMs = static_cast<int>(m_connector->config().timeout.count());
+    error_code ec;
+    socket.native_non_blocking(true, ec);
+    if (ec)
+        return ec;
+    off_t offset = static_cast<off_t>(body.fileOffset);
+    for (std::uint64_t left = body.fileLength; left > 0;) {
+        const ssize_t sent =
+            ::sendfile(socket.native_handle(), body.fd, &offset,
+                       static_cast<std::size_t>(std::min<std::uint64_t>(left, kSendfileCall)));
+        if (sent > 0) {
+            left -= static_cast<std::uint64_t>(sent);
+            continue;
+        }
+        if (sent == 0) { // the file ended before the body did
+            readError = fileError(0);
+            return asio::error::interrupted;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN) {
+            const int error = errno;
+            if (error == EPIPE || error == ECONNRESET || error == ENOTCONN)
+                return error_code(error, boost::system::system_category());
+            readError = fileError(error);
+            return asio::error::interrupted;
+        }
+        pollfd wait{socket.native_handle(), POLLOUT, 0};
+        const int ready = ::poll(&wait, 1, timeoutMs);
+        if (ready == 0)
+            return beast::error::timeout;
+        if (ready < 0 && errno != EINTR)
+            return error_code(errno, boost::system::system_category());
+    }
+    return {};
+}
+
 template <typename Stream>
 error_code S3Client::writeBody(Stream& stream, const S3Body& body, S3Error& readError) {
     const auto timeout = m_connector->config().timeout;
@@ -289,6 +335,8 @@ error_code S3Client::writeBody(Stream& stream, const S3Body& body, S3Error& read
                 run([&](auto handler) { asio::async_write(stream, asio::buffer(body.prefix), handler); }))
             return ec;
     }
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>)
+        return sendFile(stream.socket(), body, readError);
     for (std::uint64_t done = 0; done < body.fileLength;) {
         const auto want =
             static_cast<std::size_t>(std::min<std::uint64_t>(m_chunk.size(), body.fileLength - done));

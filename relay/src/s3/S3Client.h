@@ -87,6 +87,9 @@ private:
     [[nodiscard]] S3Result<Response> roundTrip(Stream& stream, const Request& request, bool& stale);
     template <typename Stream>
     [[nodiscard]] boost::system::error_code writeBody(Stream& stream, const S3Body& body, S3Error& fileError);
+    /// writeBody's plain-TCP way: sendfile(2) of the body's file range.
+    [[nodiscard]] boost::system::error_code sendFile(boost::asio::ip::tcp::socket& socket, const S3Body& body,
+                                                     S3Error& fileError);
     [[nodiscard]] std::optional<S3Error> connect();
     [[nodiscard]] bool closedWhileIdle() const noexcept;
     template <typename Initiate>
