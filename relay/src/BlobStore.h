@@ -29,6 +29,9 @@ enum class BlobStatus {
     ShortFile, ///< fewer bytes stored than the relay's records say
     IoError,
     Full, ///< no space left (ENOSPC, EDQUOT, or the object store's equivalent)
+    /// The store refuses another append to this share: its appends have already cost the store what
+    /// one share may (S3: tails read back, SPEC §10.12). Final for the share.
+    AppendLimit,
 };
 
 /// One append to a share's upload: the bytes of one request body, in order, from the share's offset.

@@ -47,8 +47,17 @@ constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
 constexpr auto kWritableCacheTime = 10s;
 /// The tail's metadata: the multipart upload its parts belong to.
 constexpr std::string_view kUploadIdMeta = "upload-id";
+/// Tail bytes the share's appends have read back (and sent again), summed: x-amz-meta-tail-reread.
+constexpr std::string_view kRereadMeta = "tail-reread";
 
 using Tail = S3BlobStore::Tail;
+
+/// The tail bytes a share's appends may read back in all (SPEC §10.12): its size plus four parts, so an
+/// upload resumed a few times mid-part never meets it, and one cut into tiny appends costs the bucket at
+/// most about twice its size plus a constant, not a part per byte.
+constexpr std::uint64_t rereadBudget(std::uint64_t declaredSize, std::uint64_t partSize) noexcept {
+    return declaredSize + 4 * partSize;
+}
 
 std::optional<std::uint64_t> parseNumber(std::string_view text) {
     std::uint64_t value = 0;
@@ -184,14 +193,17 @@ public:
 
     /// partsAhead: parts the upload already holds past the offset (a relay died after sending them but
     /// before Redis took the offset); one that holds the very bytes this append brings is not sent again.
+    /// reread: the tail bytes the share's appends have read back so far, this one's included.
     S3Append(S3BlobStore& store, std::string id, std::uint64_t offset, std::uint64_t partSize,
-             std::string uploadId, Spool spool, std::uint64_t tailBytes, PartMap partsAhead)
+             std::string uploadId, Spool spool, std::uint64_t tailBytes, std::uint64_t reread,
+             PartMap partsAhead)
         : m_store(store)
         , m_id(std::move(id))
         , m_offset(offset)
         , m_partSize(partSize)
         , m_base(offset - tailBytes)
         , m_tailBytes(tailBytes)
+        , m_reread(reread)
         , m_shared(std::make_shared<Shared>(std::move(spool), std::move(uploadId), m_base / partSize,
                                             std::move(partsAhead))) {}
 
@@ -271,6 +283,7 @@ public:
         s3::S3Metadata metadata;
         if (!shared.uploadId.empty())
             metadata.emplace_back(std::string(kUploadIdMeta), shared.uploadId);
+        metadata.emplace_back(std::string(kRereadMeta), std::to_string(m_reread));
         auto put = client->putObject(m_store.tailKey(m_id, m_partSize, done), tail, metadata);
         if (!put) {
             logFailure("cannot store an upload's tail", m_id, put.error());
@@ -373,6 +386,7 @@ private:
     std::uint64_t m_partSize;
     std::uint64_t m_base;      ///< the blob offset of spool offset 0: the start of the tail's part
     std::uint64_t m_tailBytes; ///< spool bytes before the body: the tail's, read at open
+    std::uint64_t m_reread;    ///< carried on in the new tail's metadata
     std::uint64_t m_written = 0;
     std::shared_ptr<Shared> m_shared;
 };
@@ -572,6 +586,7 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
     std::uint64_t partSize = partSizeFor(declaredSize);
     std::string uploadId;
     std::uint64_t tailBytes = 0;
+    std::uint64_t reread = 0;
     PartMap partsAhead;
     if (offset > 0) {
         // Where the bytes before `offset` are: whole parts of the multipart upload, and the tail.
@@ -589,13 +604,25 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
         }
         partSize = tail->partSize; // the upload keeps the part size it started with
         tailBytes = offset - tail->start();
+        auto info = client->headObject(tail->key);
+        if (!info) {
+            logFailure("cannot look at an upload's tail", id, info.error());
+            return statusOf(info.error());
+        }
+        // Every append reads the tail back and writes it out again with its own bytes, so appends of a
+        // few bytes each would cost the bucket up to a part each: the share's re-read bytes are bounded.
+        reread = parseNumber(info->meta(kRereadMeta).value_or("0")).value_or(0) + tailBytes;
+        if (reread > rereadBudget(declaredSize, partSize)) {
+            Log::warn("an upload was resumed in too many small appends",
+                      {{"id", std::string(id)}, {"offset", offset}, {"reread", reread}});
+            return BlobStatus::AppendLimit;
+        }
         if (tail->index > 0) {
-            auto found = uploadIdOf(*client, *tail);
-            if (!found || found->empty()) {
+            uploadId = info->meta(kUploadIdMeta).value_or(std::string());
+            if (uploadId.empty()) {
                 Log::error("an upload's tail names no multipart upload", {{"id", std::string(id)}});
-                return found ? BlobStatus::IoError : statusOf(found.error());
+                return BlobStatus::IoError;
             }
-            uploadId = std::move(found.value());
             auto parts = listAllParts(*client, blobKey(id), uploadId);
             if (!parts) {
                 logFailure("cannot list an upload's parts", id, parts.error());
@@ -622,7 +649,7 @@ S3BlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint64_t
                 (void)client->deleteObject(old.key);
     }
     return std::make_unique<S3Append>(*this, std::string(id), offset, partSize, std::move(uploadId),
-                                      std::move(spool), tailBytes, std::move(partsAhead));
+                                      std::move(spool), tailBytes, reread, std::move(partsAhead));
 }
 
 BlobStatus S3BlobStore::seal(std::string_view id, std::uint64_t size) {

@@ -167,6 +167,40 @@ private Q_SLOTS:
         }
     }
 
+    void tinyAppendsMeetTheTailBudget() {
+        // Each append reads the tail back and stores it again with its own bytes: a stranger with an
+        // owner token cannot make one byte per request cost the bucket a part per request for ever. The
+        // share's re-read tail bytes stop at its size plus four parts (SPEC §10.12); the append that
+        // would pass that is refused with 409 append_limit and changes nothing, and so is every later one.
+        TestShare share = TestShare::make({.payloadBytes = 6 * kMiB, .seed = 11});
+        OTS_EXPECT_STATUS(m_client.create(share), 201);
+        const qint64 budget = share.ciphertext.size() + 4 * kPart;
+        qint64 offset = 4 * kMiB;
+        OTS_EXPECT_STATUS(m_client.append(share, 0, share.ciphertext.left(offset)), 204);
+        qint64 reread = 0;
+        int accepted = 0;
+        while (true) {
+            reread += offset % kPart; // the tail this append reads back
+            const HttpResponse appended = m_client.append(share, offset, share.ciphertext.mid(offset, 1));
+            if (reread > budget) {
+                OTS_EXPECT_ERROR(appended, 409, "append_limit");
+                break;
+            }
+            OTS_EXPECT_STATUS(appended, 204);
+            ++offset;
+            ++accepted;
+            QVERIFY(accepted < 100);
+        }
+        QCOMPARE(accepted, 6); // 4 MiB and a few bytes each: the seventh passes 6 MiB + 4 parts
+        // Refused for good, whatever the size; the offset stayed where it was.
+        OTS_EXPECT_ERROR(m_client.append(share, offset, share.ciphertext.mid(offset)), 409, "append_limit");
+        OTS_EXPECT_ERROR(m_client.append(share, offset + 1, share.ciphertext.mid(offset + 1)), 409,
+                         "offset_mismatch");
+        // The owner can still delete it, and the bucket keeps nothing of it.
+        OTS_EXPECT_STATUS(m_client.remove(share), 204);
+        QCOMPARE(inBucket(share.id), QStringList{});
+    }
+
     void bucketAheadOfRedisIsCutBack() {
         // A relay that died after the bucket took an append's bytes but before Redis moved the offset
         // leaves a tail longer than the offset (and maybe parts past it). The next append must build on

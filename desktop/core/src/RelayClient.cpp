@@ -365,6 +365,10 @@ struct RelayClient::Private {
             return make(ErrorKind::RelayRejected,
                         QStringLiteral("Another upload to this share is still running "
                                        "on the relay. Wait a moment and try again."));
+        if (code == QLatin1String("append_limit"))
+            return make(ErrorKind::RelayRejected,
+                        QStringLiteral("The relay takes no more of this upload: it was resumed in too many "
+                                       "small pieces. Send the file again as a new share."));
         if (code == QLatin1String("incomplete"))
             return make(ErrorKind::RelayRejected,
                         QStringLiteral("The relay does not have the whole upload yet, "

@@ -197,6 +197,10 @@ std::variant<Response, UploadPlan> Api::beginUpload(const Route& route, const Re
             if (const auto* failed = std::get_if<BlobStatus>(&opened)) {
                 (void)store.appendEnd(id, lease.value(), *offset, 0); // releases the lease, changes nothing
                 lease.mayBeInRedis(false);
+                if (*failed == BlobStatus::AppendLimit)
+                    return error(header, http::status::conflict, "append_limit",
+                                 "This share's upload was resumed in too many small pieces; the relay "
+                                 "takes no more of it. Send the file as a new share.");
                 return *failed == BlobStatus::Full ? storageFull(header) : internalError(header);
             }
             UploadPlan plan;

@@ -1039,6 +1039,30 @@ private Q_SLOTS:
         QVERIFY2(timer.elapsed() < 2000, QByteArray::number(timer.elapsed()).constData());
     }
 
+    void appendLimitIsFinal() {
+        // A relay that takes no more of an upload (SPEC §10.12, 409 append_limit): said in words, with the
+        // one next step, and not retried.
+        FakeServer refusing([](const QByteArray&) {
+            return httpAnswer("409 Conflict", R"({"error":"append_limit","message":"no more"})",
+                              "Content-Type: application/json\r\n");
+        });
+        QVERIFY(refusing.listen());
+        Client client(refusing.url(), quickRetries(3));
+        QByteArray data = ots::relaytest::pattern(100, 7);
+        QBuffer body(&data);
+        QVERIFY(body.open(QIODevice::ReadOnly));
+        const ClientError error =
+            client
+                .appendBlob(QStringLiteral("AAAAAAAAAAAAAAAAAAAAAA"),
+                            QString::fromLatin1(ots::relaytest::b64u(ots::relaytest::pattern(32, 2))), 0, 100,
+                            &body)
+                .error();
+        QCOMPARE(error.kind, ErrorKind::RelayRejected);
+        QCOMPARE(error.code, QStringLiteral("append_limit"));
+        QVERIFY2(error.message.contains(QStringLiteral("new share")), qPrintable(error.message));
+        QCOMPARE(refusing.requests().size(), 1);
+    }
+
     void appendAnsweredWithGarbage() {
         FakeServer garbage([](const QByteArray&) { return QByteArray("SSH-2.0-OpenSSH_9.2\r\n"); });
         QVERIFY(garbage.listen());
