@@ -52,6 +52,16 @@ bool ensureDirectory(const fs::path& directory) {
     return syncDirectory(directory.parent_path());
 }
 
+/// Creates DATA/uploads if missing and opens it for fsync; throws fs::filesystem_error if it cannot.
+FileDescriptor openUploads(const fs::path& uploads) {
+    fs::create_directories(uploads);
+    FileDescriptor fd = openFile(uploads, O_RDONLY | O_DIRECTORY);
+    if (!fd.valid())
+        throw fs::filesystem_error("cannot open the uploads folder", uploads,
+                                   std::error_code(errno, std::generic_category()));
+    return fd;
+}
+
 BlobStatus statusOf(int error) noexcept {
     return error == ENOSPC || error == EDQUOT ? BlobStatus::Full : BlobStatus::IoError;
 }
@@ -141,8 +151,9 @@ bool unlinkGone(const fs::path& path) noexcept {
 LocalBlobStore::LocalBlobStore(fs::path dataDirectory)
     : m_root(std::move(dataDirectory))
     , m_uploads(m_root / "uploads")
-    , m_blobs(m_root / "blobs") {
-    fs::create_directories(m_uploads);
+    , m_blobs(m_root / "blobs")
+    , m_uploadsDirectory(openUploads(m_uploads))
+    , m_uploadsSync(m_uploadsDirectory.get()) {
     fs::create_directories(m_blobs);
 }
 
@@ -170,7 +181,9 @@ LocalBlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint6
         if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0 || ::fsync(fd.get()) != 0)
             return BlobStatus::IoError;
     }
-    if (offset == 0 && !syncDirectory(m_uploads))
+    // The new file's entry must be durable before its first bytes are reported; concurrent creations
+    // share one fsync of the folder.
+    if (offset == 0 && !m_uploadsSync.sync())
         return BlobStatus::IoError;
     return std::make_unique<LocalAppend>(std::move(fd), offset);
 }
@@ -178,28 +191,30 @@ LocalBlobStore::openAppend(std::string_view id, std::uint64_t offset, std::uint6
 BlobStatus LocalBlobStore::seal(std::string_view id, std::uint64_t size) {
     const fs::path part = partPath(id);
     const fs::path blob = blobPath(id);
-    {
-        const FileDescriptor fd = openFile(part, O_RDWR);
-        if (!fd.valid()) {
-            if (errno != ENOENT)
-                return BlobStatus::IoError;
-            // A retried complete after the rename: the blob is already in place.
-            const auto existing = regularFileSize(blob);
-            if (!existing)
-                return BlobStatus::Missing;
-            return *existing == size ? BlobStatus::Ok : BlobStatus::IoError;
-        }
-        struct stat info {};
-        if (::fstat(fd.get(), &info) != 0 || ::fsync(fd.get()) != 0)
+    // The part's bytes are durable already: the relay seals only once the share's offset reached
+    // size, and the offset advances only after makeDurable's fdatasync (which writes the file's size
+    // too). What is left to make durable is the file's new name.
+    struct stat info {};
+    if (::stat(part.c_str(), &info) != 0) {
+        if (errno != ENOENT)
             return BlobStatus::IoError;
-        if (static_cast<std::uint64_t>(info.st_size) != size)
-            return BlobStatus::ShortFile;
+        // A retried complete after the rename: the blob is already in place.
+        const auto existing = regularFileSize(blob);
+        if (!existing)
+            return BlobStatus::Missing;
+        return *existing == size ? BlobStatus::Ok : BlobStatus::IoError;
     }
+    if (!S_ISREG(info.st_mode))
+        return BlobStatus::IoError;
+    if (static_cast<std::uint64_t>(info.st_size) != size)
+        return BlobStatus::ShortFile;
     if (!ensureDirectory(blob.parent_path()))
         return BlobStatus::IoError;
     if (::rename(part.c_str(), blob.c_str()) != 0)
         return errno == ENOENT && regularFileSize(blob) == size ? BlobStatus::Ok : BlobStatus::IoError;
-    if (!syncDirectory(blob.parent_path()) || !syncDirectory(m_uploads))
+    // Both entries: the blob's new one, and the part's removal (a part that came back after a crash
+    // would be a second name of the blob's inode). Concurrent seals share one fsync of uploads/.
+    if (!syncDirectory(blob.parent_path()) || !m_uploadsSync.sync())
         return BlobStatus::IoError;
     return BlobStatus::Ok;
 }

@@ -4,9 +4,12 @@
 // (XY, ZW: the first four characters of the id, so no folder holds more than a few thousand files
 // even with millions of shares). Several relays may share one folder: every operation is idempotent.
 // Appends are positional writes into the partial file, made durable with fdatasync before the offset
-// advances; downloads leave the blob file to sendfile(2).
+// advances; downloads leave the blob file to sendfile(2). The fsyncs of uploads/ (a part created, a
+// part renamed into blobs/) are group commits: concurrent requests share one (GroupSync).
 
 #include "BlobStore.h"
+#include "FileDescriptor.h"
+#include "GroupSync.h"
 
 #include <filesystem>
 
@@ -35,6 +38,8 @@ private:
     std::filesystem::path m_root;
     std::filesystem::path m_uploads;
     std::filesystem::path m_blobs;
+    FileDescriptor m_uploadsDirectory; ///< open for the fsyncs that make part files' entries durable
+    GroupSync m_uploadsSync;
 };
 
 } // namespace ots::relay

@@ -47,6 +47,7 @@ benchmarks=(
     "transfer_bench --dir /dev/shm"
     "client_memory_bench"
     "relay_load_bench"
+    "small_shares_bench"
     "browser_bench"
     "soak_bench --minutes $soak_minutes"
 )

@@ -340,6 +340,39 @@ private Q_SLOTS:
         QVERIFY(uploadedContent.body == uploading.ciphertext);
     }
 
+    // Small shares uploaded and completed side by side: the appends' fdatasync and the blobs' renames
+    // share fsyncs of the uploads folder (relay/src/GroupSync.h), and complete no longer syncs the part
+    // itself. Every share the relay acknowledged is still there after kill -9, byte for byte.
+    void concurrentSmallSharesSurviveKill() {
+        constexpr int kShares = 12;
+        QList<TestShare> shares;
+        QList<HttpRequest> appends;
+        for (int i = 0; i < kShares; ++i) {
+            shares.append(TestShare::make({.payloadBytes = 200'000 + i * 1000, .seed = 40 + i}));
+            OTS_EXPECT_STATUS(m_client.create(shares.back()), 201);
+            appends.append(RelayClient::appendRequest(shares.back(), 0, shares.back().ciphertext));
+        }
+        for (const HttpResponse& appended : sendConcurrently(m_client.port(), appends))
+            OTS_EXPECT_STATUS(appended, 204);
+        QList<HttpRequest> completes;
+        for (const TestShare& share : shares)
+            completes.append(
+                HttpRequest{"POST", RelayClient::sharePath(share.id, "/complete"), {}, {}}.bearer(
+                    share.ownerToken));
+        for (const HttpResponse& completed : sendConcurrently(m_client.port(), completes))
+            OTS_EXPECT_STATUS(completed, 200);
+
+        m_fixture.relay.kill();
+        QVERIFY(!m_fixture.relay.isRunning());
+        QVERIFY2(m_fixture.relay.restart(), qPrintable(m_fixture.relay.error()));
+        m_client = m_fixture.client();
+        for (const TestShare& share : shares) {
+            const HttpResponse content = m_client.reserveAndDownload(share);
+            OTS_EXPECT_STATUS(content, 200);
+            QVERIFY(content.body == share.ciphertext);
+        }
+    }
+
     void twoRelaysShareRedisAndData() {
         RelayProcess second;
         QVERIFY2(m_fixture.startAnother(second), qPrintable(second.error()));
