@@ -235,17 +235,17 @@ void HttpSession<Stream>::beginRequest() {
 
 template <class Stream>
 void HttpSession<Stream>::dispatch() {
-    RequestFramer::Dispatch decided;
+    std::optional<RequestFramer::Dispatch> decided;
     try {
-        decided = m_framer.dispatch(m_services.api, m_services.connections.draining());
+        decided.emplace(m_framer.dispatch(m_services.api, m_services.connections.draining()));
     } catch (const std::exception& e) {
         Log::error("routing failed", {{"rid", m_context.requestId}, {"error", e.what()}});
         return respondError(http::status::bad_request, "bad_request", "The request could not be routed.",
                             true);
     }
-    m_route = std::move(decided.route);
-    if (decided.answer)
-        return writeResponse(std::move(decided.answer->response), decided.answer->close);
+    m_route = std::move(decided->route);
+    if (decided->answer)
+        return writeResponse(std::move(decided->answer->response), decided->answer->close);
 
     switch (m_route.kind) {
     case RouteKind::Static:

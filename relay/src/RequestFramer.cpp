@@ -33,7 +33,7 @@ void RequestFramer::reset() {
 
 void RequestFramer::fail(http::status status, std::string_view code, std::string_view message) {
     m_phase = Phase::Failed;
-    m_failure = Answer{Api::error(m_header, status, code, message), true};
+    m_failure.emplace(Answer{Api::error(m_header, status, code, message), true});
 }
 
 template <class Parser>
@@ -102,7 +102,7 @@ void RequestFramer::onHeader() {
         // Whatever follows the header is unframed: never read it as a request.
         m_bodyPending = true;
         m_phase = Phase::Failed;
-        m_failure = Answer{std::move(*refused), true};
+        m_failure.emplace(Answer{std::move(*refused), true});
         return;
     }
     m_phase = Phase::Routing;
@@ -112,7 +112,7 @@ RequestFramer::Dispatch RequestFramer::dispatch(const Api& api, bool draining) {
     Dispatch result{api.route(m_header), std::nullopt};
     const auto answer = [&](http::status status, std::string_view code, std::string_view message,
                             bool close) {
-        result.answer = Answer{Api::error(m_header, status, code, message), close};
+        result.answer.emplace(Answer{Api::error(m_header, status, code, message), close});
         return result;
     };
     if (draining)
@@ -126,7 +126,7 @@ RequestFramer::Dispatch RequestFramer::dispatch(const Api& api, bool draining) {
     case RouteKind::Json:
         if (const auto length = m_headerParser->content_length(); length && *length > m_jsonBodyLimit) {
             fail(http::status::payload_too_large, "too_large", "The request body is too large.");
-            result.answer = m_failure;
+            result.answer.emplace(*m_failure);
             return result;
         }
         m_jsonParser.emplace(std::move(*m_headerParser));
