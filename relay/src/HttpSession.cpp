@@ -8,8 +8,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/read_size.hpp>
 
 #include <algorithm>
 #include <array>
@@ -82,27 +82,6 @@ std::string newRequestId() {
     return id;
 }
 
-/// What message::keep_alive() says, for a bare header: HTTP/1.1 unless "close", 1.0 only with "keep-alive".
-bool clientKeepsAlive(const RequestHeader& header) {
-    const auto connection = header.find(http::field::connection);
-    if (connection == header.end())
-        return header.version() >= 11;
-    http::token_list tokens{connection->value()}; // exists() is not const in Beast 1.81
-    return header.version() >= 11 ? !tokens.exists("close") : tokens.exists("keep-alive");
-}
-
-bool isHttpParseError(const beast::error_code& error) {
-    return error.category() == http::make_error_code(http::error::bad_method).category();
-}
-
-/// A connection that ended the ordinary way: the peer closed, the deadline passed or we cancelled.
-bool isDisconnect(const beast::error_code& error) {
-    return error == http::error::end_of_stream || error == asio::error::eof ||
-           error == asio::error::connection_reset || error == asio::error::operation_aborted ||
-           error == beast::error::timeout || error == asio::ssl::error::stream_truncated ||
-           error == http::error::partial_message;
-}
-
 } // namespace
 
 template <class Stream>
@@ -112,7 +91,8 @@ HttpSession<Stream>::HttpSession(Stream stream, const SessionServices& services,
     , m_services(services)
     // Room for the largest header plus one read; Beast never reads more than 64 KiB at once.
     , m_buffer(services.config.headerLimit + kChunkSize)
-    , m_clientSlot(std::move(clientSlot)) {
+    , m_clientSlot(std::move(clientSlot))
+    , m_framer(services.config.headerLimit, services.config.jsonBodyLimit) {
     m_services.metrics.connectionOpened();
 }
 
@@ -172,107 +152,127 @@ void HttpSession<Stream>::onHandshake(beast::error_code error) {
 template <class Stream>
 void HttpSession<Stream>::readHeader() {
     m_phase = Phase::Idle;
+    m_framer.reset();
     if (m_services.connections.draining() && m_buffer.size() == 0)
         return shutdownAndClose();
     // An idle keep-alive connection should not sit on an upload-sized buffer.
     if (m_buffer.size() == 0 && m_buffer.capacity() > (std::size_t{16} << 10))
         m_buffer.shrink_to_fit();
-    m_headerParser.emplace();
-    m_headerParser->header_limit(static_cast<std::uint32_t>(m_services.config.headerLimit));
-    // Body limits depend on the route and are checked once the header is known.
-    m_headerParser->body_limit(boost::none);
+    m_bytesIn = 0;
+    // One deadline for the whole header, however many reads it takes.
     beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
-    http::async_read_header(m_stream, m_buffer, *m_headerParser,
-                            beast::bind_front_handler(&HttpSession::onHeader, this->shared_from_this()));
+    parseRequest();
 }
 
 template <class Stream>
-void HttpSession<Stream>::onHeader(beast::error_code error, std::size_t bytes) {
-    m_services.metrics.bytesIn(bytes);
+void HttpSession<Stream>::parseRequest() {
+    const RequestFramer::Phase before = m_framer.phase();
+    const std::size_t used =
+        m_framer.feed(std::string_view(static_cast<const char*>(m_buffer.data().data()), m_buffer.size()));
+    m_buffer.consume(used);
+    m_bytesIn += used;
+    m_services.metrics.bytesIn(used);
+    switch (m_framer.phase()) {
+    case RequestFramer::Phase::Header:
+    case RequestFramer::Phase::JsonBody:
+        return readRequest();
+    case RequestFramer::Phase::Failed:
+        if (before == RequestFramer::Phase::Header)
+            beginRequest();
+        return writeResponse(Response(m_framer.failure().response), true);
+    case RequestFramer::Phase::Routing:
+        beginRequest();
+        return dispatch();
+    case RequestFramer::Phase::Done:
+        return onJsonBody();
+    case RequestFramer::Phase::UploadBody:
+        break;
+    }
+}
+
+template <class Stream>
+void HttpSession<Stream>::readRequest() {
+    // As Beast's own reads: what the buffer has room for, at least 512 bytes, at most kChunkSize.
+    const std::size_t want = beast::read_size(m_buffer, kChunkSize);
+    if (want == 0) {
+        // Cannot happen with the buffer's headerLimit + kChunkSize (the header limit strikes first), but
+        // a full buffer must never spin.
+        if (m_phase != Phase::Busy)
+            beginRequest();
+        return respondError(http::status::bad_request, "bad_request", "The HTTP request is malformed.", true);
+    }
+    m_stream.async_read_some(m_buffer.prepare(want),
+                             beast::bind_front_handler(&HttpSession::onRead, this->shared_from_this()));
+}
+
+template <class Stream>
+void HttpSession<Stream>::onRead(beast::error_code error, std::size_t bytes) {
+    m_buffer.commit(bytes);
     if (error) {
-        if (error == http::error::header_limit) {
-            m_header = RequestHeader{};
-            beginRequest(bytes);
-            return respondError(http::status::payload_too_large, "too_large",
-                                "The request header is larger than this relay accepts.", true);
+        if (m_framer.phase() == RequestFramer::Phase::Header) {
+            if (error == beast::error::timeout && m_buffer.size() > 0)
+                Log::debug("request header timed out", {{"client", m_peer.to_string()}});
+            return closeNow();
         }
-        if (isHttpParseError(error) && error != http::error::end_of_stream &&
-            error != http::error::partial_message) {
-            m_header = RequestHeader{};
-            beginRequest(bytes);
-            return respondError(http::status::bad_request, "bad_request", "The HTTP request is malformed.",
-                                true);
-        }
-        if (error == beast::error::timeout && m_buffer.size() > 0)
-            Log::debug("request header timed out", {{"client", m_peer.to_string()}});
+        // Gone mid-body (or too slow): nothing to answer.
+        finishRequest(kClientClosedRequest, true);
         return closeNow();
     }
-    m_header = m_headerParser->get().base();
-    beginRequest(bytes);
-    if (auto refused = Api::refuseFraming(m_header)) {
-        // Whatever follows the header is unframed: never read it as a request. Linger on it instead
-        // (see shutdownAndClose), so that the answer is not lost to a reset.
-        m_bodyPending = true;
-        return writeResponse(std::move(*refused), true);
-    }
-    dispatch();
+    parseRequest();
 }
 
 template <class Stream>
-void HttpSession<Stream>::beginRequest(std::size_t headerBytes) {
+void HttpSession<Stream>::beginRequest() {
     m_phase = Phase::Busy;
     m_requestStart = std::chrono::steady_clock::now();
-    m_bytesIn = headerBytes;
     m_bytesOut = 0;
     m_status = 0;
-    m_bodyPending = m_headerParser.has_value() && !m_headerParser->is_done();
     m_context.requestId = newRequestId();
-    m_context.clientAddress = m_services.clientAddress.resolve(m_peer, m_header);
-    m_context.clientBucket = m_services.clientAddress.clientBucket(m_peer, m_header);
+    m_context.clientAddress = m_services.clientAddress.resolve(m_peer, m_framer.header());
+    m_context.clientBucket = m_services.clientAddress.clientBucket(m_peer, m_framer.header());
     m_route = Route{};
 }
 
 template <class Stream>
 void HttpSession<Stream>::dispatch() {
+    std::optional<RequestFramer::Dispatch> decided;
     try {
-        m_route = m_services.api.route(m_header);
+        decided.emplace(m_framer.dispatch(m_services.api, m_services.connections.draining()));
     } catch (const std::exception& e) {
         Log::error("routing failed", {{"rid", m_context.requestId}, {"error", e.what()}});
         return respondError(http::status::bad_request, "bad_request", "The request could not be routed.",
                             true);
     }
-    if (m_services.connections.draining())
-        return respondError(http::status::service_unavailable, "unavailable", "The relay is shutting down.",
-                            true);
+    m_route = std::move(decided->route);
+    if (decided->answer)
+        return writeResponse(std::move(decided->answer->response), decided->answer->close);
 
     switch (m_route.kind) {
-    case RouteKind::NotFound:
-        return respondError(http::status::not_found, "not_found", "There is nothing at this path.");
-    case RouteKind::MethodNotAllowed:
-        return respondError(http::status::method_not_allowed, "method_not_allowed",
-                            "This path does not accept this method.");
     case RouteKind::Static:
         if (m_route.endpoint == Endpoint::Readyz) {
             return offload(
                 [self = this->shared_from_this()](RedisConnection& redis) {
-                    return self->m_services.api.handleReadyz(self->m_header, redis);
+                    return self->m_services.api.handleReadyz(self->m_framer.header(), redis);
                 },
                 [](HttpSession& session, Response response) { session.writeResponse(std::move(response)); });
         }
         try {
-            return writeResponse(m_services.api.handleStatic(m_route, m_header, m_context));
+            return writeResponse(m_services.api.handleStatic(m_route, m_framer.header(), m_context));
         } catch (const std::exception& e) {
             Log::error("request failed", {{"rid", m_context.requestId}, {"error", e.what()}});
             return respondError(http::status::service_unavailable, "unavailable",
                                 "The relay failed to answer.");
         }
     case RouteKind::Json:
-        return readJsonBody();
+        // The framer reads the body: from the bytes that came with the header, then from the socket
+        // under one deadline.
+        beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
+        return parseRequest();
     case RouteKind::Upload:
         return offload(
             [self = this->shared_from_this()](RedisConnection& redis) {
-                return self->m_services.api.beginUpload(self->m_route, self->m_header, self->m_context,
-                                                        redis);
+                return self->m_services.api.beginUpload(self->m_route, self->m_framer.header(),
+                                                        self->m_context, redis);
             },
             [](HttpSession& session, std::variant<Response, UploadPlan> result) {
                 session.onUploadPlan(std::move(result));
@@ -280,12 +280,15 @@ void HttpSession<Stream>::dispatch() {
     case RouteKind::Download:
         return offload(
             [self = this->shared_from_this()](RedisConnection& redis) {
-                return self->m_services.api.beginDownload(self->m_route, self->m_header, self->m_context,
-                                                          redis);
+                return self->m_services.api.beginDownload(self->m_route, self->m_framer.header(),
+                                                          self->m_context, redis);
             },
             [](HttpSession& session, std::variant<Response, DownloadPlan> result) {
                 session.onDownloadPlan(std::move(result));
             });
+    case RouteKind::NotFound:
+    case RouteKind::MethodNotAllowed:
+        break; // the framer answered these
     }
     respondError(http::status::not_found, "not_found", "There is nothing at this path.");
 }
@@ -293,41 +296,8 @@ void HttpSession<Stream>::dispatch() {
 // JSON routes ------------------------------------------------------------------------------------
 
 template <class Stream>
-void HttpSession<Stream>::readJsonBody() {
-    const std::size_t limit = m_services.config.jsonBodyLimit;
-    if (const auto length = m_headerParser->content_length(); length && *length > limit)
-        return respondError(http::status::payload_too_large, "too_large", "The request body is too large.",
-                            true);
-    m_jsonParser.emplace(std::move(*m_headerParser));
-    m_headerParser.reset();
-    m_jsonParser->body_limit(limit);
-    if (m_jsonParser->is_done())
-        return onJsonBody({}, 0);
-    m_buffer.reserve(static_cast<std::size_t>(
-        std::min<std::uint64_t>(kChunkSize, m_jsonParser->content_length_remaining().value_or(kChunkSize))));
-    beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
-    http::async_read(m_stream, m_buffer, *m_jsonParser,
-                     beast::bind_front_handler(&HttpSession::onJsonBody, this->shared_from_this()));
-}
-
-template <class Stream>
-void HttpSession<Stream>::onJsonBody(beast::error_code error, std::size_t bytes) {
-    m_bytesIn += bytes;
-    m_services.metrics.bytesIn(bytes);
-    if (error) {
-        m_jsonParser.reset();
-        if (error == http::error::body_limit)
-            return respondError(http::status::payload_too_large, "too_large",
-                                "The request body is too large.", true);
-        if (isHttpParseError(error) && !isDisconnect(error))
-            return respondError(http::status::bad_request, "bad_request", "The request body is malformed.",
-                                true);
-        finishRequest(kClientClosedRequest, true);
-        return closeNow();
-    }
-    m_bodyPending = false;
-    std::string body = std::move(m_jsonParser->get().body());
-    m_jsonParser.reset();
+void HttpSession<Stream>::onJsonBody() {
+    std::string body = m_framer.takeJsonBody();
     struct Answer {
         Response response;
         Api::AfterAnswer after;
@@ -335,7 +305,7 @@ void HttpSession<Stream>::onJsonBody(beast::error_code error, std::size_t bytes)
     offload(
         [self = this->shared_from_this(), body = std::move(body)](RedisConnection& redis) {
             Answer answer;
-            answer.response = self->m_services.api.handleJson(self->m_route, self->m_header, body,
+            answer.response = self->m_services.api.handleJson(self->m_route, self->m_framer.header(), body,
                                                               self->m_context, redis, &answer.after);
             return answer;
         },
@@ -355,13 +325,11 @@ void HttpSession<Stream>::onUploadPlan(std::variant<Response, UploadPlan> result
     if (auto* response = std::get_if<Response>(&result))
         return writeResponse(std::move(*response));
     m_upload = std::move(std::get<UploadPlan>(result));
-    m_received = 0;
-    if (m_headerParser->chunked() || m_headerParser->content_length() != m_upload->length)
+    if (m_framer.beginUpload(m_upload->length))
         return endUploadBody(false, false, kFramingError);
-    const auto expect = m_header.find(http::field::expect);
-    if (expect != m_header.end() && beast::iequals(expect->value(), "100-continue")) {
+    if (m_framer.expectsContinue()) {
         // The client waits for this before it sends the body: all checks passed, so go ahead.
-        m_continue.emplace(http::status::continue_, m_header.version());
+        m_continue.emplace(http::status::continue_, m_framer.header().version());
         beast::get_lowest_layer(m_stream).expires_after(m_services.config.idleTimeout);
         return http::async_write(
             m_stream, *m_continue,
@@ -379,22 +347,21 @@ void HttpSession<Stream>::onUploadPlan(std::variant<Response, UploadPlan> result
 
 template <class Stream>
 void HttpSession<Stream>::startUploadBody() {
-    // From here the session frames the body itself: exactly Content-Length bytes follow the header
-    // (beginUpload refused anything else), read straight into the piece buffer and handed to the
-    // store's append without a detour through the parser.
-    m_headerParser.reset();
-    m_uploadRemaining = m_upload->length;
+    // Exactly Content-Length bytes follow the header (the framer refused anything else), read straight
+    // into the piece buffer and handed to the store's append without a detour through a parser.
     m_rateWindowEnd = std::chrono::steady_clock::now() + m_services.config.minUploadWindow;
     m_rateWindowBytes = 0;
     m_chunk = std::make_unique<char[]>(kFirstUploadPieceSize);
     m_uploadPieceSize = kFirstUploadPieceSize;
     // Body bytes that arrived together with the header.
-    const std::size_t early =
-        static_cast<std::size_t>(std::min<std::uint64_t>(m_buffer.size(), m_uploadRemaining));
-    if (early > 0) {
-        if (!storeUploadBytes(static_cast<const char*>(m_buffer.data().data()), early))
+    const std::string_view early = m_framer.uploadPiece(
+        std::string_view(static_cast<const char*>(m_buffer.data().data()), m_buffer.size()));
+    if (!early.empty()) {
+        if (!storeUploadBytes(early.data(), early.size()))
             return;
-        m_buffer.consume(early);
+        m_buffer.consume(early.size());
+        m_bytesIn += early.size();
+        m_services.metrics.bytesIn(early.size());
     }
     readUploadPiece();
 }
@@ -407,8 +374,7 @@ bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
         endUploadBody(false, false, writeError);
         return false;
     }
-    m_received += size;
-    m_uploadRemaining -= size;
+    m_framer.uploadStored(size);
     // The minimum rate: enough bytes in this window starts the next one.
     m_rateWindowBytes += size;
     if (m_rateWindowBytes >= m_services.config.minUploadBytes) {
@@ -420,7 +386,7 @@ bool HttpSession<Stream>::storeUploadBytes(const char* data, std::size_t size) {
 
 template <class Stream>
 void HttpSession<Stream>::readUploadPiece() {
-    if (m_uploadRemaining == 0)
+    if (m_framer.uploadRemaining() == 0)
         return endUploadBody(true, false, 0);
     if constexpr (std::is_same_v<Stream, PlainStream>) {
         // Take what the kernel already holds without a round trip through the reactor, a bounded
@@ -428,9 +394,8 @@ void HttpSession<Stream>::readUploadPiece() {
         asio::ip::tcp::socket& socket = m_stream.socket();
         if (!socket.non_blocking())
             socket.non_blocking(true);
-        for (int piece = 0; piece < kSpeculativePieces && m_uploadRemaining > 0; ++piece) {
-            const std::size_t want =
-                static_cast<std::size_t>(std::min<std::uint64_t>(m_uploadPieceSize, m_uploadRemaining));
+        for (int piece = 0; piece < kSpeculativePieces && m_framer.uploadRemaining() > 0; ++piece) {
+            const std::size_t want = m_framer.uploadWant(m_uploadPieceSize);
             beast::error_code error;
             const std::size_t bytes = socket.read_some(asio::buffer(m_chunk.get(), want), error);
             if (error == asio::error::would_block || error == asio::error::try_again)
@@ -443,11 +408,10 @@ void HttpSession<Stream>::readUploadPiece() {
                 return endUploadBody(false, true, 0);
             growUploadPiece(bytes); // after the bytes are stored: it replaces the buffer
         }
-        if (m_uploadRemaining == 0)
+        if (m_framer.uploadRemaining() == 0)
             return endUploadBody(true, false, 0);
     }
-    const std::size_t want =
-        static_cast<std::size_t>(std::min<std::uint64_t>(m_uploadPieceSize, m_uploadRemaining));
+    const std::size_t want = m_framer.uploadWant(m_uploadPieceSize);
     // Whichever comes first: the idle timeout, or the end of a window that has not brought
     // min-upload-rate bytes. Either cuts the connection; the bytes that did arrive are kept.
     const auto now = std::chrono::steady_clock::now();
@@ -489,41 +453,37 @@ void HttpSession<Stream>::growUploadPiece(std::size_t lastRead) {
 template <class Stream>
 void HttpSession<Stream>::endUploadBody(bool bodyComplete, bool connectionLost, int writeError) {
     m_chunk.reset();
-    m_bodyPending = !bodyComplete;
-    m_headerParser.reset();
     // Always reaches Redis, even when the pool is busy: it releases the append's lease and records
     // the bytes that did arrive, so the client can resume from there.
     auto self = this->shared_from_this();
-    const bool queued =
-        m_services.workers.post([self, bodyComplete, connectionLost, writeError](RedisConnection& redis) {
-            std::optional<Response> response;
-            try {
-                response = self->m_services.api.finishUpload(*self->m_upload, self->m_received, bodyComplete,
-                                                             self->m_context, redis);
-            } catch (const std::exception& e) {
-                Log::error("finishing an upload failed",
-                           {{"rid", self->m_context.requestId}, {"error", e.what()}});
-            }
-            asio::post(self->m_stream.get_executor(),
-                       [self, response = std::move(response), connectionLost, writeError]() mutable {
-                           self->m_upload.reset();
-                           if (connectionLost) {
-                               self->finishRequest(kClientClosedRequest, true);
-                               return self->closeNow();
-                           }
-                           if (writeError == ENOSPC || writeError == EDQUOT)
-                               return self->respondError(http::status::insufficient_storage, "storage_full",
-                                                         "The relay's disk is full.", true);
-                           if (writeError == kFramingError)
-                               return self->respondError(
-                                   http::status::bad_request, "bad_request",
-                                   "An upload body needs a Content-Length and no Transfer-Encoding.", true);
-                           if (writeError != 0 || !response)
-                               return self->respondError(http::status::service_unavailable, "unavailable",
-                                                         "The relay could not store the upload.", true);
-                           self->writeResponse(std::move(*response));
-                       });
-        });
+    const bool queued = m_services.workers.post([self, received = m_framer.uploadReceived(), bodyComplete,
+                                                 connectionLost, writeError](RedisConnection& redis) {
+        std::optional<Response> response;
+        try {
+            response = self->m_services.api.finishUpload(*self->m_upload, received, bodyComplete,
+                                                         self->m_context, redis);
+        } catch (const std::exception& e) {
+            Log::error("finishing an upload failed",
+                       {{"rid", self->m_context.requestId}, {"error", e.what()}});
+        }
+        asio::post(self->m_stream.get_executor(),
+                   [self, response = std::move(response), connectionLost, writeError]() mutable {
+                       self->m_upload.reset();
+                       if (connectionLost) {
+                           self->finishRequest(kClientClosedRequest, true);
+                           return self->closeNow();
+                       }
+                       if (writeError == ENOSPC || writeError == EDQUOT)
+                           return self->respondError(http::status::insufficient_storage, "storage_full",
+                                                     "The relay's disk is full.", true);
+                       if (writeError == kFramingError)
+                           return self->writeResponse(Response(self->m_framer.failure().response), true);
+                       if (writeError != 0 || !response)
+                           return self->respondError(http::status::service_unavailable, "unavailable",
+                                                     "The relay could not store the upload.", true);
+                       self->writeResponse(std::move(*response));
+                   });
+    });
     if (!queued) {
         m_upload.reset();
         respondError(http::status::service_unavailable, "unavailable", "The relay is shutting down.", true);
@@ -735,7 +695,7 @@ void HttpSession<Stream>::offload(Work work, Then then) {
 template <class Stream>
 void HttpSession<Stream>::respondError(http::status status, std::string_view code, std::string_view message,
                                        bool close) {
-    writeResponse(Api::error(m_header, status, code, message), close);
+    writeResponse(Api::error(m_framer.header(), status, code, message), close);
 }
 
 template <class Stream>
@@ -750,8 +710,7 @@ void HttpSession<Stream>::decorate(Message& message, bool close) {
     if (message.result() == http::status::service_unavailable &&
         message.find(http::field::retry_after) == message.end())
         message.set(http::field::retry_after, "1");
-    m_keepAlive = !close && !m_bodyPending && clientKeepsAlive(m_header) && message.keep_alive() &&
-                  !m_services.connections.draining();
+    m_keepAlive = !close && m_framer.keepAlive(message.keep_alive()) && !m_services.connections.draining();
     message.keep_alive(m_keepAlive);
 }
 
@@ -793,7 +752,7 @@ void HttpSession<Stream>::finishRequest(unsigned status, bool aborted) {
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - m_requestStart).count();
     boost::json::object fields{
         {"rid", m_context.requestId},
-        {"method", std::string(m_header.method_string())},
+        {"method", std::string(m_framer.header().method_string())},
         {"route", m_route.label()},
         {"status", counted},
         {"ms", ms},
@@ -818,7 +777,7 @@ void HttpSession<Stream>::shutdownAndClose() {
     } else {
         beast::error_code ignored;
         tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-        if (!m_bodyPending)
+        if (!m_framer.bodyPending())
             return closeNow();
         // Unread body bytes would make close() send a reset, and a reset can destroy the response
         // in the client's receive buffer before it reads it. Drain a bounded amount first.

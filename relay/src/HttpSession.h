@@ -1,19 +1,26 @@
 #pragma once
 
-// One HTTP/1.1 connection, plain or TLS (the same code runs over both stream types). It keeps
-// itself alive with shared_from_this and runs on its connection's io_context, which one thread
-// runs, so its state needs no locks. Discipline, as in Beast's examples:
-//   - every read and write has a deadline (Config::idleTimeout), so slowloris clients are cut;
-//   - the header has a limit (Config::headerLimit) and every body a limit of its own;
+// One HTTP/1.1 connection, plain or TLS (the same code runs over both stream types): its I/O. It
+// keeps itself alive with shared_from_this and runs on its connection's io_context, which one thread
+// runs, so its state needs no locks. What the bytes mean is the RequestFramer's (RequestFramer.h, no
+// socket, also driven by tst_request_framer and the fuzzer): header and body limits, the framing
+// checks, which body a route has, the error answer to each parse failure, 100-continue and whether
+// the connection is kept alive. The session moves the bytes. Discipline, as in Beast's examples:
+//   - every read and write has a deadline (Config::idleTimeout; one for a whole header or JSON body,
+//     however many reads it takes), so slowloris clients are cut; an upload body also has a minimum
+//     rate (min-upload-rate per min-upload-rate-window);
 //   - one request at a time: the next header is read only after the response is written, so no
 //     responses queue up behind a slow reader;
-//   - bodies stream: uploads go straight to the blob store's append (the session frames them by
-//     Content-Length itself), downloads go out of the store 64 KiB at a time (or by sendfile(2) from
-//     a local blob file), so memory per connection stays small whatever the size;
+//   - bodies stream: upload bytes are read straight into a piece buffer (no more than the framer
+//     says remain) and go to the blob store's append; downloads go out of the store 64 KiB at a time
+//     (or by sendfile(2) from a local blob file), so memory per connection stays small whatever the size;
+//   - after an error answer with a body still arriving it lingers, reading and dropping a bounded
+//     amount, so the client sees the answer rather than a reset;
 //   - everything that needs Redis runs on the WorkerPool; the result is posted back here.
 
 #include "Api.h"
 #include "ConnectionTracker.h"
+#include "RequestFramer.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -66,20 +73,21 @@ public:
 
 private:
     enum class Phase { Handshake, Idle, Busy, Closing };
-    using HeaderParser = http::request_parser<http::empty_body>;
-    using JsonParser = http::request_parser<http::string_body>;
     using DownloadResponse = http::response<http::buffer_body>;
     using DownloadSerializer = http::response_serializer<http::buffer_body>;
 
     void onStart();
     void onHandshake(boost::beast::error_code error);
+    /// Starts the next request (the framer's reset) and parses what the buffer holds of it.
     void readHeader();
-    void onHeader(boost::beast::error_code error, std::size_t bytes);
-    void beginRequest(std::size_t headerBytes);
+    /// Feeds the buffer to the framer and acts on its phase: reads more, answers, or dispatches.
+    void parseRequest();
+    void readRequest();
+    void onRead(boost::beast::error_code error, std::size_t bytes);
+    void beginRequest();
     void dispatch();
 
-    void readJsonBody();
-    void onJsonBody(boost::beast::error_code error, std::size_t bytes);
+    void onJsonBody();
 
     void onUploadPlan(std::variant<Response, UploadPlan> result);
     void startUploadBody();
@@ -127,15 +135,12 @@ private:
     Phase m_phase = Phase::Handshake;
 
     // The request in progress.
-    std::optional<HeaderParser> m_headerParser;
-    std::optional<JsonParser> m_jsonParser;
-    RequestHeader m_header;
+    RequestFramer m_framer;
     Route m_route;
     RequestContext m_context;
     std::chrono::steady_clock::time_point m_requestStart;
     std::uint64_t m_bytesIn = 0;
     std::uint64_t m_bytesOut = 0;
-    bool m_bodyPending = false; ///< request body bytes not read: the connection cannot be reused
     bool m_keepAlive = false;
     unsigned m_status = 0;
     std::optional<Response> m_response;
@@ -148,8 +153,6 @@ private:
     std::size_t m_uploadPieceSize = 0;  ///< the size of m_chunk while an upload body streams
     std::unique_ptr<BlobRead> m_source; ///< the download's bytes
     std::optional<UploadPlan> m_upload;
-    std::uint64_t m_received = 0;
-    std::uint64_t m_uploadRemaining = 0;
     /// The minimum body rate (min-upload-rate per min-upload-rate-window): the current window ends
     /// here, and this many bytes have arrived in it. Reads never wait past the window's end.
     std::chrono::steady_clock::time_point m_rateWindowEnd;

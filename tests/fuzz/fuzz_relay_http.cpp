@@ -1,10 +1,10 @@
 // libFuzzer target for the relay's request handling: the input is raw bytes from a client's side of one
-// HTTP/1.1 connection. They are parsed with Beast's parsers the way relay/src/HttpSession.cpp does it
-// (header parser with Config::headerLimit first, Api::refuseFraming on the header, then the JSON body
-// within Config::jsonBodyLimit, or the upload body framed by Content-Length and written to the plan's
-// partial file), handed to the relay's Api (ots_relay_core, no sockets) against a real redis-server
-// and a real data folder, and every response is serialised and parsed back. Up to kMaxRequests pipelined
-// requests per input.
+// HTTP/1.1 connection. They go through the relay's own RequestFramer (relay/src/RequestFramer.h, what
+// HttpSession feeds its socket's bytes to: header limit, framing checks, JSON body within its limit,
+// upload body framed by Content-Length and written to the plan's append, the answers to parse failures,
+// keep-alive) and the relay's Api (ots_relay_core_requests, no sockets) against a real redis-server and
+// a real data folder, and every response is serialised and parsed back. Up to kMaxRequests pipelined
+// requests per input, as long as the framer keeps the connection alive.
 //
 // So that inputs reach past "no such share", the literal "$ID" in a request stands for the id of the
 // last share this input created and "$OWNER" for its owner token (the seeds in
@@ -25,6 +25,7 @@
 #include "Metrics.h"
 #include "RedisConnection.h"
 #include "RedisServer.h"
+#include "RequestFramer.h"
 #include "ots/Crypto.h"
 
 #include <QTemporaryDir>
@@ -95,49 +96,9 @@ void killWhenWeDie(pid_t pid) {
     ::close(fds[0]); // the write end stays open, unused, until this process is gone
 }
 
-/// What message::keep_alive() says, for a bare header (HttpSession's clientKeepsAlive).
-bool clientKeepsAlive(const RequestHeader& header) {
-    const auto connection = header.find(http::field::connection);
-    if (connection == header.end())
-        return header.version() >= 11;
-    http::token_list tokens{connection->value()};
-    return header.version() >= 11 ? !tokens.exists("close") : tokens.exists("keep-alive");
-}
-
 void stopWorld() {
     delete world; // RedisServer's destructor: SIGTERM to its PID, SIGKILL after a grace period
     world = nullptr;
-}
-
-/// The session's answer to a request it cannot parse, as HttpSession::onHeader/onJsonBody give it.
-Response parseFailure(const beast::error_code& error) {
-    const RequestHeader none;
-    if (error == http::error::header_limit || error == http::error::body_limit)
-        return Api::error(none, http::status::payload_too_large, "too_large", "too large");
-    return Api::error(none, http::status::bad_request, "bad_request", "malformed");
-}
-
-/// Feeds `rest` to the parser until it is done or wants bytes that are not there.
-template <class Parser>
-beast::error_code feed(Parser& parser, std::string_view& rest, bool headerOnly) {
-    beast::error_code error;
-    while (!(headerOnly ? parser.is_header_done() : parser.is_done())) {
-        if (rest.empty()) {
-            parser.put_eof(error);
-            return error ? error : beast::error_code(http::error::partial_message);
-        }
-        const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), error);
-        rest.remove_prefix(used);
-        if (error == http::error::need_more) {
-            if (used == 0 && !rest.empty())
-                return http::error::partial_message; // wants bytes beyond this input
-            error = {};
-            continue;
-        }
-        if (error)
-            return error;
-    }
-    return {};
 }
 
 /// Serialises the response as the session writes it and parses it back.
@@ -177,7 +138,7 @@ void checkResponse(Response response, const RequestHeader& header) {
         require(parser.get().body() == response.body(), "body changed on the wire");
 }
 
-/// pwrite of an upload body piece, as HttpSession::storeUploadBytes.
+/// Replaces every `placeholder` in `text` with `value` (unless value is empty).
 void substitute(std::string& text, std::string_view placeholder, const std::string& value) {
     if (value.empty())
         return;
@@ -229,116 +190,111 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::string stream(reinterpret_cast<const char*>(data), size); // what the client has not sent yet
     std::string shareId;
     std::string ownerToken;
+    RequestFramer framer(config.headerLimit, config.jsonBodyLimit);
     for (int request = 0; request < kMaxRequests && !stream.empty(); ++request) {
         substitute(stream, "$ID", shareId);
         substitute(stream, "$OWNER", ownerToken);
         std::string_view rest(stream);
 
-        // HttpSession::readHeader: header limit, no body limit until the route is known.
-        http::request_parser<http::empty_body> headerParser;
-        headerParser.header_limit(static_cast<std::uint32_t>(config.headerLimit));
-        headerParser.body_limit(boost::none);
-        if (const beast::error_code error = feed(headerParser, rest, true)) {
-            if (error != http::error::partial_message)
-                checkResponse(parseFailure(error), RequestHeader{});
-            return 0; // the session answers (or not) and closes
-        }
-        const RequestHeader header = headerParser.get().base();
-        // HttpSession::onHeader: a Transfer-Encoding other than "chunked" is answered and closes.
-        if (auto refused = Api::refuseFraming(header)) {
-            checkResponse(std::move(*refused), header);
+        framer.reset();
+        rest.remove_prefix(framer.feed(rest));
+        if (framer.phase() == RequestFramer::Phase::Header)
+            return 0; // the input ends inside the header: the client went away
+        const RequestHeader& header = framer.header();
+        if (framer.phase() == RequestFramer::Phase::Failed) {
+            // A malformed or oversized header, or refused framing: answered, and the connection closes.
+            require(framer.failure().close, "a framing failure that keeps the connection");
+            checkResponse(framer.failure().response, header);
             return 0;
         }
-        Route route;
+        std::optional<RequestFramer::Dispatch> decided;
         try {
-            route = api.route(header);
+            decided.emplace(framer.dispatch(api, false));
         } catch (const std::exception&) {
             require(false, "route() threw");
         }
+        const Route& route = decided->route;
 
         std::optional<Response> response;
         bool close = false;
         try {
-            switch (route.kind) {
-            case RouteKind::NotFound:
-                response = Api::error(header, http::status::not_found, "not_found", "nothing");
-                break;
-            case RouteKind::MethodNotAllowed:
-                response = Api::error(header, http::status::method_not_allowed, "method_not_allowed", "no");
-                break;
-            case RouteKind::Static:
-                response = route.endpoint == Endpoint::Readyz ? api.handleReadyz(header, redis)
-                                                              : api.handleStatic(route, header, context);
-                break;
-            case RouteKind::Json: {
-                // HttpSession::readJsonBody
-                const std::size_t limit = config.jsonBodyLimit;
-                if (const auto length = headerParser.content_length(); length && *length > limit) {
-                    response = parseFailure(http::error::body_limit);
-                    close = true;
+            if (decided->answer) {
+                response = std::move(decided->answer->response);
+                close = decided->answer->close;
+            } else {
+                switch (route.kind) {
+                case RouteKind::NotFound:
+                case RouteKind::MethodNotAllowed:
+                    require(false, "the framer left a 404/405 unanswered");
                     break;
-                }
-                http::request_parser<http::string_body> jsonParser(std::move(headerParser));
-                jsonParser.body_limit(limit);
-                if (const beast::error_code error = feed(jsonParser, rest, false)) {
-                    if (error == http::error::partial_message)
+                case RouteKind::Static:
+                    response = route.endpoint == Endpoint::Readyz ? api.handleReadyz(header, redis)
+                                                                  : api.handleStatic(route, header, context);
+                    break;
+                case RouteKind::Json: {
+                    rest.remove_prefix(framer.feed(rest));
+                    if (framer.phase() == RequestFramer::Phase::JsonBody)
                         return 0; // the client went away mid-body
-                    response = parseFailure(error);
-                    close = true;
+                    if (framer.phase() == RequestFramer::Phase::Failed) {
+                        response = framer.failure().response;
+                        close = true;
+                        break;
+                    }
+                    const std::string body = framer.takeJsonBody();
+                    response = api.handleJson(route, header, body, context, redis);
+                    if (route.endpoint == Endpoint::CreateShare &&
+                        response->result() == http::status::created) {
+                        const auto created = boost::json::parse(response->body()).as_object();
+                        shareId = std::string(created.at("id").as_string());
+                        ownerToken = std::string(created.at("ownerToken").as_string());
+                    }
                     break;
                 }
-                const std::string body = jsonParser.get().body();
-                response = api.handleJson(route, header, body, context, redis);
-                if (route.endpoint == Endpoint::CreateShare && response->result() == http::status::created) {
-                    const auto created = boost::json::parse(response->body()).as_object();
-                    shareId = std::string(created.at("id").as_string());
-                    ownerToken = std::string(created.at("ownerToken").as_string());
-                }
-                break;
-            }
-            case RouteKind::Upload: {
-                auto plan = api.beginUpload(route, header, context, redis);
-                if (auto* answer = std::get_if<Response>(&plan)) {
-                    response = std::move(*answer);
+                case RouteKind::Upload: {
+                    auto plan = api.beginUpload(route, header, context, redis);
+                    if (auto* answer = std::get_if<Response>(&plan)) {
+                        response = std::move(*answer);
+                        break;
+                    }
+                    const UploadPlan& upload = std::get<UploadPlan>(plan);
+                    if (auto refused = framer.beginUpload(upload.length)) {
+                        (void)api.finishUpload(upload, 0, false, context, redis);
+                        response = std::move(refused->response);
+                        close = true;
+                        break;
+                    }
+                    const std::string_view piece = framer.uploadPiece(rest);
+                    require(upload.append->write(piece.data(), piece.size()) == 0,
+                            "cannot write the partial upload the plan opened");
+                    framer.uploadStored(piece.size());
+                    rest.remove_prefix(piece.size());
+                    const bool complete = framer.uploadRemaining() == 0;
+                    response = api.finishUpload(upload, framer.uploadReceived(), complete, context, redis);
+                    if (!complete)
+                        return 0; // cut mid-body: the session closes without an answer
                     break;
                 }
-                const UploadPlan& upload = std::get<UploadPlan>(plan);
-                // HttpSession::onUploadPlan: only Content-Length framing of exactly the planned length.
-                if (headerParser.chunked() || headerParser.content_length() != upload.length) {
-                    (void)api.finishUpload(upload, 0, false, context, redis);
-                    response = parseFailure(http::error::bad_chunk);
-                    close = true;
+                case RouteKind::Download: {
+                    auto plan = api.beginDownload(route, header, context, redis);
+                    if (auto* answer = std::get_if<Response>(&plan)) {
+                        response = std::move(*answer);
+                        break;
+                    }
+                    DownloadPlan& download = std::get<DownloadPlan>(plan);
+                    Response full(std::move(download.header));
+                    std::string body(static_cast<std::size_t>(std::min(download.count, kMaxDownloadRead)),
+                                     '\0');
+                    const int fd = download.source->fileDescriptor();
+                    require(fd >= 0, "the local store's read has no file");
+                    const ssize_t n =
+                        ::pread(fd, body.data(), body.size(), static_cast<off_t>(download.first));
+                    body.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+                    full.body() = std::move(body);
+                    full.content_length(full.body().size());
+                    response = std::move(full);
                     break;
                 }
-                const std::size_t arrived =
-                    static_cast<std::size_t>(std::min<std::uint64_t>(upload.length, rest.size()));
-                require(upload.append->write(rest.data(), arrived) == 0,
-                        "cannot write the partial upload the plan opened");
-                rest.remove_prefix(arrived);
-                const bool complete = arrived == upload.length;
-                response = api.finishUpload(upload, arrived, complete, context, redis);
-                if (!complete)
-                    return 0; // cut mid-body: the session closes without an answer
-                break;
-            }
-            case RouteKind::Download: {
-                auto plan = api.beginDownload(route, header, context, redis);
-                if (auto* answer = std::get_if<Response>(&plan)) {
-                    response = std::move(*answer);
-                    break;
                 }
-                DownloadPlan& download = std::get<DownloadPlan>(plan);
-                Response full(std::move(download.header));
-                std::string body(static_cast<std::size_t>(std::min(download.count, kMaxDownloadRead)), '\0');
-                const int fd = download.source->fileDescriptor();
-                require(fd >= 0, "the local store's read has no file");
-                const ssize_t n = ::pread(fd, body.data(), body.size(), static_cast<off_t>(download.first));
-                body.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-                full.body() = std::move(body);
-                full.content_length(full.body().size());
-                response = std::move(full);
-                break;
-            }
             }
         } catch (const RedisError&) {
             response = Api::error(header, http::status::service_unavailable, "unavailable", "busy");
@@ -347,8 +303,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             require(false, "an exception escaped the Api");
         }
         require(response.has_value(), "no response");
+        const bool keepAlive = !close && framer.keepAlive(response->keep_alive());
         checkResponse(std::move(*response), header);
-        if (close || !clientKeepsAlive(header))
+        if (!keepAlive)
             return 0;
         stream.erase(0, stream.size() - rest.size());
     }
