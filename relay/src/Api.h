@@ -1,9 +1,10 @@
 #pragma once
 
 // The relay's request handling as plain synchronous functions from request to response: no sockets,
-// no Asio. The HTTP layer (HttpSession) parses headers on an I/O thread, asks route() (the route
-// table, RouteTable.cpp) what kind of request it is, and runs the rest on a worker thread that owns
-// one Redis connection:
+// no Asio. The HTTP layer frames requests with RequestFramer (header and body limits, framing checks,
+// route() from the route table in RouteTable.cpp, keep-alive) on an I/O thread — HttpSession feeds it
+// the socket's bytes, the tests and fuzz_relay_http feed it theirs — and runs the rest on a worker
+// thread that owns one Redis connection:
 //   Json     – body read whole (≤ Config::jsonBodyLimit), then handleJson() → response
 //   Upload   – beginUpload() → plan or error response; the session streams the body into
 //              plan.append (the blob store's append at plan.offset); then finishUpload() with the
