@@ -52,11 +52,16 @@ constexpr std::string_view kRereadMeta = "tail-reread";
 
 using Tail = S3BlobStore::Tail;
 
-/// The tail bytes a share's appends may read back in all (SPEC §10.12): its size plus four parts, so an
-/// upload resumed a few times mid-part never meets it, and one cut into tiny appends costs the bucket at
-/// most about twice its size plus a constant, not a part per byte.
+/// A client may upload in appends this small (a proxy's body limit, tus-style chunking) without ever
+/// meeting the read-back budget.
+constexpr std::uint64_t kSmallestAppend = std::uint64_t{1} << 20;
+
+/// The tail bytes a share's appends may read back in all (SPEC §10.12): what an upload in kSmallestAppend
+/// appends reads back at most (each append up to a part), plus four parts for resumes. An upload in
+/// appends of a MiB or more, resumed a few times, never meets it; one cut into tiny appends costs the
+/// bucket at most that much, in proportion to the share's size, not a part per byte for ever.
 constexpr std::uint64_t rereadBudget(std::uint64_t declaredSize, std::uint64_t partSize) noexcept {
-    return declaredSize + 4 * partSize;
+    return (declaredSize / kSmallestAppend + 1) * partSize + 4 * partSize;
 }
 
 std::optional<std::uint64_t> parseNumber(std::string_view text) {

@@ -170,11 +170,12 @@ private Q_SLOTS:
     void tinyAppendsMeetTheTailBudget() {
         // Each append reads the tail back and stores it again with its own bytes: a stranger with an
         // owner token cannot make one byte per request cost the bucket a part per request for ever. The
-        // share's re-read tail bytes stop at its size plus four parts (SPEC §10.12); the append that
-        // would pass that is refused with 409 append_limit and changes nothing, and so is every later one.
+        // share's re-read tail bytes stop at what an upload in 1 MiB appends reads back at most, one part
+        // per MiB, plus four parts (SPEC §10.12); the append that would pass that is refused with 409
+        // append_limit and changes nothing, and so is every later one.
         TestShare share = TestShare::make({.payloadBytes = 6 * kMiB, .seed = 11});
         OTS_EXPECT_STATUS(m_client.create(share), 201);
-        const qint64 budget = share.ciphertext.size() + 4 * kPart;
+        const qint64 budget = (share.ciphertext.size() / kMiB + 1) * kPart + 4 * kPart;
         qint64 offset = 4 * kMiB;
         OTS_EXPECT_STATUS(m_client.append(share, 0, share.ciphertext.left(offset)), 204);
         qint64 reread = 0;
@@ -191,7 +192,7 @@ private Q_SLOTS:
             ++accepted;
             QVERIFY(accepted < 100);
         }
-        QCOMPARE(accepted, 6); // 4 MiB and a few bytes each: the seventh passes 6 MiB + 4 parts
+        QCOMPARE(accepted, 13); // 4 MiB and a few bytes each: the 14th passes 11 parts (55 MiB)
         // Refused for good, whatever the size; the offset stayed where it was.
         OTS_EXPECT_ERROR(m_client.append(share, offset, share.ciphertext.mid(offset)), 409, "append_limit");
         OTS_EXPECT_ERROR(m_client.append(share, offset + 1, share.ciphertext.mid(offset + 1)), 409,
